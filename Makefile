@@ -1,0 +1,36 @@
+# Two entry points: `make book` and `make test`. Both (re)create the local
+# virtual environment .venv from the pinned files first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test venv notebooks ledger benchmark clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Build the HTML book (book/_build/html/index.html). TRIAL_DATA=DIR runs it on other data.
+book: $(STAMP)
+	rm -rf book/_build
+	$(BIN)/jupyter-book build book/ -W -n --keep-going
+
+## Run every test: unit tests, reference comparisons, and nbval on each chapter notebook.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Re-pair the chapter .md files with their notebooks and re-execute them (stored outputs for nbval).
+notebooks: $(STAMP)
+	$(BIN)/python -m analysis.notebooks
+
+benchmark: $(STAMP)
+	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf book/_build

@@ -1,0 +1,441 @@
+"""The trial data model: schemas, validation and :func:`load_trial`.
+
+A trial is a folder of CSV files, one per table (see ``data/README.md`` for the
+data dictionary):
+
+``patients.csv`` (required)
+    One row per randomized patient: identity, arm, disposition, baseline and
+    outcomes.
+``screening.csv``, ``labs.csv``, ``adverse_events.csv`` (optional)
+    Screening log, long-format liver-function labs, adverse events.
+``dataset.yaml`` (optional)
+    Metadata. ``synthetic: true`` marks the calibrated synthetic cohort; any
+    other folder is treated as real data and the book shows only aggregates.
+
+Validation happens once, here, at the package boundary; analysis functions
+trust the :class:`Trial` they are given. Each rule is a pandera check, and a
+failure raises :class:`TrialDataError` naming the file, column, CSV line(s)
+and rule. Loading never writes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+
+from .paths import data_dir
+
+__all__ = [
+    "ARMS",
+    "ARM_LABELS",
+    "BASELINE_CONTINUOUS",
+    "BASELINE_CATEGORICAL",
+    "LAB_ANALYTES",
+    "TrialDataError",
+    "Trial",
+    "load_trial",
+    "validate_folder",
+]
+
+#: Arm codes, control first (the paper's column order).
+ARMS = ("control", "ucmsc")
+#: Display names of the arms.
+ARM_LABELS = {"control": "Control", "ucmsc": "UC-MSC"}
+#: Optional continuous baseline columns (Table 1 order).
+BASELINE_CONTINUOUS = ("tp", "alb", "plt", "cr", "alt", "ast", "tbil", "pta", "che", "inr", "meld")
+#: Optional categorical baseline columns and their allowed values.
+BASELINE_CATEGORICAL = {"hbeag": (0, 1), "child_pugh": ("A", "B", "C"), "ascites": (0, 1)}
+#: Liver-function analytes of ``labs.csv``.
+LAB_ANALYTES = ("alb", "pta", "che", "tbil")
+
+DISPOSITIONS = ("analyzed", "withdrew", "lost_to_follow_up")
+SCREENING_OUTCOMES = ("randomized", "refused", "ineligible")
+SEVERITIES = ("mild", "moderate", "severe", "life_threatening", "fatal")
+
+
+class TrialDataError(ValueError):
+    """Invalid trial data; the message names file, column, row(s) and rule."""
+
+
+# ----------------------------------------------------------------------------
+# Table specifications
+# ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Col:
+    name: str
+    kind: str  # "str", "float", "int01", "date", "cat"
+    required: bool = True  # column must be present
+    nullable: bool = False
+    checks: tuple = ()
+    values: tuple = ()
+    rule: str = ""
+
+
+def _ge0(name: str, **kw: Any) -> _Col:
+    return _Col(name, "float", checks=(pa.Check.ge(0),), rule=">= 0", **kw)
+
+
+def _gt0(name: str, **kw: Any) -> _Col:
+    return _Col(name, "float", checks=(pa.Check.gt(0),), rule="> 0", **kw)
+
+
+_PATIENTS: tuple[_Col, ...] = (
+    _Col("patient_id", "str", rule="unique, non-empty"),
+    _Col("arm", "cat", values=ARMS),
+    _Col("disposition", "cat", values=DISPOSITIONS),
+    _Col("randomized_on", "date", rule="ISO date YYYY-MM-DD"),
+    _Col("age", "float", checks=(pa.Check.in_range(0, 120),), rule="between 0 and 120"),
+    _Col("sex", "cat", values=("M", "F")),
+    *(_ge0(c, required=False, nullable=True) for c in BASELINE_CONTINUOUS),
+    _Col("hbeag", "int01", required=False, nullable=True, values=(0, 1)),
+    _Col("child_pugh", "cat", required=False, nullable=True, values=("A", "B", "C")),
+    _Col("ascites", "int01", required=False, nullable=True, values=(0, 1)),
+    _gt0("os_months", nullable=True),
+    _Col("death", "int01", nullable=True, values=(0, 1)),
+    _gt0("hcc_months", nullable=True),
+    _Col("hcc", "int01", nullable=True, values=(0, 1)),
+)
+_OUTCOMES = ("os_months", "death", "hcc_months", "hcc")
+
+_SCREENING: tuple[_Col, ...] = (
+    _Col("screening_id", "str", rule="unique, non-empty"),
+    _Col("outcome", "cat", values=SCREENING_OUTCOMES),
+    _Col("patient_id", "str", nullable=True, rule="patient of patients.csv when randomized"),
+)
+
+_LABS: tuple[_Col, ...] = (
+    _Col("patient_id", "str", rule="patient of patients.csv"),
+    _Col("week", "float", checks=(pa.Check.ge(0),), rule=">= 0"),
+    _Col("analyte", "cat", values=LAB_ANALYTES),
+    _ge0("value"),
+)
+
+_AES: tuple[_Col, ...] = (
+    _Col("patient_id", "str", rule="patient of patients.csv"),
+    _Col("term", "str", rule="non-empty"),
+    _ge0("onset_day"),
+    _ge0("resolution_day", nullable=True),
+    _Col("serious", "int01", values=(0, 1)),
+    _Col("severity", "cat", values=SEVERITIES),
+    _Col("infusion_number", "float", required=False, nullable=True, checks=(pa.Check.isin([1, 2, 3]),), rule="1, 2 or 3"),
+    _ge0("onset_hours_after_infusion", required=False, nullable=True),
+    _gt0("duration_hours", required=False, nullable=True),
+)
+
+_TABLES: dict[str, tuple[tuple[_Col, ...], bool]] = {
+    "patients": (_PATIENTS, True),
+    "screening": (_SCREENING, False),
+    "labs": (_LABS, False),
+    "adverse_events": (_AES, False),
+}
+
+
+# ----------------------------------------------------------------------------
+# Error formatting
+# ----------------------------------------------------------------------------
+def _lines(index: Iterable[Any], limit: int = 8) -> str:
+    """CSV line numbers (header is line 1) for frame index labels."""
+    idx = sorted({int(i) + 2 for i in index if i is not None and not pd.isna(i)})
+    shown = ", ".join(str(i) for i in idx[:limit])
+    more = f" and {len(idx) - limit} more" if len(idx) > limit else ""
+    return f"line{'s' if len(idx) != 1 else ''} {shown}{more}"
+
+
+def _fail(file: Path, column: str | None, rows: Iterable[Any] | None, rule: str, detail: str = "") -> TrialDataError:
+    parts = [f"{file}"]
+    if column:
+        parts.append(f"column '{column}'")
+    if rows is not None:
+        parts.append(_lines(rows))
+    msg = ": ".join([", ".join(parts), f"violates rule: {rule}"])
+    if detail:
+        msg += f" ({detail})"
+    return TrialDataError(msg)
+
+
+# ----------------------------------------------------------------------------
+# Reading and validating one table
+# ----------------------------------------------------------------------------
+def _read_csv(path: Path) -> pd.DataFrame:
+    if path.suffix.lower() != ".csv":
+        raise _fail(path, None, None, "file must be a CSV file (.csv)")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:  # pragma: no cover - permissions etc.
+        raise _fail(path, None, None, "file must be readable", str(exc)) from exc
+    if b"\x00" in raw[:4096]:
+        raise _fail(path, None, None, "file must be a text CSV file", "binary content found")
+    if not raw.strip():
+        raise _fail(path, None, None, "file must not be empty")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise _fail(path, None, None, "file must be a well-formed CSV file", str(exc).strip()) from exc
+    if df.empty:
+        raise _fail(path, None, None, "file must have at least one data row")
+    df.columns = [c.strip() for c in df.columns]
+    return df
+
+
+def _coerce(df: pd.DataFrame, cols: tuple[_Col, ...], path: Path) -> pd.DataFrame:
+    out = df.copy()
+    for col in cols:
+        if col.name not in out.columns:
+            continue
+        s = out[col.name].str.strip()
+        if col.kind in ("float", "int01"):
+            num = pd.to_numeric(s, errors="coerce")
+            bad = num.isna() & s.notna()
+            if bad.any():
+                raise _fail(path, col.name, out.index[bad], "value must be numeric",
+                            f"found {s[bad].iloc[0]!r}")
+            out[col.name] = num.astype(float)
+        elif col.kind == "date":
+            d = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+            bad = d.isna() & s.notna()
+            if bad.any():
+                raise _fail(path, col.name, out.index[bad], col.rule, f"found {s[bad].iloc[0]!r}")
+            out[col.name] = d
+        else:
+            out[col.name] = s
+    return out
+
+
+def _schema(cols: tuple[_Col, ...], present: set[str]) -> pa.DataFrameSchema:
+    columns = {}
+    for col in cols:
+        if col.name not in present:
+            continue
+        checks = list(col.checks)
+        if col.values and col.kind != "float":
+            checks.append(pa.Check.isin(list(col.values)))
+        if col.kind == "str" and not col.nullable:
+            checks.append(pa.Check.str_length(min_value=1))
+        columns[col.name] = pa.Column(
+            nullable=col.nullable, checks=checks, required=col.required, name=col.name
+        )
+    return pa.DataFrameSchema(columns, strict=False)
+
+
+def _rule_text(col: _Col, check: str) -> str:
+    if check == "not_nullable":
+        return "value required (empty cell not allowed)"
+    if check.startswith("isin"):
+        return f"value must be one of {', '.join(map(str, col.values))}"
+    return col.rule or check
+
+
+def _validate_table(name: str, path: Path) -> pd.DataFrame:
+    cols, _ = _TABLES[name]
+    df = _read_csv(path)
+    required = [c.name for c in cols if c.required]
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        known = ", ".join(c.name for c in cols)
+        raise _fail(path, missing[0], None, "required column is missing",
+                    f"missing {', '.join(missing)}; expected columns include {known}")
+    df = _coerce(df, cols, path)
+    schema = _schema(cols, set(df.columns))
+    try:
+        schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        fc = exc.failure_cases
+        first = fc.iloc[0]
+        colname = str(first["column"])
+        spec = next(c for c in cols if c.name == colname)
+        rows = fc.loc[(fc["column"] == first["column"]) & (fc["check"] == first["check"]), "index"]
+        raise _fail(path, colname, rows, _rule_text(spec, str(first["check"])),
+                    f"found {first['failure_case']!r}") from None
+    return df
+
+
+# ----------------------------------------------------------------------------
+# The trial object
+# ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Trial:
+    """A validated trial: the tables of one data folder.
+
+    Attributes
+    ----------
+    patients
+        One row per randomized patient (``patients.csv``), indexed 0..n-1.
+    screening, labs, adverse_events
+        The optional tables, or ``None`` when the folder does not have them.
+    path
+        The folder the trial was loaded from.
+    synthetic
+        True for the calibrated synthetic cohort (``dataset.yaml``). When
+        False, chapters show aggregates only, never patient-level rows.
+    meta
+        The contents of ``dataset.yaml`` (empty if absent).
+    notes
+        What is absent and therefore skipped (optional tables, baseline
+        columns), for chapters to show.
+    """
+
+    patients: pd.DataFrame
+    screening: pd.DataFrame | None
+    labs: pd.DataFrame | None
+    adverse_events: pd.DataFrame | None
+    path: Path
+    synthetic: bool
+    meta: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def analyzed(self) -> pd.DataFrame:
+        """Patients with ``disposition == 'analyzed'`` (the paper's analysis set)."""
+        return self.patients[self.patients["disposition"] == "analyzed"].reset_index(drop=True)
+
+    @property
+    def baseline_continuous(self) -> tuple[str, ...]:
+        """Continuous baseline columns present in ``patients.csv``."""
+        return tuple(c for c in BASELINE_CONTINUOUS if c in self.patients.columns)
+
+    @property
+    def baseline_categorical(self) -> tuple[str, ...]:
+        """Categorical baseline columns present in ``patients.csv``."""
+        return tuple(c for c in BASELINE_CATEGORICAL if c in self.patients.columns)
+
+    def has(self, table: str) -> bool:
+        """Whether the optional table ``table`` is present."""
+        return getattr(self, table) is not None
+
+
+def _cross_checks(p: pd.DataFrame, tables: dict[str, pd.DataFrame | None], folder: Path) -> None:
+    fp = folder / "patients.csv"
+    dup = p["patient_id"].duplicated(keep=False)
+    if dup.any():
+        raise _fail(fp, "patient_id", p.index[dup], "patient_id must be unique",
+                    f"{p.loc[dup, 'patient_id'].iloc[0]!r} repeats")
+    arms = set(p["arm"])
+    if len(arms) < 2:
+        raise _fail(fp, "arm", None, "both arms (control and ucmsc) must be present",
+                    f"only {', '.join(sorted(arms))} found")
+    analyzed = p["disposition"] == "analyzed"
+    for c in _OUTCOMES:
+        miss = analyzed & p[c].isna()
+        if miss.any():
+            raise _fail(fp, c, p.index[miss], "outcome required for analyzed patients")
+    bad = p["hcc_months"] > p["os_months"] + 1e-9
+    if bad.any():
+        raise _fail(fp, "hcc_months", p.index[bad], "hcc_months must not exceed os_months")
+    ids = set(p["patient_id"])
+    for name in ("labs", "adverse_events"):
+        t = tables.get(name)
+        if t is None:
+            continue
+        unknown = ~t["patient_id"].isin(ids)
+        if unknown.any():
+            raise _fail(folder / f"{name}.csv", "patient_id", t.index[unknown],
+                        "patient must exist in patients.csv",
+                        f"unknown {t.loc[unknown, 'patient_id'].iloc[0]!r}")
+    labs = tables.get("labs")
+    if labs is not None:
+        d = labs.duplicated(["patient_id", "week", "analyte"], keep=False)
+        if d.any():
+            raise _fail(folder / "labs.csv", "patient_id", labs.index[d],
+                        "one value per patient, week and analyte")
+    ae = tables.get("adverse_events")
+    if ae is not None and "resolution_day" in ae.columns:
+        bad = ae["resolution_day"] < ae["onset_day"]
+        if bad.any():
+            raise _fail(folder / "adverse_events.csv", "resolution_day", ae.index[bad],
+                        "resolution_day must not precede onset_day")
+    scr = tables.get("screening")
+    if scr is not None:
+        fs = folder / "screening.csv"
+        dup = scr["screening_id"].duplicated(keep=False)
+        if dup.any():
+            raise _fail(fs, "screening_id", scr.index[dup], "screening_id must be unique")
+        rnd = scr["outcome"] == "randomized"
+        no_id = rnd & scr["patient_id"].isna()
+        if no_id.any():
+            raise _fail(fs, "patient_id", scr.index[no_id], "randomized screenings must name their patient")
+        unknown = rnd & ~scr["patient_id"].isin(ids)
+        if unknown.any():
+            raise _fail(fs, "patient_id", scr.index[unknown], "patient must exist in patients.csv")
+        if rnd.sum() != len(p):
+            raise _fail(fs, "outcome", None, "randomized screenings must equal the rows of patients.csv",
+                        f"{int(rnd.sum())} randomized vs {len(p)} patients")
+
+
+def load_trial(path: str | Path | None = None) -> Trial:
+    """Load and validate a trial data folder.
+
+    Parameters
+    ----------
+    path
+        Folder holding ``patients.csv`` and optionally ``screening.csv``,
+        ``labs.csv``, ``adverse_events.csv`` and ``dataset.yaml``. Defaults
+        to :func:`analysis.paths.data_dir` (``$TRIAL_DATA`` or the synthetic
+        cohort).
+
+    Returns
+    -------
+    Trial
+
+    Raises
+    ------
+    TrialDataError
+        With the file, column, CSV line(s) and the rule broken.
+    """
+    folder = Path(path) if path is not None else data_dir()
+    if not folder.is_dir():
+        raise TrialDataError(f"{folder}: violates rule: trial data must be a folder of CSV files")
+    tables: dict[str, pd.DataFrame | None] = {}
+    notes: list[str] = []
+    for name, (_, required) in _TABLES.items():
+        f = folder / f"{name}.csv"
+        if not f.exists():
+            others = sorted(folder.glob(f"{name}.*"))
+            if others:
+                raise _fail(others[0], None, None, "file must be a CSV file named " + f.name)
+            if required:
+                raise _fail(f, None, None, "required file is missing")
+            tables[name] = None
+            notes.append(f"{name}.csv is absent: the parts of the book that need it are skipped.")
+            continue
+        tables[name] = _validate_table(name, f)
+    patients = tables["patients"]
+    assert patients is not None
+    _cross_checks(patients, tables, folder)
+    for c in (*BASELINE_CONTINUOUS, *BASELINE_CATEGORICAL):
+        if c not in patients.columns:
+            notes.append(f"patients.csv has no '{c}' column: its baseline row and adjustments are skipped.")
+    for c in ("hbeag", "ascites"):
+        if c in patients.columns:
+            patients[c] = patients[c].astype("Int64")
+    for c in ("death", "hcc"):
+        patients[c] = patients[c].astype("Int64")
+    meta: dict = {}
+    meta_file = folder / "dataset.yaml"
+    if meta_file.exists():
+        meta = yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}
+    ae = tables["adverse_events"]
+    if ae is not None:
+        ae["serious"] = ae["serious"].astype(int)
+    return Trial(
+        patients=patients,
+        screening=tables["screening"],
+        labs=tables["labs"],
+        adverse_events=ae,
+        path=folder.resolve(),
+        synthetic=bool(meta.get("synthetic", False)),
+        meta=meta,
+        notes=tuple(notes),
+    )
+
+
+def validate_folder(path: str | Path) -> Trial:
+    """Validate a folder (alias of :func:`load_trial` for the command line)."""
+    return load_trial(path)
+
+
