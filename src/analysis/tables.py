@@ -1,0 +1,356 @@
+"""Publication tables: the formatting layer over the numbers of :mod:`analysis.baseline` and :mod:`analysis.consistency`.
+
+Nothing here computes a statistic: functions take the tidy frames the
+statistical functions return, round them for print and lay them out with
+``great_tables``. Every table gets a fixed HTML ``id`` so that its rendering is
+byte-for-byte reproducible (great_tables otherwise draws a random id per
+render, which would break the notebooks' output comparison).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+from great_tables import GT, loc, style
+
+from .baseline import BaselineTable
+from .consistency import CHECK_COLUMNS, VERDICTS
+from .data import ARM_LABELS
+
+__all__ = [
+    "DEFAULT_DECIMALS",
+    "published_decimals",
+    "format_p",
+    "baseline_display",
+    "format_baseline",
+    "side_by_side_display",
+    "format_side_by_side",
+    "consistency_display",
+    "format_consistency",
+    "format_test_comparison",
+]
+
+#: Decimals of mean and SD per variable where the paper's default of 1 does not fit.
+DEFAULT_DECIMALS: dict[str, int] = {"plt": 0, "che": 0, "inr": 2}
+
+#: Background colour per verdict (colour-blind-safe light tints).
+VERDICT_COLORS = {VERDICTS[0]: "#e3f1e6", VERDICTS[1]: "#fdf3d7", VERDICTS[2]: "#f9d9d4"}
+
+_DASH = "\u2013"
+_PM = "\u00b1"
+
+
+def published_decimals(published: Any) -> dict[str, int]:
+    """Decimals the paper prints for each mean +- SD row (its mean's decimals)."""
+    out = {}
+    for r in getattr(published, "table1", ()):
+        if r.kind == "mean_sd" and r.decimals:
+            out[r.variable] = int(r.decimals["control"]["mean"])
+    return out
+
+
+def format_p(p: float, *, digits: int = 3) -> str:
+    """A p value as printed in trial reports: ``<0.001`` below the last digit."""
+    if p is None or not np.isfinite(p):
+        return ""
+    floor = 10.0**-digits
+    return f"<{floor:.{digits}f}" if p < floor else f"{p:.{digits}f}"
+
+
+def _num(x: float, d: int) -> str:
+    return "" if x is None or not np.isfinite(x) else f"{x:.{d}f}"
+
+
+def _arm_cell(r: pd.Series, arm: str, dec: Mapping[str, int]) -> str:
+    d = dec.get(r["variable"], 1)
+    if r["kind"] == "median_range":
+        return f"{_num(r[f'median_{arm}'], 1)} ({_num(r[f'min_{arm}'], 0)}{_DASH}{_num(r[f'max_{arm}'], 0)})"
+    if r["kind"] == "mean_sd":
+        return f"{_num(r[f'mean_{arm}'], d)} {_PM} {_num(r[f'sd_{arm}'], d)}"
+    return f"{int(r[f'count_{arm}'])} ({_num(r[f'pct_{arm}'], 1)}%)"
+
+
+def _group(r: pd.Series) -> str:
+    unit = f" ({r['unit']})" if r["unit"] and r["unit"] != "points" else ""
+    return f"{r['label']}{unit}"
+
+
+def _stat_label(r: pd.Series) -> str:
+    if r["kind"] == "median_range":
+        return "Median (range)"
+    if r["kind"] == "mean_sd":
+        return f"Mean {_PM} SD"
+    return str(r["level_label"])
+
+
+def baseline_display(table: BaselineTable, *, decimals: Mapping[str, int] | None = None) -> pd.DataFrame:
+    """Table 1 as strings, one row per printed line (for :func:`format_baseline`).
+
+    Columns ``group``, ``row``, one per arm, ``p``, ``alt_test``, ``p_alt``
+    (Mann-Whitney for continuous rows, Fisher for categorical ones) and
+    ``smd``. The p value and SMD of a categorical variable are shown on its
+    first level only.
+    """
+    dec = {**DEFAULT_DECIMALS, **(decimals or {})}
+    rows = []
+    seen: set[str] = set()
+    for _, r in table.summary.iterrows():
+        first = r["variable"] not in seen
+        seen.add(r["variable"])
+        cont = r["kind"] != "count"
+        alt = r["p_mannwhitney"] if cont else r["p_fisher"]
+        row = {"group": _group(r), "row": _stat_label(r)}
+        for a in table.arms:
+            row[a] = _arm_cell(r, a, dec)
+        row.update(p=format_p(r["p"]) if first else "",
+                   alt_test=("Mann-Whitney" if cont else "Fisher") if first else "",
+                   p_alt=format_p(alt) if first else "",
+                   smd=_num(r["smd"], 2) if first else "")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def format_baseline(
+    table: BaselineTable,
+    *,
+    decimals: Mapping[str, int] | None = None,
+    title: str = "Baseline characteristics of the analysed patients",
+    table_id: str = "baseline-table",
+) -> GT:
+    """The publication Table 1 (great_tables).
+
+    Parameters
+    ----------
+    table
+        From :func:`analysis.baseline.baseline_table`.
+    decimals
+        Decimals of mean and SD per variable (default :data:`DEFAULT_DECIMALS`,
+        1 otherwise; :func:`published_decimals` gives the paper's).
+    title
+        Table title.
+    table_id
+        Fixed HTML id (keeps the rendering deterministic).
+    """
+    df = baseline_display(table, decimals=decimals)
+    labels = {a: f"{ARM_LABELS.get(a, a)} (n = {table.n.get(a, '')})" for a in table.arms}
+    test_names = sorted(set(table.summary["test"].dropna()))
+    g = (
+        GT(df, rowname_col="row", groupname_col="group", id=table_id)
+        .tab_header(title=title)
+        .cols_label(**labels, p="p", alt_test="Alternative test", p_alt="p (alternative)", smd="SMD")
+        .tab_spanner(label="Balance", columns=["smd"])
+        .cols_align("center", columns=[*table.arms, "p", "alt_test", "p_alt", "smd"])
+        .tab_source_note(f"p: {'; '.join(test_names)}. SMD: standardized difference, "
+                         f"{ARM_LABELS.get(table.arms[1], table.arms[1])} minus "
+                         f"{ARM_LABELS.get(table.arms[0], table.arms[0])} (unsigned for three or more levels).")
+    )
+    skewed = table.summary.loc[table.summary["skewed"], "label"].drop_duplicates().tolist()
+    if skewed:
+        g = g.tab_source_note(f"Skewed (|skewness| > 1 in an arm): {', '.join(skewed)}; "
+                              "the Mann-Whitney p is the more robust comparison for these.")
+    for note in table.notes:
+        g = g.tab_source_note(note)
+    return g
+
+
+# ----------------------------------------------------------------------------
+# Beside the published table
+# ----------------------------------------------------------------------------
+def side_by_side_display(comparison: pd.DataFrame, published: Any) -> pd.DataFrame:
+    """Published and cohort statistics as strings, one row per printed line.
+
+    Parameters
+    ----------
+    comparison
+        From :func:`analysis.baseline.compare_with_published`.
+    published
+        The :class:`~analysis.published.Published` it was made from (for the
+        printed decimals, labels and p operators).
+    """
+    pub_rows = {r.variable: r for r in published.table1}
+    n = published.raw["table1"]["n"]
+    out = []
+    for var, grp in comparison.groupby("variable", sort=False):
+        r = pub_rows[var]
+        p = grp[grp["statistic"] == "p"].iloc[0]
+        p_pub = (f"<{r.p:.3f}" if r.p_operator == "<" else f"{r.p:.3f}")
+        p_ours = format_p(p["cohort"])
+        if r.kind in ("mean_sd", "median_range"):
+            if r.kind == "mean_sd":
+                d = {a: r.decimals_for(a) for a in ("control", "ucmsc")}
+                cells = {}
+                for a in ("control", "ucmsc"):
+                    s = grp[grp["arm"] == a].set_index("statistic")
+                    cells[(a, "published")] = f"{s.loc['mean', 'published']:.{d[a]['mean']}f} {_PM} {s.loc['sd', 'published']:.{d[a]['sd']}f}"
+                    cells[(a, "cohort")] = f"{_num(s.loc['mean', 'cohort'], d[a]['mean'])} {_PM} {_num(s.loc['sd', 'cohort'], d[a]['sd'])}"
+                row_label = f"Mean {_PM} SD"
+            else:
+                cells = {}
+                for a in ("control", "ucmsc"):
+                    s = grp[grp["arm"] == a].set_index("statistic")
+                    for src in ("published", "cohort"):
+                        cells[(a, src)] = (f"{_num(s.loc['median', src], 1)} ({_num(s.loc['min', src], 0)}"
+                                           f"{_DASH}{_num(s.loc['max', src], 0)})")
+                row_label = "Median (range)"
+            out.append({"group": r.label, "row": row_label, **{f"{a}_{src}": v for (a, src), v in cells.items()},
+                        "p_published": p_pub, "p_cohort": p_ours})
+        else:
+            first = True
+            for lv in r.levels:
+                lines = grp[(grp["level"] == str(lv)) & (grp["statistic"] == "count")].set_index("arm")
+                row = {"group": r.label, "row": str(lv)}
+                for a in ("control", "ucmsc"):
+                    for src in ("published", "cohort"):
+                        v = lines.loc[a, src]
+                        row[f"{a}_{src}"] = "" if not np.isfinite(v) else (
+                            f"{int(v)} ({100 * v / n[a]:.1f}%)" if src == "published" else f"{int(v)}")
+                row.update(p_published=p_pub if first else "", p_cohort=p_ours if first else "")
+                first = False
+                out.append(row)
+    return pd.DataFrame(out)
+
+
+def format_side_by_side(
+    comparison: pd.DataFrame,
+    published: Any,
+    table: BaselineTable | None = None,
+    *,
+    title: str = "Table 1: published and recomputed on this cohort",
+    table_id: str = "baseline-vs-published",
+) -> GT:
+    """The published Table 1 beside the cohort's, as a great_tables table.
+
+    Cohort counts are shown as counts; their percentages are in
+    :func:`format_baseline`. Labels are the paper's.
+    """
+    df = side_by_side_display(comparison, published)
+    n = published.raw["table1"]["n"]
+    cols = {}
+    for a in ("control", "ucmsc"):
+        cols[f"{a}_published"] = f"Published (n = {n[a]})"
+        ours = f" (n = {table.n[a]})" if table is not None else ""
+        cols[f"{a}_cohort"] = f"This cohort{ours}"
+    cols.update(p_published="Published", p_cohort="This cohort")
+    g = (
+        GT(df, rowname_col="row", groupname_col="group", id=table_id)
+        .tab_header(title=title)
+        .tab_spanner(label=ARM_LABELS["control"], columns=["control_published", "control_cohort"])
+        .tab_spanner(label=ARM_LABELS["ucmsc"], columns=["ucmsc_published", "ucmsc_cohort"])
+        .tab_spanner(label="p value", columns=["p_published", "p_cohort"])
+        .cols_label(**cols)
+        .cols_align("center", columns=[c for c in df.columns if c not in ("group", "row")])
+        .tab_source_note("Published: the paper's Table 1 as printed (percentages of the printed n). "
+                         "This cohort: the same statistics and tests recomputed on the data this page was built from.")
+    )
+    return g
+
+
+# ----------------------------------------------------------------------------
+# Consistency checks
+# ----------------------------------------------------------------------------
+_CATEGORY_DIGITS = {"table1 p": 4, "hr p": 4, "hr significance": 4, "hr midpoint": 3, "percentage": 2,
+                    "counts": 0, "consort": 0, "granularity": 1, "hr events": 1, "claim": 2}
+
+
+_PUBLISHED_DIGITS = {"table1 p": 3, "hr p": 3, "hr significance": 3, "hr midpoint": 2, "percentage": 1,
+                     "counts": 0, "consort": 0, "granularity": 1, "hr events": 0, "claim": 2}
+
+
+def _sig(x: float, digits: int) -> str:
+    if x is None or not np.isfinite(x):
+        return ""
+    if digits >= 3 and x != 0 and abs(x) < 0.001:
+        return f"{x:.5f}"
+    return f"{x:.{digits}f}"
+
+
+def consistency_display(checks: pd.DataFrame) -> pd.DataFrame:
+    """Check rows as strings (for :func:`format_consistency`)."""
+    missing = set(CHECK_COLUMNS) - set(checks.columns)
+    if missing:
+        raise ValueError(f"checks: missing columns {sorted(missing)} (expected a consistency check frame)")
+    rows = []
+    for _, r in checks.iterrows():
+        d = _CATEGORY_DIGITS.get(r["category"], 3)
+        pd_ = max(d, 3) if r["quantity"] in ("p", "p < alpha") else d
+        op = "" if r["operator"] in ("=", ">=") else r["operator"]
+        pub = f"{op}{r['published']:.{_PUBLISHED_DIGITS.get(r['category'], 3)}f}"
+        same = math.isclose(r["low"], r["high"], rel_tol=0, abs_tol=0) or not np.isfinite(r["low"])
+        rng = "" if same else f"{_sig(r['low'], pd_)}{_DASH}{_sig(r['high'], pd_)}"
+        rows.append({"category": r["category"], "item": r["item"], "label": r["label"], "quantity": r["quantity"],
+                     "published": pub, "recomputed": _sig(r["recomputed"], pd_), "range": rng,
+                     "verdict": r["verdict"], "reason": r["reason"]})
+    return pd.DataFrame(rows)
+
+
+def format_consistency(
+    checks: pd.DataFrame,
+    *,
+    title: str = "Do the published numbers agree with each other?",
+    table_id: str = "consistency-checks",
+    show_reason: bool = True,
+) -> GT:
+    """The consistency checks as one table, verdict cells tinted.
+
+    Parameters
+    ----------
+    checks
+        A frame with :data:`analysis.consistency.CHECK_COLUMNS` (e.g. from
+        :func:`analysis.consistency.check_published`), grouped by category.
+    show_reason
+        Include the ``reason`` column.
+    """
+    df = consistency_display(checks).reset_index(drop=True)
+    df["row"] = df["item"] + " (" + df["quantity"] + ")"
+    cols = ["category", "row", "published", "recomputed", "range", "verdict"] + (["reason"] if show_reason else [])
+    df = df[cols]
+    g = (
+        GT(df, rowname_col="row", groupname_col="category", id=table_id)
+        .tab_header(title=title)
+        .cols_label(published="Published", recomputed="Recomputed", range="Range over rounding",
+                    verdict="Verdict", **({"reason": "Reason"} if show_reason else {}))
+        .cols_align("center", columns=["published", "recomputed", "range", "verdict"])
+    )
+    for v, colour in VERDICT_COLORS.items():
+        idx = df.index[df["verdict"] == v].tolist()
+        if idx:
+            g = g.tab_style(style=style.fill(color=colour), locations=loc.body(columns="verdict", rows=idx))
+    if show_reason:
+        g = g.tab_style(style=style.text(size="small"), locations=loc.body(columns="reason"))
+    return g
+
+
+def format_test_comparison(
+    comparison: pd.DataFrame,
+    *,
+    title: str = "Which test reproduces each printed Table 1 p value?",
+    table_id: str = "table1-test-comparison",
+) -> GT:
+    """:func:`analysis.consistency.compare_table1_tests` as a table (rows: variables; columns: tests)."""
+    c = comparison.copy()
+
+    def cell(r: pd.Series) -> str:
+        rng = "" if math.isclose(r["p_low"], r["p_high"]) else f" [{_sig(r['p_low'], 4)}{_DASH}{_sig(r['p_high'], 4)}]"
+        mark = {VERDICTS[0]: "\u2713", VERDICTS[1]: "\u2248", VERDICTS[2]: "\u2717"}[r["verdict"]]
+        return f"{_sig(r['p'], 4)}{rng} {mark}"
+
+    c["cell"] = c.apply(cell, axis=1)
+    c["printed"] = [(("<" if o == "<" else "") + f"{p:.3f}") for p, o in zip(c["published"], c["operator"])]
+    wide = c.pivot_table(index=["variable", "label", "printed"], columns="test", values="cell", aggfunc="first",
+                         sort=False).reset_index()
+    wide = wide.fillna("")
+    tests = [t for t in dict.fromkeys(c["test"])]
+    wide = wide[["label", "printed", *tests]]
+    g = (
+        GT(wide, rowname_col="label", id=table_id)
+        .tab_header(title=title)
+        .cols_label(printed="Printed p")
+        .tab_spanner(label="Recomputed from the printed summaries", columns=tests)
+        .cols_align("center", columns=["printed", *tests])
+        .tab_source_note("\u2713 reproduces the printed p; \u2248 reproduces it for some unrounded inputs "
+                         "consistent with the printed digits [range]; \u2717 cannot reproduce it.")
+    )
+    return g
