@@ -1,0 +1,50 @@
+"""Command line: ``python -m analysis {simulate,validate} ...``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from .synthetic import SyntheticParameters, write_cohort
+
+    out = write_cohort(args.out, SyntheticParameters(seed=args.seed))
+    print(f"wrote synthetic cohort (seed {args.seed}) to {out}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .data import TrialDataError, load_trial
+
+    try:
+        trial = load_trial(args.dir)
+    except TrialDataError as exc:
+        print(f"invalid: {exc}", file=sys.stderr)
+        return 1
+    n = trial.patients["arm"].value_counts().to_dict()
+    print(f"valid: {trial.path} ({len(trial.patients)} patients: {n}; synthetic={trial.synthetic})")
+    for note in trial.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m analysis", description="Trial re-analysis toolkit")
+    sub = ap.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("simulate", help="generate the calibrated synthetic cohort")
+    s.add_argument("--seed", type=int, default=20210301)
+    s.add_argument("--out", type=Path, required=True)
+    s.set_defaults(func=_simulate)
+    v = sub.add_parser("validate", help="validate a trial data folder")
+    v.add_argument("dir", type=Path)
+    v.set_defaults(func=_validate)
+    args = ap.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
