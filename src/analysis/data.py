@@ -41,6 +41,7 @@ __all__ = [
     "Trial",
     "load_trial",
     "validate_folder",
+    "data_dictionary",
 ]
 
 #: Arm codes, control first (the paper's column order).
@@ -107,6 +108,7 @@ _SCREENING: tuple[_Col, ...] = (
     _Col("screening_id", "str", rule="unique, non-empty"),
     _Col("outcome", "cat", values=SCREENING_OUTCOMES),
     _Col("patient_id", "str", nullable=True, rule="patient of patients.csv when randomized"),
+    _Col("screened_on", "date", required=False, nullable=True, rule="ISO date YYYY-MM-DD"),
 )
 
 _LABS: tuple[_Col, ...] = (
@@ -126,6 +128,7 @@ _AES: tuple[_Col, ...] = (
     _Col("infusion_number", "float", required=False, nullable=True, checks=(pa.Check.isin([1, 2, 3]),), rule="1, 2 or 3"),
     _ge0("onset_hours_after_infusion", required=False, nullable=True),
     _gt0("duration_hours", required=False, nullable=True),
+    _Col("temperature_c", "float", required=False, nullable=True, checks=(pa.Check.in_range(34, 43),), rule="between 34 and 43"),
 )
 
 _TABLES: dict[str, tuple[tuple[_Col, ...], bool]] = {
@@ -439,3 +442,73 @@ def validate_folder(path: str | Path) -> Trial:
     return load_trial(path)
 
 
+
+
+_DESCRIPTIONS = {
+    "patient_id": "Unique patient identifier",
+    "arm": "Randomized arm: control (conventional treatment) or ucmsc (UC-MSC plus conventional treatment)",
+    "disposition": "analyzed, withdrew (consent withdrawn) or lost_to_follow_up",
+    "randomized_on": "Date of randomization (time zero)",
+    "age": "Age at randomization, years",
+    "sex": "M or F",
+    "tp": "Total protein, g/L",
+    "alb": "Albumin, g/L",
+    "plt": "Platelets, 10^9/L",
+    "cr": "Creatinine, umol/L",
+    "alt": "Alanine aminotransferase, U/L",
+    "ast": "Aspartate aminotransferase, U/L",
+    "tbil": "Total bilirubin, umol/L",
+    "pta": "Prothrombin activity, %",
+    "che": "Cholinesterase, U/L",
+    "inr": "International normalized ratio",
+    "meld": "MELD score",
+    "hbeag": "HBeAg positive (1) or negative (0)",
+    "child_pugh": "Child-Pugh class A, B or C",
+    "ascites": "Ascites present (1) or absent (0)",
+    "os_months": "Months from randomization to death or last follow-up (empty if not analysed)",
+    "death": "1 if died at os_months, 0 if censored",
+    "hcc_months": "Months from randomization to HCC diagnosis or censoring (death, last follow-up)",
+    "hcc": "1 if HCC diagnosed at hcc_months, 0 if censored",
+    "screening_id": "Unique screening identifier",
+    "outcome": "randomized, refused or ineligible",
+    "week": "Weeks from first infusion / randomization (0 = baseline)",
+    "analyte": "alb, pta, che or tbil",
+    "value": "Lab value in the unit of patients.csv",
+    "term": "Adverse event term (lower case), e.g. fever, infection",
+    "onset_day": "Days from randomization to onset",
+    "resolution_day": "Days from randomization to resolution (empty if unresolved)",
+    "serious": "1 if serious adverse event",
+    "severity": "mild, moderate, severe, life_threatening or fatal",
+    "infusion_number": "Infusion (1-3) preceding an infusion reaction",
+    "onset_hours_after_infusion": "Hours from the infusion to onset",
+    "duration_hours": "Duration of the event in hours",
+    "screened_on": "Date of screening",
+    "temperature_c": "Highest body temperature during a fever, degrees C",
+}
+
+
+def data_dictionary() -> pd.DataFrame:
+    """The schema as a table: one row per column of each file.
+
+    Columns ``file``, ``column``, ``required`` (file and column must be
+    present), ``empty_allowed``, ``type``, ``rule``, ``description``. Built
+    from the same specification :func:`load_trial` enforces.
+    """
+    rows = []
+    for name, (cols, file_required) in _TABLES.items():
+        for c in cols:
+            rule = c.rule or (f"one of {', '.join(map(str, c.values))}" if c.values else "")
+            if c.kind == "cat" or (c.kind == "int01" and c.values):
+                rule = f"one of {', '.join(map(str, c.values))}"
+            rows.append(
+                {
+                    "file": f"{name}.csv" + ("" if file_required else " (optional)"),
+                    "column": c.name,
+                    "required": c.required,
+                    "empty_allowed": c.nullable,
+                    "type": {"str": "text", "float": "number", "int01": "0/1", "date": "date", "cat": "category"}[c.kind],
+                    "rule": rule,
+                    "description": _DESCRIPTIONS.get(c.name, ""),
+                }
+            )
+    return pd.DataFrame(rows)
