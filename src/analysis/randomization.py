@@ -63,6 +63,7 @@ __all__ = [
     "assign_arms",
     "allocation_balance",
     "guessing_predictability",
+    "expected_predictability",
     "ConcealmentRecord",
     "AllocationList",
     "generate_allocation",
@@ -448,6 +449,43 @@ def guessing_predictability(allocation: pd.DataFrame, *, arms: Sequence[str] = A
     return float(score.mean())
 
 
+def expected_predictability(block_sizes: Sequence[int] = (4,), *, block_probs: Sequence[float] | None = None) -> float:
+    """Long-run expected share of correct guesses (convergence strategy), 1:1 permuted blocks.
+
+    Every block starts balanced, so the recruiter's guesses within a block
+    depend on that block only. A block of size ``2m`` yields on average
+    ``m + 2**(2m-1) / comb(2m, m) - 1/2`` correct guesses (Blackwell and
+    Hodges); over a long list of blocks whose sizes are drawn independently
+    the share of correct guesses is the ratio of the expected correct guesses
+    per block to the expected block size (renewal-reward theorem).
+
+    Parameters
+    ----------
+    block_sizes
+        Even block sizes (1:1 allocation).
+    block_probs
+        Probabilities of the sizes; default equal.
+
+    Returns
+    -------
+    float
+        Expected proportion of correct guesses; 0.5 would be simple
+        randomization.
+
+    References
+    ----------
+    Blackwell D, Hodges JL. Design for the control of selection bias.
+    *Ann Math Stat* 1957;28:449-460. Rosenberger WF, Lachin JM.
+    *Randomization in Clinical Trials*, 2nd ed., Wiley 2016, section 5.2
+    and 5.3 (random block sizes do not reduce this predictability much).
+    """
+    sizes, probs, _, _ = _check_design(block_sizes, block_probs, ARMS, (1, 1))
+    w = np.full(len(sizes), 1 / len(sizes)) if probs is None else np.asarray(probs)
+    m = np.asarray(sizes) // 2
+    per_block = np.array([k + 2.0 ** (2 * k - 1) / math.comb(2 * k, k) - 0.5 for k in m])
+    return float((w * per_block).sum() / (w * np.asarray(sizes)).sum())
+
+
 # ----------------------------------------------------------------------------
 # Concealment
 # ----------------------------------------------------------------------------
@@ -504,17 +542,22 @@ class ConcealmentRecord:
 
     @property
     def summary(self) -> pd.DataFrame:
-        """The record for display: one row per field (``field``, ``value``); the generator state abbreviated."""
-        d = self.to_dict()
-        state = d["generator_state"]
-        inner = state.get("state", {}) if isinstance(state, Mapping) else {}
-        d["generator_state"] = (
-            f"{state.get('bit_generator', '')} state {str(inner.get('state', ''))[:12]}..."
-            if inner
-            else json.dumps(state)[:40]
-        )
-        rows = [(k, "" if v is None else (", ".join(map(str, v)) if isinstance(v, list) else str(v))) for k, v in d.items()]
+        """The record for display: one row per field (``field``, ``value`` as text, nothing abbreviated)."""
+        rows = []
+        for k, v in self.to_dict().items():
+            if v is None:
+                text = ""
+            elif isinstance(v, list):
+                text = ", ".join(map(str, v))
+            elif isinstance(v, dict):
+                text = json.dumps(v, separators=(", ", ": "))
+            else:
+                text = str(v)
+            rows.append((k, text))
         return pd.DataFrame(rows, columns=["field", "value"])
+
+    def _repr_html_(self) -> str:
+        return self.summary.to_html(index=False, border=0, classes="concealment-record")
 
 
 @dataclass(frozen=True)
@@ -866,6 +909,7 @@ def plot_imbalance(
     matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     if isinstance(balances, pd.DataFrame):
         balances = {"": balances}
@@ -883,13 +927,14 @@ def plot_imbalance(
             x = np.concatenate([[0], g["sequence"].to_numpy()])
             y = np.concatenate([[0], g["difference"].to_numpy()])
             ax.step(x, y, where="post", color=greys[i % len(greys)], lw=1.4 if i == 0 else 1.0,
-                    label=name or None)
+                    label=name or None, zorder=3 if i == 0 else 2)
             i += 1
     if bound is not None:
         for b in (bound, -bound):
             ax.axhline(b, color="#0072B2", ls="--", lw=0.9)
         ax.text(ax.get_xlim()[1], bound, f" +/-{bound:g}", va="center", ha="left", fontsize=8, color="#0072B2")
-    ax.axhline(0, color="#555555", lw=0.6)
+    ax.axhline(0, color="#555555", lw=0.6, zorder=1)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     a0, a1 = ARM_LABELS.get(arms[0], arms[0]), ARM_LABELS.get(arms[-1], arms[-1])
     ax.set_xlabel("Position in the allocation list (patients randomized)")
     ax.set_ylabel(f"{a1} minus {a0}\n(patients)")
