@@ -184,13 +184,14 @@ def landmark_grid(
     """
     rows = []
     for L in landmarks:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", StatisticalWarning)
-            w = landmark_windows(df, float(L), horizon=horizon, direction=direction, alpha=alpha)
-        notes = "; ".join(str(c.message) for c in caught if issubclass(c.category, StatisticalWarning))
-        for _, r in w[w["window"] != "overall"].iterrows():
-            note = notes if np.isnan(r["hr"]) else ""
-            rows.append({"landmark": float(L), **r.drop(["endpoint"]).to_dict(), "note": note})
+        if not (0 < L < horizon):
+            raise HorizonError(f"landmarks must lie in (0, horizon = {horizon}); got {L}")
+        for name, (a, b) in {"early": (0.0, float(L)), "late": (float(L), horizon)}.items():
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", StatisticalWarning)
+                r = cox_hr(df, start=a, end=b, direction=direction, alpha=alpha, model=name)
+            note = "; ".join(str(c.message) for c in caught if issubclass(c.category, StatisticalWarning))
+            rows.append({"landmark": float(L), "window": name, "start": a, "end": b, **r.as_dict(), "note": note})
     return pd.DataFrame(rows)
 
 
@@ -316,7 +317,7 @@ def time_varying_test(
     ctv.fit(ep[["id", "start", "stop", "event", *cols]], id_col="id", start_col="start", stop_col="stop",
             event_col="event", fit_options=dict(COX_FIT_OPTIONS))
     b = ctv.params_[cols].to_numpy(float)
-    V = ctv.variance_matrix_.loc[cols, cols].to_numpy(float)
+    V = np.asarray(ctv.variance_matrix_, float)  # rows and columns in the order of ``cols``
     se = np.sqrt(np.diag(V))
     coef = pd.DataFrame({"term": cols, "coef": b, "se": se, "hr": np.exp(b), "ci_low": np.exp(b - z * se),
                          "ci_high": np.exp(b + z * se), "p": 2 * stats.norm.sf(np.abs(b / se))})
