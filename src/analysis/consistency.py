@@ -748,7 +748,7 @@ def _group_sizes(source: Any, arms: Sequence[str], n: Mapping[str, int] | None) 
     raise ValueError("n: group sizes are required (pass n={'arm': size, ...})")
 
 
-def _hrs(hrs: Any) -> dict[str, dict]:
+def _hrs(hrs: Any, required: tuple[str, ...] = ("hr", "ci_low", "ci_high", "p")) -> dict[str, dict]:
     src = getattr(hrs, "hazard_ratios", hrs)
     out = {}
     for key, h in src.items():
@@ -756,7 +756,7 @@ def _hrs(hrs: Any) -> dict[str, dict]:
             d = dict(h)
         else:
             d = {k: getattr(h, k) for k in ("hr", "ci_low", "ci_high", "p", "p_operator", "label", "endpoint", "window")}
-        for k in ("hr", "ci_low", "ci_high", "p"):
+        for k in required:
             if k not in d:
                 raise ValueError(f"hazard ratio {key!r}: missing key {k!r}")
         d.setdefault("p_operator", "=")
@@ -1312,7 +1312,7 @@ def check_direction(
         could round from 1); the reason says whether the CI spans both
         directions.
     """
-    h = _hrs({key or "hr": hr})[key or "hr"]
+    h = _hrs({key or "hr": hr}, required=("hr", "ci_low", "ci_high"))[key or "hr"]
     try:
         num, den = convention.split("_vs_")
     except ValueError:
