@@ -379,3 +379,41 @@ def test_trajectories_only_for_synthetic(trial):
     lines = sum(len(ax.get_lines()) for ax in fig.axes)
     assert lines == 4 * 6
     plt.close(fig)
+
+
+# ---------------------------------------------------------------------------
+# Display
+# ---------------------------------------------------------------------------
+def test_format_estimates_snapshot(frame):
+    """Snapshot of the rendered rows (numbers are tested against R above)."""
+    adj = L.format_estimates(L.adjusted_effects(frame, analytes=["alb", "tbil"]))
+    assert adj.columns.tolist() == ["Analyte", "Week", "n", "Effect", "Estimate (95% CI)", "p"]
+    assert adj.iloc[0].tolist() == ["ALB (g/L)", "12", "38/38", "difference", "-0.1 (-1.9 to 1.6)", "0.895"]
+    assert adj.iloc[3]["Effect"] == "ratio" and adj.iloc[3]["Analyte"] == "TBIL (µmol/L)"
+    paired = L.format_estimates(L.change_from_baseline(frame))
+    assert paired.columns.tolist() == ["Analyte", "Week", "Arm", "n", "Effect", "Estimate (95% CI)", "p"]
+
+
+def test_format_visits(frame):
+    out = L.format_visits(L.describe_visits(frame), L.visit_status(frame))
+    assert out["Analyte"].str.split(" ").str[0].unique().tolist() == ["ALB", "PTA", "CHE", "TBIL"]
+    row = out[(out["Analyte"] == "ALB (g/L)") & (out["Week"] == "48")].iloc[0]
+    desc = L.describe_visits(frame)
+    d = desc[(desc["analyte"] == "alb") & (desc["arm"] == "control") & (desc["week"] == 48)].iloc[0]
+    assert row["Control, mean ± SD (n)"] == f"{d['mean']:.1f} ± {d['sd']:.1f} ({d['n']})"
+    assert row["Control missing (died/other)"] == "4/2"
+
+
+def test_format_rejects_other_tables(frame):
+    with pytest.raises(ValueError, match="estimate table"):
+        L.format_estimates(L.visit_status(frame))
+    with pytest.raises(ValueError, match="describe_visits"):
+        L.format_visits(L.visit_status(frame))
+
+
+def test_message_figure():
+    import matplotlib.pyplot as plt
+
+    fig = L.message_figure("absent")
+    assert [t.get_text() for t in fig.axes[0].texts] == ["absent"]
+    plt.close(fig)

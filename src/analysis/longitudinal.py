@@ -74,8 +74,11 @@ __all__ = [
     "ancova_by_week",
     "adjusted_effects",
     "evaluate_statements",
+    "format_estimates",
+    "format_visits",
     "plot_lab_means",
     "plot_trajectories",
+    "message_figure",
 ]
 
 #: Right-skewed analytes analysed on the log scale by the baseline-adjusted model.
@@ -968,6 +971,90 @@ def _verdict(n_ok: int, n: int) -> str:
 
 
 # ----------------------------------------------------------------------------
+# Display
+# ----------------------------------------------------------------------------
+#: Decimals of measured-scale values in display tables.
+_DIGITS = {"alb": 1, "pta": 1, "che": 0, "tbil": 1}
+
+
+def _p_text(p: float, p_digits: int) -> str:
+    if not np.isfinite(p):
+        return "–"
+    thr = 10.0 ** -p_digits
+    return f"<{thr:.{p_digits}f}" if p < thr else f"{p:.{p_digits}f}"
+
+
+def format_estimates(table: pd.DataFrame, *, p_digits: int = 3, ratio_digits: int = 2) -> pd.DataFrame:
+    """Display form of an estimate table (:func:`change_from_baseline`, :func:`between_arm_t`,
+    :func:`ancova_by_week`, :func:`adjusted_effects`).
+
+    Differences are printed with the analyte's usual decimals (ALB, PTA, TBIL 1; CHE 0), ratios with
+    ``ratio_digits``; p values below ``10**-p_digits`` as ``<0.001``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        String columns ``Analyte``, ``Week``, (``Arm``), ``n`` (``control/UC-MSC`` for between-arm
+        tables), ``Effect`` (``difference`` or ``ratio``), ``Estimate (95% CI)`` and ``p``.
+    """
+    need = {"analyte", "week", "effect_type", "effect", "effect_ci_low", "effect_ci_high", "p"}
+    if not need <= set(table.columns):
+        raise ValueError(f"table must be an estimate table of analysis.longitudinal; missing "
+                         f"{sorted(need - set(table.columns))}")
+    out = pd.DataFrame({"Analyte": [f"{str(a).upper()} ({ANALYTE_UNITS[str(a)]})" for a in table["analyte"]],
+                        "Week": [f"{w:g}" for w in table["week"]]})
+    if "arm" in table.columns:
+        out["Arm"] = [ARM_LABELS[str(a)] for a in table["arm"]]
+    if "n" in table.columns:
+        out["n"] = table["n"].astype(int).astype(str).to_numpy()
+    else:
+        out["n"] = [f"{int(c)}/{int(u)}" for c, u in zip(table["n_control"], table["n_ucmsc"])]
+    out["Effect"] = table["effect_type"].to_numpy()
+    txt = []
+    for a, et, e, lo, hi in zip(table["analyte"], table["effect_type"], table["effect"], table["effect_ci_low"],
+                                table["effect_ci_high"]):
+        d = ratio_digits if et == "ratio" else _DIGITS[str(a)]
+        txt.append(f"{e:.{d}f} ({lo:.{d}f} to {hi:.{d}f})")
+    out["Estimate (95% CI)"] = txt
+    out["p"] = [_p_text(p, p_digits) for p in table["p"]]
+    return out
+
+
+def format_visits(described: pd.DataFrame, status: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Display form of :func:`describe_visits`: ``mean ± SD (n)`` per analyte and week, one column per arm.
+
+    With ``status`` (:func:`visit_status`), the arm columns add the number of scheduled values
+    missing because the patient had died and for other reasons.
+
+    Returns
+    -------
+    pandas.DataFrame
+        String columns ``Analyte``, ``Week`` and per arm ``<Arm>`` (and ``<Arm> missing (died/other)``).
+    """
+    need = {"analyte", "arm", "week", "n", "mean", "sd"}
+    if not need <= set(described.columns):
+        raise ValueError(f"described must be describe_visits() output; missing {sorted(need - set(described.columns))}")
+    d = described.copy()
+    d["analyte"] = pd.Categorical(d["analyte"].astype(str), categories=list(LAB_ANALYTES))
+    d["cell"] = [f"{m:.{_DIGITS[str(a)]}f} ± {s:.{_DIGITS[str(a)]}f} ({int(n)})"
+                 for a, m, s, n in zip(d["analyte"], d["mean"], d["sd"], d["n"])]
+    wide = d.pivot_table(index=["analyte", "week"], columns="arm", values="cell", aggfunc="first",
+                         observed=True).sort_index()
+    keys = [(str(a), float(w)) for a, w in wide.index]
+    out = pd.DataFrame({"Analyte": [f"{a.upper()} ({ANALYTE_UNITS[a]})" for a, _ in keys],
+                        "Week": [f"{w:g}" for _, w in keys]})
+    for arm in ARMS:
+        out[f"{ARM_LABELS[arm]}, mean ± SD (n)"] = wide[arm].to_numpy() if arm in wide.columns else ""
+        if status is not None:
+            st = status[status["arm"].astype(str) == arm]
+            lookup = {(str(a), float(w)): (int(di), int(mi))
+                      for a, w, di, mi in zip(st["analyte"], st["week"], st["died"], st["missing"])}
+            out[f"{ARM_LABELS[arm]} missing (died/other)"] = [
+                "{}/{}".format(*lookup[k]) if k in lookup else "" for k in keys]
+    return out
+
+
+# ----------------------------------------------------------------------------
 # Figures
 # ----------------------------------------------------------------------------
 def plot_lab_means(
@@ -1091,7 +1178,11 @@ def plot_trajectories(
         ax.set_ylabel(f"{a.upper()} ({ANALYTE_UNITS[a]})")
         ax.set_xticks(sorted(frame["week"].unique()))
         if a in LOG_ANALYTES:
+            from matplotlib.ticker import NullFormatter, ScalarFormatter
+
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(ScalarFormatter())
+            ax.yaxis.set_minor_formatter(NullFormatter())
     for ax in axes.flat[len(analytes):]:
         ax.set_visible(False)
     for ax in axes[-1]:
@@ -1102,4 +1193,22 @@ def plot_trajectories(
     fig.legend(handles=handles, loc="upper center", ncol=2, frameon=False,
                title=f"{n_per_arm} randomly sampled patients per arm (synthetic)")
     fig.tight_layout(rect=(0, 0, 1, 0.92))
+    return fig
+
+
+def message_figure(text: str, *, figsize: tuple[float, float] = (7.0, 1.2)):
+    """A small figure holding only ``text``: stands in for a figure a chapter cannot draw.
+
+    Chapters glue figures by name; when the data needed are absent (or a figure is not allowed for real
+    data) they glue this instead, so that the page builds and says why.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.axis("off")
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True)
     return fig
