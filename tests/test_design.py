@@ -15,6 +15,7 @@ from analysis.design import (
     PiecewiseExponential,
     SurvivalDesign,
     asymptotic_logrank_moments,
+    detectable_hazard_ratio,
     dropout_hazard,
     event_probability,
     events_required,
@@ -22,10 +23,15 @@ from analysis.design import (
     hazard_from_survival,
     observed_dropout,
     paper_design,
+    paper_scenarios,
+    plot_expected_events,
     power_from_events,
     power_survival,
+    power_table,
+    reported_effect_design,
     reported_effect_hazards,
     sample_size_survival,
+    sample_size_table,
 )
 from analysis.published import load_published
 
@@ -363,3 +369,69 @@ def test_hazard_ratio_undefined_under_nph():
     with pytest.raises(ValueError, match="exponential"):
         sample_size_survival(d, method="lachin_foulkes")
     assert 0.05 < power_survival(d, 250, method="asymptotic").power < 1
+
+
+# ---------------------------------------------------------------------------
+# Tables and helpers used by the design chapter
+# ---------------------------------------------------------------------------
+def test_paper_scenarios_from_published_numbers():
+    pub = load_published()
+    sc = {s.label: s for s in paper_scenarios(pub)}
+    assert len(sc) == 6
+    c, ss = pub.consort, pub.sample_size
+    analysed = [s for s in sc.values() if s.label.startswith("Analysed")]
+    for s in analysed:
+        assert s.n_control == pytest.approx(c["analyzed"]["control"])
+        assert s.n_treatment == pytest.approx(c["analyzed"]["ucmsc"])
+    inflated = [s for s in sc.values() if "observed dropout" in s.label]
+    od = observed_dropout(pub)
+    for s in inflated:
+        assert s.n_total == 2 * ss["n_per_arm_inflated"]
+        assert s.design.dropout_control == od["hazard_control"] and s.design.dropout_treatment == od["hazard_ucmsc"]
+
+
+def test_power_table_equals_power_survival():
+    scen = paper_scenarios()
+    t = power_table(scen, methods=("schoenfeld", "asymptotic"))
+    assert len(t) == 2 * len(scen)
+    for s in scen:
+        row = t[(t["scenario"] == s.label) & (t["method"] == "asymptotic")].iloc[0]
+        assert row["power"] == power_survival(s.design, s.n_total, method="asymptotic").power
+    # the rpact-checked case appears in the table: plan, 100 per arm, 75 months total
+    case = next(c for c in RPACT["power"] if c["id"] == "paper_100_per_arm_total")
+    row = t[(t["scenario"].str.startswith("Plan")) & (t["study_months"] == 75) & (t["method"] == "schoenfeld")].iloc[0]
+    assert row["power"] == pytest.approx(case["power"], rel=1e-9)
+
+
+def test_sample_size_table_matches_rpact():
+    t = sample_size_table([paper_design(reading="total_duration")], methods=("schoenfeld", "freedman"))
+    for m in ("schoenfeld", "freedman"):
+        ref = next(c for c in RPACT["sample_size"] if c["id"] == "paper_total_duration" and c["method"] == m)
+        assert t.loc[t["method"] == m, "n_total"].item() == pytest.approx(ref["n_total"], rel=1e-9)
+
+
+@pytest.mark.parametrize("reading", ["total_duration", "minimum_follow_up"])
+def test_detectable_hazard_ratio_round_trip(reading):
+    d = paper_design(reading=reading)
+    hr = detectable_hazard_ratio(d, 200, power=0.8)
+    lc = d.hazard_control.rates[0]
+    assert power_survival(d.with_(hazard_treatment=lc * hr), 200).power == pytest.approx(0.8, abs=1e-9)
+    # a smaller effect than planned: the plan's HR is further from 1
+    assert d.hazard_ratio < hr < 1
+
+
+def test_reported_effect_design_keeps_plan_timing():
+    d = reported_effect_design(reading="total_duration")
+    p = paper_design(reading="total_duration")
+    assert d.study_duration == p.study_duration and d.accrual_duration == p.accrual_duration
+    assert not d.proportional_hazards
+
+
+def test_plot_expected_events():
+    import matplotlib.pyplot as plt
+
+    ax = plot_expected_events(paper_design(), 200, observed=40.0)
+    assert "months" in ax.get_xlabel() and ax.get_ylabel().startswith("Events")
+    y = ax.lines[2].get_ydata()
+    assert y[-1] == pytest.approx(expected_events(paper_design(), 200, [75.0])["events"].item())
+    plt.close(ax.figure)

@@ -54,7 +54,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 from .published import Published, load_published
 
@@ -77,6 +77,13 @@ __all__ = [
     "observed_dropout",
     "asymptotic_logrank_moments",
     "READINGS",
+    "reported_effect_design",
+    "Scenario",
+    "paper_scenarios",
+    "power_table",
+    "sample_size_table",
+    "plot_expected_events",
+    "detectable_hazard_ratio",
 ]
 
 #: Sample-size / power methods of :func:`sample_size_survival` and :func:`power_survival`.
@@ -956,3 +963,185 @@ def reported_effect_hazards(
     hc = PiecewiseExponential((control_hazard, control_hazard), (0.0, L))
     ht = PiecewiseExponential((control_hazard / early, control_hazard / late), (0.0, L))
     return hc, ht
+
+
+def reported_effect_design(
+    published: Published | None = None, *, reading: str = "total_duration", endpoint: str = "os"
+) -> SurvivalDesign:
+    """The planned accrual and follow-up with the hazards of :func:`reported_effect_hazards`.
+
+    This is the design under the effect the paper reports (no difference before the
+    landmark, a large one after), for power calculations under non-proportional hazards
+    (``method="asymptotic"`` or simulation). UC-MSC is the treatment arm.
+    """
+    hc, ht = reported_effect_hazards(published, endpoint=endpoint)
+    return paper_design(published, reading=reading).with_(
+        hazard_control=hc, hazard_treatment=ht, label=f"reported effect ({reading.replace('_', ' ')})"
+    )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A design with a number of patients: one row of a power table."""
+
+    label: str
+    design: SurvivalDesign
+    n_total: float
+
+    @property
+    def n_control(self) -> float:
+        return self.n_total * (1 - self.design.fraction_treatment)
+
+    @property
+    def n_treatment(self) -> float:
+        return self.n_total * self.design.fraction_treatment
+
+
+def paper_scenarios(published: Published | None = None) -> list[Scenario]:
+    """The sample sizes the paper planned and analysed, under its own planning assumptions.
+
+    - the plan, 100 per arm, under both readings of the follow-up (:data:`READINGS`);
+    - 125 per arm (the inflated plan) with the dropout observed in the CONSORT flow
+      (withdrew + lost to follow-up, :func:`observed_dropout`), both readings;
+    - the analysed patients (control and UC-MSC as published, unequal allocation), no
+      further dropout, both readings (the paper analysed only those followed up).
+    """
+    pub = published or load_published()
+    ss = pub.sample_size
+    c = pub.consort
+    od = observed_dropout(pub)
+    out = []
+    for reading in READINGS:
+        short = "75 months total" if reading == "total_duration" else "75 months minimum follow-up"
+        base = paper_design(pub, reading=reading)
+        n = 2 * float(ss["n_per_arm"])
+        out.append(Scenario(f"Plan: {ss['n_per_arm']} per arm ({short})", base, n))
+        n2 = 2 * float(ss["n_per_arm_inflated"])
+        out.append(
+            Scenario(
+                f"{ss['n_per_arm_inflated']} per arm, observed dropout ({short})",
+                base.with_(dropout_control=od["hazard_control"], dropout_treatment=od["hazard_ucmsc"]),
+                n2,
+            )
+        )
+        nc, nt = c["analyzed"]["control"], c["analyzed"]["ucmsc"]
+        out.append(Scenario(f"Analysed: {nc} vs {nt} ({short})", base.with_(allocation=nt / nc), float(nc + nt)))
+    return out
+
+
+def power_table(
+    scenarios: Iterable[Scenario],
+    *,
+    methods: Sequence[str] = METHODS,
+    alpha: float = 0.05,
+    sides: int = 2,
+) -> pd.DataFrame:
+    """Power of each scenario by each method, as a tidy frame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scenario``, ``method``, ``n_control``, ``n_treatment``, ``study_months``,
+        ``events`` (expected at the analysis), ``power``.
+    """
+    rows = []
+    for sc in scenarios:
+        for m in methods:
+            r = power_survival(sc.design, sc.n_total, alpha=alpha, sides=sides, method=m)
+            rows.append(
+                {
+                    "scenario": sc.label,
+                    "method": m,
+                    "n_control": sc.n_control,
+                    "n_treatment": sc.n_treatment,
+                    "study_months": sc.design.study_duration,
+                    "events": r.events,
+                    "power": r.power,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def sample_size_table(
+    designs: Iterable[SurvivalDesign],
+    *,
+    methods: Sequence[str] = METHODS,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    sides: int = 2,
+) -> pd.DataFrame:
+    """Sample size of each design by each method (tidy; one row per design and method)."""
+    rows = []
+    for d in designs:
+        for m in methods:
+            rows.append(sample_size_survival(d, alpha=alpha, power=power, sides=sides, method=m).as_dict())
+    return pd.DataFrame(rows)
+
+
+def plot_expected_events(
+    design: SurvivalDesign,
+    n_total: float,
+    ax=None,
+    *,
+    horizon: float | None = None,
+    observed: float | None = None,
+    observed_label: str = "observed",
+):
+    """Expected events per arm (and accrued patients) against calendar time.
+
+    ``observed`` marks a number of events at the analysis time (e.g. the deaths in
+    the analysed data). Arm colours from :mod:`analysis.plotting` (treatment = UC-MSC).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from .plotting import ARM_COLORS, ARM_LABELS
+
+    if ax is None:
+        _, ax = plt.subplots()
+    end = horizon if horizon is not None else design.study_duration
+    ev = expected_events(design, n_total, np.linspace(0.0, end, 301))
+    ax.plot(ev["time"], ev["events_control"], color=ARM_COLORS["control"], label=f"{ARM_LABELS['control']} (expected)")
+    ax.plot(ev["time"], ev["events_treatment"], color=ARM_COLORS["ucmsc"], label=f"{ARM_LABELS['ucmsc']} (expected)")
+    ax.plot(ev["time"], ev["events"], color="0.2", label="Both arms (expected)")
+    ax.axvline(design.accrual_duration, color="0.6", linewidth=0.8, linestyle=":")
+    ax.axvline(design.study_duration, color="0.6", linewidth=0.8, linestyle="--")
+    if observed is not None:
+        ax.plot([design.study_duration], [observed], marker="D", color="0.2", linestyle="none", label=observed_label)
+    ax.set_xlabel("Calendar time from first patient's entry (months)")
+    ax.set_ylabel("Events (deaths)")
+    ax.legend(frameon=False, fontsize="small", loc="upper left")
+    return ax
+
+
+def detectable_hazard_ratio(
+    design: SurvivalDesign,
+    n_total: float,
+    *,
+    power: float = 0.8,
+    alpha: float = 0.05,
+    sides: int = 2,
+    method: str = "schoenfeld",
+) -> float:
+    """Treatment/control hazard ratio (< 1) detected with ``power`` by ``n_total`` patients.
+
+    The control hazard, accrual, follow-up, dropout and allocation are those of
+    ``design`` (exponential control hazard required); the treatment hazard is
+    ``HR * control`` and solved for by root finding on :func:`power_survival`.
+    """
+    _check_common(alpha, sides, method)
+    if not design.hazard_control.is_exponential:
+        raise ValueError("detectable_hazard_ratio needs an exponential control hazard")
+    lc = design.hazard_control.rates[0]
+
+    def gap(hr: float) -> float:
+        d = design.with_(hazard_treatment=lc * hr)
+        return power_survival(d, n_total, alpha=alpha, sides=sides, method=method).power - power
+
+    lo, hi = 1e-4, 1 - 1e-9
+    if gap(lo) < 0:
+        raise ValueError(f"{n_total} patients cannot reach power {power} for any hazard ratio")
+    return float(optimize.brentq(gap, lo, hi, xtol=1e-12))
