@@ -278,6 +278,15 @@ def test_skewness_from_summary():
     assert c.skewness_from_summary(110, 30, lower_bound=60)
 
 
+def test_skewness_flags_on_published(pub):
+    fl = c.skewness_flags(pub).set_index("variable")
+    assert list(fl.index) == [r.variable for r in pub.table1 if r.kind == "mean_sd"]
+    for v, r in fl.iterrows():
+        want = any(r[f"mean_{a}"] < 2 * r[f"sd_{a}"] for a in ("control", "ucmsc"))
+        assert r["skewed"] == want
+        assert r["mean_over_sd_control"] == pytest.approx(r["mean_control"] / r["sd_control"])
+
+
 def test_ttest_box_is_exact_at_corners_for_student():
     """Brute force over a fine grid never beats the corner extremes."""
     res = c.ttest_from_summary(10.0, 4.2, 40, 11.4, 6.0, 45,

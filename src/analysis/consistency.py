@@ -72,6 +72,7 @@ __all__ = [
     "median_granularity",
     "estimate_mean_sd",
     "skewness_from_summary",
+    "skewness_flags",
     "check_table1",
     "compare_table1_tests",
     "check_hazard_ratios",
@@ -691,6 +692,36 @@ def skewness_from_summary(mean: float, sd: float, *, lower_bound: float = 0.0) -
     if not sd > 0:
         raise ValueError(f"sd must be > 0, got {sd!r}")
     return bool(mean - lower_bound < 2 * sd)
+
+
+def skewness_flags(table1: Any, *, arms: Sequence[str] = _ARMS, lower_bound: float = 0.0) -> pd.DataFrame:
+    """Apply :func:`skewness_from_summary` to every mean +- SD row of a published Table 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per variable: ``variable``, ``label``, per arm ``mean_{arm}``,
+        ``sd_{arm}`` and ``mean_over_sd_{arm}``, and ``skewed`` (either arm has
+        ``mean - lower_bound < 2 SD``).
+
+    References
+    ----------
+    Altman DG, Bland JM (1996) BMJ 313:1200.
+    """
+    arms = tuple(arms)
+    out = []
+    for r in _rows(table1, arms):
+        if r["kind"] != "mean_sd":
+            continue
+        d: dict[str, Any] = {"variable": r["variable"], "label": r["label"]}
+        flags = []
+        for a in arms:
+            m, sd = float(r[a]["mean"]), float(r[a]["sd"])
+            d[f"mean_{a}"], d[f"sd_{a}"], d[f"mean_over_sd_{a}"] = m, sd, (m - lower_bound) / sd
+            flags.append(skewness_from_summary(m, sd, lower_bound=lower_bound))
+        d["skewed"] = any(flags)
+        out.append(d)
+    return pd.DataFrame(out)
 
 
 # ----------------------------------------------------------------------------
