@@ -435,3 +435,17 @@ def test_plot_expected_events():
     y = ax.lines[2].get_ydata()
     assert y[-1] == pytest.approx(expected_events(paper_design(), 200, [75.0])["events"].item())
     plt.close(ax.figure)
+
+
+def test_observed_accrual_months_by_hand():
+    """Days between the published first and last screening dates (computed with datetime,
+    not pandas), at 365.25/12 days per month."""
+    from datetime import date
+
+    from analysis.design import observed_accrual_months
+
+    pub = load_published()
+    rec = pub.raw["recruitment"]
+    days = (date.fromisoformat(rec["last_screened"]) - date.fromisoformat(rec["first_screened"])).days
+    assert observed_accrual_months(pub) == pytest.approx(days * 12 / 365.25, rel=1e-12)
+    assert observed_accrual_months(pub) > pub.sample_size["accrual_months"]

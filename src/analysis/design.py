@@ -84,6 +84,7 @@ __all__ = [
     "sample_size_table",
     "plot_expected_events",
     "detectable_hazard_ratio",
+    "observed_accrual_months",
 ]
 
 #: Sample-size / power methods of :func:`sample_size_survival` and :func:`power_survival`.
@@ -1145,3 +1146,14 @@ def detectable_hazard_ratio(
     if gap(lo) < 0:
         raise ValueError(f"{n_total} patients cannot reach power {power} for any hazard ratio")
     return float(optimize.brentq(gap, lo, hi, xtol=1e-12))
+
+
+def observed_accrual_months(published: Published | None = None) -> float:
+    """Months between the first and last screening dates the paper reports (its actual accrual).
+
+    Days are converted at 365.25 / 12 days per month.
+    """
+    pub = published or load_published()
+    rec = pub.raw["recruitment"]
+    days = (pd.Timestamp(rec["last_screened"]) - pd.Timestamp(rec["first_screened"])).days
+    return days / (365.25 / 12)
