@@ -417,3 +417,18 @@ def test_message_figure():
     fig = L.message_figure("absent")
     assert [t.get_text() for t in fig.axes[0].texts] == ["absent"]
     plt.close(fig)
+
+
+def test_mmrm_warns_when_not_converged(frame, monkeypatch):
+    from scipy import optimize
+
+    real = optimize.minimize
+
+    def one_step(*args, **kw):
+        kw["options"] = {**kw.get("options", {}), "maxiter": 1}
+        return real(*args, **kw)
+
+    monkeypatch.setattr(L.optimize, "minimize", one_step)
+    with pytest.warns(StatisticalWarning, match="did not converge"):
+        r = L.mmrm(frame, "pta")
+    assert not r.converged
