@@ -1,0 +1,377 @@
+"""Figures for the survival and landmark chapters.
+
+Each function takes the result object of a statistical function (never raw
+data it would have to analyse itself) and returns a matplotlib ``Figure``.
+Arm colours and labels come from :mod:`analysis.plotting`; times are months
+since randomization.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .competing import CIFResult
+from .plotting import ARM_COLORS, arm_label
+from .survival import KMResult, ZPHResult
+
+__all__ = [
+    "AT_RISK_TIMES",
+    "plot_km",
+    "plot_landmark_km",
+    "plot_forest",
+    "plot_zph",
+    "plot_cif",
+    "plot_landmark_grid",
+    "format_hr_table",
+    "format_km_times",
+]
+
+#: Times (months) of the numbers-at-risk table.
+AT_RISK_TIMES = (0.0, 12.0, 24.0, 36.0, 48.0, 60.0, 75.0)
+_MONTHS = "Months since randomization"
+
+
+def _step(ax, x, y, **kw):
+    ax.step(x, y, where="post", **kw)
+
+
+def _draw_km(ax, km: KMResult, *, ci: bool, censor_marks: bool, start: float | None = None) -> None:
+    for arm in km.arms:
+        c = km.curve(arm)
+        if start is not None:
+            c.loc[0, "time"] = start
+        col = ARM_COLORS[arm]
+        _step(ax, c["time"], c["surv"], color=col, lw=1.8, label=arm_label(arm))
+        if ci:
+            ax.fill_between(c["time"], c["ci_low"].fillna(c["surv"]), c["ci_high"].fillna(c["surv"]),
+                            step="post", color=col, alpha=0.15, lw=0)
+        if censor_marks:
+            t = km.table[(km.table["arm"] == arm) & (km.table["n_censor"] > 0)]
+            ax.plot(t["time"], t["surv"], "|", color=col, ms=6, mew=1)
+
+
+def _at_risk_rows(ax, tables: Sequence[tuple[pd.DataFrame, Sequence[float]]], arms: Sequence[str]) -> None:
+    """Numbers-at-risk table under a plot, one row per arm, aligned with the x axis."""
+    ax.set_ylim(-0.5, len(arms) - 0.5)
+    ax.invert_yaxis()
+    for tab, times in tables:
+        for i, arm in enumerate(arms):
+            for t in times:
+                if arm in tab.index:
+                    ax.text(t, i, f"{int(tab.loc[arm, float(t)])}", ha="center", va="center", fontsize=9,
+                            color=ARM_COLORS[arm])
+    ax.set_yticks(range(len(arms)), [arm_label(a) for a in arms])
+    for lab, arm in zip(ax.get_yticklabels(), arms):
+        lab.set_color(ARM_COLORS[arm])
+    ax.tick_params(axis="y", length=0, pad=14)
+    ax.tick_params(axis="x", length=0, labelbottom=False)
+    for s in ("left", "bottom", "top", "right"):
+        ax.spines[s].set_visible(False)
+    ax.set_title("Number at risk", fontsize=9, loc="left")
+
+
+def _km_figure(figsize) -> tuple[Figure, plt.Axes, plt.Axes]:
+    fig, (ax, axr) = plt.subplots(2, 1, figsize=figsize, sharex=True, gridspec_kw={"height_ratios": [4, 1.1]})
+    fig.subplots_adjust(hspace=0.5, left=0.16, right=0.97, top=0.95, bottom=0.05)
+    return fig, ax, axr
+
+
+def plot_km(
+    km: KMResult,
+    *,
+    at_risk_times: Sequence[float] = AT_RISK_TIMES,
+    ci: bool = True,
+    censor_marks: bool = True,
+    ylabel: str = "Probability event-free",
+    title: str | None = None,
+    horizon: float | None = None,
+    figsize: tuple[float, float] = (7.0, 5.2),
+) -> Figure:
+    """Kaplan-Meier curves per arm with CI bands and a numbers-at-risk table.
+
+    Parameters
+    ----------
+    km
+        :func:`analysis.survival.kaplan_meier` result.
+    at_risk_times
+        Months at which the numbers at risk are printed (from
+        ``km.at_risk``, so the table shown is the data returned).
+    ci, censor_marks
+        Draw the pointwise CI band (the ``km.conf_type`` interval) and ticks at
+        censoring times.
+    horizon
+        Upper x limit (default: last time).
+    """
+    fig, ax, axr = _km_figure(figsize)
+    _draw_km(ax, km, ci=ci, censor_marks=censor_marks)
+    xmax = horizon if horizon is not None else float(km.table["time"].max())
+    times = [t for t in at_risk_times if t <= xmax]
+    ax.set_xlim(-0.03 * xmax, xmax * 1.03)
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="lower left", frameon=False)
+    if title:
+        ax.set_title(title)
+    ax.set_xticks(times)
+    ax.tick_params(labelbottom=True)
+    ax.set_xlabel(_MONTHS)
+    _at_risk_rows(axr, [(km.at_risk(times), times)], km.arms)
+    return fig
+
+
+def plot_landmark_km(
+    early: KMResult,
+    late: KMResult,
+    landmark: float,
+    *,
+    horizon: float = 75.0,
+    at_risk_times: Sequence[float] = AT_RISK_TIMES,
+    ylabel: str = "Probability event-free",
+    title: str | None = None,
+    figsize: tuple[float, float] = (7.0, 5.2),
+) -> Figure:
+    """Kaplan-Meier curves split at a landmark: (0, L] and, restarted at 1, (L, horizon].
+
+    Parameters
+    ----------
+    early, late
+        KM of the early window and of the late window (delayed entry at L),
+        from :func:`analysis.survival.kaplan_meier` on
+        :func:`analysis.survival.window_frame` output.
+    landmark
+        L in months (vertical line).
+    """
+    fig, ax, axr = _km_figure(figsize)
+    _draw_km(ax, early, ci=True, censor_marks=False)
+    _draw_km(ax, late, ci=True, censor_marks=False, start=landmark)
+    ax.axvline(landmark, color="0.3", ls="--", lw=1)
+    ax.text(landmark, 0.03, f" landmark {landmark:g} months", fontsize=9, color="0.3", va="bottom")
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[:2], labels[:2], loc="lower right", frameon=False)
+    ax.set_xlim(-0.03 * horizon, horizon * 1.03)
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    # times too close to the landmark would overprint its column
+    t_early = [t for t in at_risk_times if t < landmark - 0.08 * horizon]
+    t_late = [landmark] + [t for t in at_risk_times if landmark + 0.08 * horizon < t <= horizon]
+    ax.set_xticks(sorted(set(t_early + t_late)))
+    ax.tick_params(labelbottom=True)
+    ax.set_xlabel(_MONTHS + " (curves restart at the landmark)")
+    _at_risk_rows(axr, [(early.at_risk(t_early), t_early), (late.at_risk(t_late), t_late)], early.arms)
+    return fig
+
+
+def plot_forest(
+    table: pd.DataFrame,
+    *,
+    label: str = "label",
+    published: bool = False,
+    xlabel: str = "Hazard ratio, control vs UC-MSC (log scale)",
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Forest plot of hazard ratios with 95% CIs.
+
+    Parameters
+    ----------
+    table
+        Rows to draw, with columns ``label`` (or the name given), ``hr``,
+        ``ci_low``, ``ci_high``; with ``published=True`` also
+        ``hr_published``, ``ci_low_published``, ``ci_high_published`` (drawn
+        as open grey markers just below each estimate).
+    """
+    n = len(table)
+    fig, ax = plt.subplots(figsize=figsize or (7.0, 0.55 * n + 1.3))
+    y = np.arange(n)[::-1].astype(float)
+    off = 0.18 if published else 0.0
+    ax.errorbar(table["hr"], y + off, xerr=[table["hr"] - table["ci_low"], table["ci_high"] - table["hr"]],
+                fmt="s", color="black", ms=6, capsize=3, lw=1.4, label="This cohort")
+    if published:
+        ax.errorbar(table["hr_published"], y - off,
+                    xerr=[table["hr_published"] - table["ci_low_published"],
+                          table["ci_high_published"] - table["hr_published"]],
+                    fmt="o", mfc="white", color="0.5", ms=6, capsize=3, lw=1.2, label="Published")
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+    ax.axvline(1, color="0.4", lw=1, ls=":")
+    ax.set_xscale("log")
+    lo = np.nanmin(np.r_[table["ci_low"], table.get("ci_low_published", pd.Series(dtype=float))])
+    hi = np.nanmax(np.r_[table["ci_high"], table.get("ci_high_published", pd.Series(dtype=float))])
+    ax.set_xlim(min(lo, 1) / 1.3, max(hi, 1) * 1.3)
+    ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if min(lo, 1) / 1.3 <= t <= max(hi, 1) * 1.3]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.minorticks_off()
+    ax.set_yticks(y, table[label])
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_xlabel(xlabel)
+    ax.spines["left"].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    fig.tight_layout()
+    return fig
+
+
+def plot_zph(zph: ZPHResult, term: str = "trt", *, ylabel: str | None = None, frac: float = 0.5) -> Figure:
+    """Scaled Schoenfeld residuals of one term against time, with a lowess smooth.
+
+    A flat smooth at the Cox coefficient (dashed line) is what proportional
+    hazards predict; a trend means the log hazard ratio changes with time.
+
+    Parameters
+    ----------
+    zph
+        :func:`analysis.survival.ph_test` result.
+    term
+        Column of ``zph.residuals`` (``"trt"`` for treatment).
+    frac
+        Lowess span (statsmodels ``lowess``).
+    """
+    from statsmodels.nonparametric.smoothers_lowess import lowess
+
+    r = zph.residuals
+    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    ax.plot(r["time"], r[term], "o", color="0.45", ms=4, alpha=0.7, label="Scaled Schoenfeld residual (one per event)")
+    sm = lowess(r[term], r["time"], frac=frac, return_sorted=True)
+    ax.plot(sm[:, 0], sm[:, 1], color="black", lw=2, label="Lowess smooth: log HR(t)")
+    ax.axhline(zph.coef[term], color="0.2", ls="--", lw=1, label="Cox estimate (constant log HR)")
+    ax.axhline(0, color="0.6", ls=":", lw=1)
+    ax.set_xlabel(_MONTHS)
+    ax.set_ylabel(ylabel or f"Log hazard ratio, {term}")
+    ax.legend(loc="best", frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_cif(
+    cifs: Sequence[tuple[CIFResult, str, str]],
+    *,
+    horizon: float = 75.0,
+    ylabel: str = "Cumulative incidence",
+    ci: bool = False,
+) -> Figure:
+    """Cumulative incidence curves per arm for one or more causes.
+
+    Parameters
+    ----------
+    cifs
+        ``(result, cause label, line style)`` per cause, one panel each, e.g.
+        ``[(hcc, "HCC", "-"), (death, "Death without HCC", "-")]``.
+    ci
+        Draw the pointwise interval bands.
+    """
+    fig, axes = plt.subplots(1, len(cifs), figsize=(3.6 * len(cifs) + 0.4, 4.0), sharey=True, squeeze=False)
+    for ax, (res, lab, ls) in zip(axes[0], cifs):
+        for arm in res.last_time:
+            c = res.curve(arm)
+            _step(ax, c["time"], c["cif"], color=ARM_COLORS[arm], ls=ls, lw=1.8, label=arm_label(arm))
+            if ci:
+                ax.fill_between(c["time"], c["ci_low"].fillna(c["cif"]), c["ci_high"].fillna(c["cif"]),
+                                step="post", color=ARM_COLORS[arm], alpha=0.12, lw=0)
+        ax.set_title(lab)
+        ax.set_xlim(0, horizon * 1.02)
+        ax.set_ylim(bottom=0)
+        ax.set_xticks([t for t in AT_RISK_TIMES if t <= horizon])
+        ax.set_xlabel(_MONTHS)
+    axes[0][0].set_ylabel(ylabel)
+    axes[0][0].legend(loc="upper left", frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_landmark_grid(grid: pd.DataFrame, chosen: float, *, window: str = "late", alpha: float = 0.05) -> Figure:
+    """Hazard ratio and p value of one landmark window over a grid of landmark times.
+
+    Parameters
+    ----------
+    grid
+        :func:`analysis.landmark.landmark_grid` output.
+    chosen
+        The landmark the paper chose (vertical line).
+    window
+        ``"late"`` (default) or ``"early"``.
+    alpha
+        Significance level drawn on the p-value panel.
+    """
+    g = grid[grid["window"] == window]
+    fig, (ax, axp) = plt.subplots(2, 1, figsize=(7.0, 5.6), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    ax.fill_between(g["landmark"], g["ci_low"], g["ci_high"], color="0.8", lw=0, label="95% CI")
+    ax.plot(g["landmark"], g["hr"], "o-", color="black", ms=4, label=f"HR, {window} window")
+    ax.axhline(1, color="0.4", ls=":", lw=1)
+    ax.set_yscale("log")
+    ax.set_ylabel("HR, control vs UC-MSC\n(log scale)")
+    yt = [t for t in (0.25, 0.5, 1, 2, 4, 8, 16) if np.nanmin(g["ci_low"]) / 1.2 <= t <= np.nanmax(g["ci_high"]) * 1.2]
+    ax.set_yticks(yt, [f"{t:g}" for t in yt])
+    ax.minorticks_off()
+    axp.plot(g["landmark"], g["p"], "o-", color="black", ms=4, label="Cox Wald p")
+    axp.plot(g["landmark"], g["p_logrank"], "s--", color="0.5", ms=3, label="Log-rank p")
+    axp.axhline(alpha, color="#D55E00", ls=":", lw=1.2, label=f"p = {alpha:g}")
+    axp.set_yscale("log")
+    pt = [t for t in (0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0)
+          if np.nanmin(np.r_[g["p"], g["p_logrank"]]) / 2 <= t <= max(np.nanmax(np.r_[g["p"], g["p_logrank"]]), alpha) * 2]
+    axp.set_yticks(pt, [f"{t:g}" for t in pt])
+    axp.minorticks_off()
+    axp.set_ylabel("p value (log scale)")
+    axp.set_xlabel("Landmark time (months)")
+    for a in (ax, axp):
+        a.axvline(chosen, color="#D55E00", lw=1.2)
+    ax.text(chosen, ax.get_ylim()[1], f" paper's landmark, {chosen:g} months", color="#D55E00", fontsize=9,
+            va="top")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
+    axp.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------
+# Display tables (formatting only; the numbers come from the statistical functions)
+# ----------------------------------------------------------------------------
+def _fmt_ci(est: float, lo: float, hi: float, digits: int = 2) -> str:
+    if np.isnan(est):
+        return "not estimable"
+    lo_s = "NR" if np.isnan(lo) else f"{lo:.{digits}f}"
+    hi_s = "NR" if np.isnan(hi) else f"{hi:.{digits}f}"
+    return f"{est:.{digits}f} ({lo_s} to {hi_s})"
+
+
+def _fmt_p(p: float) -> str:
+    if np.isnan(p):
+        return "-"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def format_hr_table(table: pd.DataFrame, *, label: str = "label", published: bool = False) -> pd.DataFrame:
+    """Hazard-ratio rows as display strings: 'HR (95% CI)', Wald p, log-rank p [, published, ratio]."""
+    out = pd.DataFrame(index=table.index)
+    out["Model"] = table[label]
+    if "events" in table.columns:
+        out["Events"] = table["events"].astype(int)
+    out["HR (95% CI)"] = [_fmt_ci(h, lo, hi) for h, lo, hi in zip(table["hr"], table["ci_low"], table["ci_high"])]
+    out["p (Cox Wald)"] = table["p"].map(_fmt_p)
+    out["p (log-rank)"] = table["p_logrank"].map(_fmt_p)
+    if published:
+        out["Published HR (95% CI)"] = [
+            _fmt_ci(h, lo, hi) for h, lo, hi in
+            zip(table["hr_published"], table["ci_low_published"], table["ci_high_published"])
+        ]
+        out["Published p"] = table["p_published"].map(_fmt_p)
+        out["HR ratio (cohort / published)"] = table["hr_ratio"].map(lambda x: f"{x:.2f}")
+    if "note" in table.columns and table["note"].astype(bool).any():
+        out["Note"] = table["note"]
+    return out.reset_index(drop=True)
+
+
+def format_km_times(at: pd.DataFrame, *, percent: bool = True) -> pd.DataFrame:
+    """Survival at fixed times (``KMResult.at``) as 'S (95% CI)' strings, arms as columns."""
+    k = 100.0 if percent else 1.0
+    d = 1 if percent else 3
+    cell = [_fmt_ci(s * k, lo * k, hi * k, d) + f" [{int(n) if not np.isnan(n) else '-'}]"
+            for s, lo, hi, n in zip(at["surv"], at["ci_low"], at["ci_high"], at["n_risk"])]
+    t = at.assign(cell=cell, arm=at["arm"].map(arm_label))
+    out = t.pivot(index="time", columns="arm", values="cell")
+    out.index = [f"{x:g} months" for x in out.index]
+    out.columns.name = None
+    return out
