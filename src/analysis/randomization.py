@@ -808,9 +808,8 @@ def verify_allocation(path: str | Path, record: ConcealmentRecord | Mapping[str,
     same = regen.csv_bytes() == data
     return pd.DataFrame(
         [
-            ("sha256 of the file equals the record", digest == rec.sha256, f"file {digest[:16]}..., record {rec.sha256[:16]}..."),
-            ("list regenerated from the recorded generator state equals the file", same,
-             f"regenerated sha256 {regen.record.sha256[:16]}..."),
+            ("file fingerprint = record", digest == rec.sha256, f"file {digest[:12]}, record {rec.sha256[:12]}"),
+            ("re-derived list = file", same, f"re-derived {regen.record.sha256[:12]}"),
         ],
         columns=["check", "passed", "detail"],
     )
