@@ -1,0 +1,72 @@
+"""Project invariants: pinned environments agree, chapter pairs are in sync, the toc is complete."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+import yaml
+
+from analysis.notebooks import chapter_pairs, pair_differences
+from analysis.paths import repo_root
+
+ROOT = repo_root()
+
+
+def _pyproject_pins() -> dict[str, str]:
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    return dict(d.split("==") for d in deps)
+
+
+def test_every_dependency_is_pinned_exactly():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][0-9A-Za-z.]*", d) for d in deps), deps
+
+
+def test_environment_yml_matches_pyproject():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    pins = dict(p.split("==") for p in pip if "==" in p)
+    assert pins == _pyproject_pins()
+    assert any(str(d).startswith("python=3.11") for d in env["dependencies"])
+
+
+def test_constraints_pin_the_same_versions():
+    lines = (ROOT / "constraints.txt").read_text().splitlines()
+    cons = {l.split("==")[0].lower().replace("_", "-"): l.split("==")[1] for l in lines if "==" in l}
+    for name, ver in _pyproject_pins().items():
+        assert cons[name.lower().replace("_", "-")] == ver, name
+
+
+def _toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
+    return [toc["root"]] + [c["file"] for c in toc.get("chapters", [])]
+
+
+def test_every_chapter_is_in_the_toc_and_paired():
+    listed = {f.split("/")[-1] for f in _toc_files()}
+    mds = {md.stem for md, _ in chapter_pairs()}
+    assert mds == listed, f"in chapters/ but not in _toc.yml: {mds - listed}; in _toc.yml without a file: {listed - mds}"
+
+
+@pytest.mark.parametrize("md,nb", chapter_pairs(), ids=lambda p: p.stem)
+def test_markdown_and_notebook_in_sync(md, nb):
+    assert pair_differences(md, nb) == []
+
+
+def test_sync_check_detects_drift(tmp_path):
+    md, nb = chapter_pairs()[0]
+    changed = tmp_path / md.name
+    changed.write_text(md.read_text() + "\n```{code-cell} ipython3\n1 + 1\n```\n")
+    assert pair_differences(changed, nb)
+
+
+def test_readme_starts_with_the_two_commands():
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```(?:bash|sh)?\n(.*?)```", text, flags=re.S)
+    assert blocks and blocks[0].split() == ["make", "book", "make", "test"]
+
+
+def test_ci_calls_make_test():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
