@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis {simulate,validate} ...``."""
+"""Command line: ``python -m analysis {simulate,validate,ledger} ...``."""
 
 from __future__ import annotations
 
@@ -32,6 +32,19 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ledger(args: argparse.Namespace) -> int:
+    from .data import TrialDataError
+    from .ledger import write_ledger
+
+    try:
+        out = write_ledger(args.data, args.out)
+    except TrialDataError as exc:
+        print(f"invalid: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote results ledger to {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m analysis", description="Trial re-analysis toolkit")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -42,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     v = sub.add_parser("validate", help="validate a trial data folder")
     v.add_argument("dir", type=Path)
     v.set_defaults(func=_validate)
+    g = sub.add_parser("ledger", help="write the results ledger (JSON) for a data folder")
+    g.add_argument("--data", type=Path, default=None, help="data folder (default: $TRIAL_DATA or the synthetic cohort)")
+    g.add_argument("--out", type=Path, required=True)
+    g.set_defaults(func=_ledger)
     args = ap.parse_args(argv)
     return args.func(args)
 

@@ -1,0 +1,106 @@
+"""The results ledger: required ids, statuses, determinism, and agreement with the chapters' functions."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from analysis.__main__ import main
+from analysis.baseline import baseline_table
+from analysis.landmark import landmark_comparison
+from analysis.ledger import STATUSES, build_ledger, ledger_frame, write_ledger
+from analysis.survival import followup
+
+REQUIRED = (
+    ["consort.screened", "consort.randomized.control", "consort.randomized.ucmsc", "consort.analyzed.control",
+     "consort.analyzed.ucmsc", "followup.median.control", "followup.median.ucmsc",
+     "followup.reverse_km_median.control", "followup.reverse_km_median.ucmsc",
+     "os.events.control", "os.events.ucmsc", "hcc.events.control", "hcc.events.ucmsc",
+     "os.logrank.p", "hcc.logrank.p", "ae.fever.ucmsc"]
+    + [f"{p}.{f}" for p in ("os.cox", "os.landmark13.early", "os.landmark13.late", "hcc.cox", "hcc.landmark8.early",
+                            "hcc.landmark8.late") for f in ("hr", "ci_low", "ci_high", "p")]
+    + [f"baseline.{v}.p" for v in ("tp", "alb", "plt", "cr", "alt", "ast", "tbil", "pta", "che", "inr", "meld")]
+)
+
+
+@pytest.fixture(scope="module")
+def ledger(trial):
+    return build_ledger(trial)
+
+
+def test_required_ids_and_fields(ledger):
+    df = ledger_frame(ledger)
+    assert set(REQUIRED) <= set(df["id"])
+    assert df["id"].is_unique
+    assert set(df["status"]) <= set(STATUSES)
+    for e in ledger["entries"]:
+        assert {"id", "label", "published", "reproduced", "unit", "source", "tolerance", "status"} <= set(e)
+        if e["status"] != "match":
+            assert e.get("note"), e["id"]
+    assert ledger["data"]["synthetic"] is True and len(ledger["data"]["sha256"]) == 64
+
+
+def test_synthetic_cohort_matches_what_it_was_built_to(ledger):
+    df = ledger_frame(ledger).set_index("id")
+    built = [i for i in df.index if i.startswith(("consort.", "hcc.events.", "ae.fever", "followup.median."))
+             or i.endswith(".hr")]
+    assert (df.loc[built, "status"] == "match").all(), df.loc[built, ["published", "reproduced", "status"]]
+
+
+def test_status_rules(trial_dir):
+    """No HCC in the UC-MSC arm and no AE file: the HCC HR is not computable, counts differ, fever not computable."""
+    import pandas as pd
+
+    from analysis import load_trial
+
+    p = pd.read_csv(trial_dir / "patients.csv", dtype=str, keep_default_na=False)
+    p.loc[p["arm"] == "ucmsc", "hcc"] = "0"
+    p.to_csv(trial_dir / "patients.csv", index=False)
+    (trial_dir / "adverse_events.csv").unlink()
+    df = ledger_frame(build_ledger(load_trial(trial_dir))).set_index("id")
+    assert df.loc["hcc.events.ucmsc", "status"] == "differs"
+    assert df.loc["hcc.cox.hr", "status"] == "not_computable"
+    assert df.loc["ae.fever.ucmsc", "status"] == "not_computable"
+    assert "adverse_events.csv" in df.loc["ae.fever.ucmsc", "note"]
+
+
+def test_same_data_same_bytes(tmp_path, trial):
+    a = write_ledger(trial, tmp_path / "a.json").read_bytes()
+    b = write_ledger(trial, tmp_path / "b.json").read_bytes()
+    assert a == b
+    json.loads(a)  # valid JSON, no NaN
+
+
+def test_cli(tmp_path, capsys):
+    out = tmp_path / "l.json"
+    assert main(["ledger", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["entries"]
+    assert main(["ledger", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "x.json")]) == 1
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_book_functions_give_the_ledger_values(trial, published, ledger):
+    """The chapters call these functions; the ledger must hold exactly their numbers."""
+    df = ledger_frame(ledger).set_index("id")
+    lm = landmark_comparison(trial, published)
+    for key, row in lm.iterrows():
+        for f in ("hr", "ci_low", "ci_high", "p"):
+            assert df.loc[f"{key}.{f}", "reproduced"] == pytest.approx(row[f], rel=1e-12)
+    tab = baseline_table(trial)
+    for v in ("tp", "che", "meld"):
+        assert df.loc[f"baseline.{v}.p", "reproduced"] == pytest.approx(tab.row(v)["p"], rel=1e-12)
+    fu = followup(trial).set_index("arm")
+    for a in ("control", "ucmsc"):
+        assert df.loc[f"followup.median.{a}", "reproduced"] == fu.loc[a, "median_simple"]
+        assert df.loc[f"followup.reverse_km_median.{a}", "reproduced"] == fu.loc[a, "median_reverse_km"]
+
+
+def test_hr_tolerance_is_on_the_log_scale(ledger):
+    df = ledger_frame(ledger).set_index("id")
+    r = df.loc["os.cox.hr"]
+    assert r["tolerance_type"] == "log_ratio"
+    assert (abs(math.log(r["reproduced"] / r["published"])) <= r["tolerance"]) == (r["status"] == "match")
+    assert np.isfinite(df["reproduced"].dropna().astype(float)).all()
