@@ -44,7 +44,7 @@ from .survival import ENDPOINTS, cox_hr, endpoint_frame, followup, logrank
 from .synthetic import cohort_digest
 from .warnings import StatisticalWarning
 
-__all__ = ["LEDGER_VERSION", "STATUSES", "build_ledger", "ledger_frame", "write_ledger"]
+__all__ = ["LEDGER_VERSION", "STATUSES", "build_ledger", "format_ledger_html", "ledger_frame", "write_ledger"]
 
 LEDGER_VERSION = 1
 STATUSES = ("match", "differs", "not_published", "not_computable")
@@ -275,3 +275,47 @@ def write_ledger(data: Trial | str | Path | None, out: str | Path, published: Pu
     tmp.replace(out)
     return out
 
+
+
+_STATUS_COLORS = {"match": "#e3f1e6", "differs": "#f9d9d4", "not_published": "#eeeeee", "not_computable": "#fdf3d7"}
+
+
+def _fmt(x: Any) -> str:
+    if x is None:
+        return ""
+    if isinstance(x, list):
+        return "[" + ", ".join(_fmt(v) for v in x) + "]"
+    v = float(x)
+    return f"{v:.0f}" if v == int(v) and abs(v) >= 1 else f"{v:.4g}"
+
+
+def format_ledger_html(ledger: dict, table_id: str = "ledger") -> str:
+    """The ledger as an HTML table with a status filter (a select box and a few lines of JavaScript).
+
+    Deterministic output; works offline. Numbers are shown to 4 significant
+    digits; the JSON file has them in full.
+    """
+    from html import escape
+
+    options = "".join(f'<option value="{s}">{s}</option>' for s in STATUSES)
+    head = "".join(f"<th>{h}</th>" for h in ("id", "label", "published", "reproduced", "unit", "status", "note"))
+    rows = []
+    for e in ledger["entries"]:
+        rows.append(
+            f'<tr data-status="{e["status"]}" style="background:{_STATUS_COLORS[e["status"]]}">'
+            f'<td><code>{escape(e["id"])}</code></td><td>{escape(e["label"])}</td>'
+            f'<td class="num">{_fmt(e["published"])}</td><td class="num">{_fmt(e["reproduced"])}</td>'
+            f'<td>{escape(e["unit"])}</td><td>{e["status"]}</td><td>{escape(e.get("note", ""))}</td></tr>'
+        )
+    script = (
+        "<script>(function(){var s=document.getElementById('%s-filter');"
+        "s.addEventListener('change',function(){var v=s.value;"
+        "document.querySelectorAll('#%s tbody tr').forEach(function(r){"
+        "r.style.display=(v==='all'||r.dataset.status===v)?'':'none';});});})();</script>" % (table_id, table_id)
+    )
+    return (
+        f'<label for="{table_id}-filter">Show status: </label>'
+        f'<select id="{table_id}-filter"><option value="all">all</option>{options}</select>'
+        f'<table id="{table_id}" class="ledger-table"><thead><tr>{head}</tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table>{script}'
+    )
