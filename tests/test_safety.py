@@ -250,6 +250,12 @@ def test_format_ae_table_snapshot(trial):
     assert f.iloc[1].tolist() == ["Fever", "0 (0.0%) [0]", "5 (16.7%) [6]", "16.7 (2.0 to 33.6)", "0.052"]
 
 
+def test_format_severity_labels(trial):
+    f = S.format_ae_table(S.ae_by_seriousness(trial))
+    assert f["Event"].tolist() == [S.ANY_EVENT, "Serious", "Non-serious", "Mild", "Moderate", "Severe",
+                                   "Life-threatening", "Fatal"]
+
+
 def test_format_p_threshold():
     t = pd.DataFrame([{"term": "x", "patients_control": 0, "events_control": 0, "n_control": 40,
                        "patients_ucmsc": 20, "events_ucmsc": 25, "n_ucmsc": 40,

@@ -573,6 +573,14 @@ def safety_statements(trial: Trial, published: Any, *, population: str = "analyz
 # ----------------------------------------------------------------------------
 # Display
 # ----------------------------------------------------------------------------
+def _label(term: str) -> str:
+    """Display label of a term or category: capitalised, underscores as hyphens."""
+    if term == ANY_EVENT:
+        return term
+    t = term.replace("_", "-")
+    return t[:1].upper() + t[1:]
+
+
 def format_ae_table(table: pd.DataFrame, *, digits: int = 1, p_digits: int = 3) -> pd.DataFrame:
     """Display form of :func:`ae_by_term` / :func:`ae_by_seriousness` output.
 
@@ -591,7 +599,7 @@ def format_ae_table(table: pd.DataFrame, *, digits: int = 1, p_digits: int = 3) 
     if not need <= set(table.columns):
         raise ValueError(f"table must be ae_by_term() or ae_by_seriousness() output; missing "
                          f"{sorted(need - set(table.columns))}")
-    out = pd.DataFrame({"Event": table["term"].map(lambda t: t if t == ANY_EVENT else t[:1].upper() + t[1:])})
+    out = pd.DataFrame({"Event": table["term"].map(_label)})
     for arm in ARMS:
         n = int(table[f"n_{arm}"].iloc[0])
         out[f"{ARM_LABELS[arm]} (N={n})"] = [
@@ -627,7 +635,7 @@ def plot_risk_differences(table: pd.DataFrame, *, conf_level: float = 0.95):
                 fmt="o", color="0.2", capsize=3)
     ax.axvline(0, color="0.5", lw=0.8, ls="--")
     ax.set_yticks(y)
-    ax.set_yticklabels([s if s == ANY_EVENT else s[:1].upper() + s[1:] for s in t["term"]])
+    ax.set_yticklabels([_label(s) for s in t["term"]])
     ax.set_xlabel(f"Risk difference, UC-MSC minus control (percentage points, {conf_level:.0%} CI)")
     fig.tight_layout()
     return fig
