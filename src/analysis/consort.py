@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
 from .data import ARM_LABELS, ARMS, Trial

@@ -45,7 +45,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -830,7 +830,11 @@ class ChanceSignificance:
 
     @property
     def summary(self) -> pd.DataFrame:
+        """One row: ``n_tests``, ``n_significant``, ``alpha``, ``expected``, ``p_at_least``."""
         return pd.DataFrame([asdict(self)])
+
+    def _repr_html_(self) -> str:
+        return self.summary.to_html(index=False, border=0)
 
 
 def chance_significance(p_values: Iterable[float], *, alpha: float = 0.05) -> ChanceSignificance:
