@@ -143,3 +143,13 @@ def test_gray_test_by_hand_without_competing_events():
 def test_bad_input_is_named(frame, match):
     with pytest.raises(ValueError, match=match):
         cumulative_incidence(frame, 1)
+
+
+def test_crude_incidence_counts():
+    from analysis.competing import crude_incidence
+
+    d = pd.DataFrame({"time": [1.0, 2, 3, 4, 5], "status": [1, 2, 0, 1, 0],
+                      "arm": ["control", "control", "control", "ucmsc", "ucmsc"]})
+    c = crude_incidence(d).set_index("arm")
+    assert c.loc["control", ["n", "hcc", "death_without_hcc", "censored"]].tolist() == [3, 1, 1, 1]
+    assert c.loc["ucmsc", "hcc_prop"] == pytest.approx(0.5)

@@ -115,3 +115,27 @@ def test_bad_input_is_named(call, exc, match):
     d = pd.DataFrame({"arm": ["control", "ucmsc"] * 4, "time": [1.0, 2, 3, 4, 5, 6, 7, 8], "event": 1})
     with pytest.raises(exc, match=match):
         call(d)
+
+
+def test_grid_summary_by_hand():
+    from analysis.landmark import grid_summary
+
+    g = pd.DataFrame({"landmark": [3.0, 3.0, 6.0, 6.0, 9.0, 9.0], "window": ["early", "late"] * 3,
+                      "hr": [np.nan, 2.0, 1.0, 3.0, 1.0, 4.0], "p": [np.nan, 0.2, 0.9, 0.04, 0.8, 0.01]})
+    s = grid_summary(g)
+    assert (s["n"], s["hr_min"], s["hr_max"], s["p_min"], s["p_max"], s["n_significant"]) == (3, 2.0, 4.0, 0.01, 0.2, 2)
+    assert grid_summary(g, window="early")["n"] == 2
+    with pytest.raises(ValueError, match="window must be"):
+        grid_summary(g, window="overall")
+
+
+@pytest.mark.parametrize("ds,ep", CASES)
+def test_grid_fast_fit_equals_cox_hr(ds, ep):
+    """The grid's lean Newton-Raphson gives the lifelines/R estimates (ties included)."""
+    df = endpoint(ds, ep)
+    g = landmark_grid(df, [6.0, 13.0, 24.0]).set_index(["landmark", "window"])
+    for L in (6.0, 13.0, 24.0):
+        w = landmark_windows(df, L).set_index("window")
+        for win in ("early", "late"):
+            for col in ("hr", "ci_low", "ci_high", "p", "p_logrank", "events_control", "n_ucmsc"):
+                np.testing.assert_allclose(g.loc[(L, win), col], w.loc[win, col], rtol=1e-8, err_msg=f"{L} {win} {col}")

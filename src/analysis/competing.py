@@ -39,6 +39,7 @@ __all__ = [
     "GrayResult",
     "gray_test",
     "cause_specific_hr",
+    "crude_incidence",
 ]
 
 #: Status codes of :func:`competing_frame`.
@@ -403,3 +404,28 @@ def cause_specific_hr(df: pd.DataFrame, cause: int = 1, **kwargs) -> HRResult:
     _check_status(df)
     d = df.assign(event=(df["status"] == cause).astype(int))
     return cox_hr(d, model=f"cause-specific ({CAUSES.get(cause, cause)})", **kwargs)
+
+
+def crude_incidence(df: pd.DataFrame) -> pd.DataFrame:
+    """Events of each cause per arm as counts and proportions of the arm (no time dimension).
+
+    This is what the paper reports for HCC ("23/111"); it ignores censoring,
+    so it is shown beside, not instead of, the cumulative incidence.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per arm: ``n``, ``hcc``, ``death_without_hcc``, ``censored`` and the
+        proportions ``hcc_prop``, ``death_without_hcc_prop``.
+    """
+    _check_status(df)
+    rows = []
+    for arm in ARMS:
+        g = df[df["arm"] == arm]
+        if g.empty:
+            continue
+        n = len(g)
+        h, dth = int((g["status"] == 1).sum()), int((g["status"] == 2).sum())
+        rows.append({"arm": arm, "n": n, "hcc": h, "death_without_hcc": dth, "censored": n - h - dth,
+                     "hcc_prop": h / n, "death_without_hcc_prop": dth / n})
+    return pd.DataFrame(rows)

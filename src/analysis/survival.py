@@ -44,6 +44,7 @@ __all__ = [
     "DIRECTIONS",
     "REPORT_TIMES",
     "COX_FIT_OPTIONS",
+    "COLUMN_LABELS",
     "HorizonError",
     "endpoint_frame",
     "window_frame",
@@ -75,6 +76,10 @@ DIRECTIONS = ("control_vs_ucmsc", "ucmsc_vs_control")
 REPORT_TIMES = (12.0, 24.0, 36.0, 48.0, 60.0, 75.0)
 
 _CONF_TYPES = ("log-log", "log", "plain")
+
+#: Display names of derived model columns (used in model labels).
+COLUMN_LABELS = {"meld_gt15": "MELD > 15", "log_tbil": "log TBIL", "log_che": "log CHE", "meld": "MELD",
+                 "tbil": "TBIL", "che": "CHE"}
 
 #: Newton-Raphson options for lifelines' Cox fitters. lifelines stops when the
 #: Newton decrement falls below ``precision`` (default 1e-7) *without* taking
@@ -731,10 +736,13 @@ def hr_models(
         are absent from ``df`` is kept as a row of ``nan`` with the reason in
         ``note`` (real datasets may lack baseline columns).
     """
+    def names(cols):
+        return ", ".join(COLUMN_LABELS.get(c, c) for c in cols)
+
     specs = [
         ("unadjusted", "Unadjusted", (), ()),
-        ("stratified", "Stratified by " + ", ".join(strata), (), tuple(strata)),
-        ("adjusted", "Adjusted for " + ", ".join(covariates), tuple(covariates), ()),
+        ("stratified", "Stratified by " + names(strata), (), tuple(strata)),
+        ("adjusted", "Adjusted for " + names(covariates), tuple(covariates), ()),
     ]
     rows = []
     for key, label, cov, st in specs:
