@@ -449,3 +449,23 @@ def test_observed_accrual_months_by_hand():
     days = (date.fromisoformat(rec["last_screened"]) - date.fromisoformat(rec["first_screened"])).days
     assert observed_accrual_months(pub) == pytest.approx(days * 12 / 365.25, rel=1e-12)
     assert observed_accrual_months(pub) > pub.sample_size["accrual_months"]
+
+
+def test_events_with_fixed_follow_up_by_hand():
+    """No dropout: n (1 - S(f)) per arm; with dropout eta and exponential lambda:
+    n lambda/(lambda+eta) (1 - exp(-(lambda+eta) f))."""
+    from analysis.design import events_with_fixed_follow_up
+
+    d = paper_design()
+    f = 75.0
+    got = events_with_fixed_follow_up(d, 111, 108, f)
+    exp_c = 111 * (1 - float(d.hazard_control.survival(f)))
+    exp_t = 108 * (1 - float(d.hazard_treatment.survival(f)))
+    assert got["events_control"] == pytest.approx(exp_c, rel=1e-12)
+    assert got["events"] == pytest.approx(exp_c + exp_t, rel=1e-12)
+    lam, eta = 0.02, 0.01
+    dd = SurvivalDesign(lam, lam, accrual_time=10, follow_up=5, dropout_control=eta, dropout_treatment=eta)
+    got = events_with_fixed_follow_up(dd, 50, 0, 30.0)
+    assert got["events_control"] == pytest.approx(50 * lam / (lam + eta) * (1 - math.exp(-(lam + eta) * 30)), rel=1e-12)
+    with pytest.raises(ValueError, match="follow_up"):
+        events_with_fixed_follow_up(dd, 1, 1, 0)

@@ -85,6 +85,7 @@ __all__ = [
     "plot_expected_events",
     "detectable_hazard_ratio",
     "observed_accrual_months",
+    "events_with_fixed_follow_up",
 ]
 
 #: Sample-size / power methods of :func:`sample_size_survival` and :func:`power_survival`.
@@ -1157,3 +1158,28 @@ def observed_accrual_months(published: Published | None = None) -> float:
     rec = pub.raw["recruitment"]
     days = (pd.Timestamp(rec["last_screened"]) - pd.Timestamp(rec["first_screened"])).days
     return days / (365.25 / 12)
+
+
+def events_with_fixed_follow_up(
+    design: SurvivalDesign, n_control: float, n_treatment: float, follow_up: float
+) -> dict:
+    """Expected events when every patient is followed for exactly ``follow_up`` months.
+
+    ``n_k * int_0^f lambda_k(t) S_k(t) exp(-eta_k t) dt`` per arm (closed form), with the
+    design's hazards and dropout; accrual does not matter. This is the expectation for an
+    analysis that censors each patient at a fixed time from randomization (as the paper's
+    75-month horizon does), given complete follow-up to that time.
+
+    Returns
+    -------
+    dict
+        ``events_control``, ``events_treatment``, ``events``.
+    """
+    if not follow_up > 0:
+        raise ValueError(f"follow_up must be > 0 months, got {follow_up}")
+    if n_control < 0 or n_treatment < 0:
+        raise ValueError("n_control and n_treatment must be >= 0")
+    fc, _ = _observed_event_cdf(design.hazard_control, design.dropout_control, np.array([follow_up]))
+    ft, _ = _observed_event_cdf(design.hazard_treatment, design.dropout_treatment, np.array([follow_up]))
+    ec, et = n_control * float(fc[0]), n_treatment * float(ft[0])
+    return {"events_control": ec, "events_treatment": et, "events": ec + et}

@@ -51,7 +51,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .design import PiecewiseExponential, SurvivalDesign, power_survival
 from .warnings import StatisticalWarning
