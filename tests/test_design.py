@@ -469,3 +469,10 @@ def test_events_with_fixed_follow_up_by_hand():
     assert got["events_control"] == pytest.approx(50 * lam / (lam + eta) * (1 - math.exp(-(lam + eta) * 30)), rel=1e-12)
     with pytest.raises(ValueError, match="follow_up"):
         events_with_fixed_follow_up(dd, 1, 1, 0)
+
+
+def test_results_render_as_html():
+    d = paper_design()
+    for r in (sample_size_survival(d), power_survival(d, 200)):
+        html = r._repr_html_()
+        assert "<table" in html and "n_total" in html

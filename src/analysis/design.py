@@ -715,6 +715,9 @@ class SampleSizeResult:
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame([self.as_dict()])
 
+    def _repr_html_(self) -> str:
+        return self.summary.to_html(index=False)
+
 
 @dataclass(frozen=True)
 class PowerResult:
@@ -749,6 +752,9 @@ class PowerResult:
     @property
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame([self.as_dict()])
+
+    def _repr_html_(self) -> str:
+        return self.summary.to_html(index=False)
 
 
 def sample_size_survival(

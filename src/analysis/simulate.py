@@ -479,6 +479,9 @@ class SimulationResult:
             )
         return pd.DataFrame(rows)
 
+    def _repr_html_(self) -> str:
+        return self.summary.to_html(index=False)
+
 
 def simulate_power(
     design: SurvivalDesign,
