@@ -65,6 +65,12 @@ def chapter(show_notice: bool = True) -> Chapter:
     Also applies the book's figure style and, by default, displays the data notice.
     """
     set_style()
+    try:  # inline PNG figures in notebooks (the Agg backend alone would show text reprs)
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("png")
+    except ImportError:  # pragma: no cover - outside IPython
+        pass
     trial = load_trial(data_dir())
     ch = Chapter(trial=trial, published=load_published())
     if show_notice:
@@ -83,6 +89,10 @@ def glue_numbers(values: Mapping[str, Any]) -> None:
     for name, value in values.items():
         if isinstance(value, np.generic):
             value = value.item()
+        if isinstance(value, float) and np.isfinite(value) and value != 0:
+            # 10 significant digits: far beyond any displayed precision, and free of the
+            # last-bit differences that floating-point libraries show across CPUs.
+            value = float(f"{value:.10g}")
         glue(name, value, display=False)
 
 

@@ -52,13 +52,19 @@ HR_LOG_TOLERANCE = 0.10
 
 
 def _num(x: Any) -> float | None:
+    """A finite float rounded to 10 significant digits, or None.
+
+    Ten digits are far beyond any reported precision; the rounding removes the
+    last-bit differences that floating-point libraries (threaded BLAS, iterative
+    optimisers) show between runs and machines, so the same data give the same bytes.
+    """
     if x is None:
         return None
     try:
         v = float(x)
     except (TypeError, ValueError):
         return None
-    return None if math.isnan(v) or math.isinf(v) else v
+    return None if math.isnan(v) or math.isinf(v) else float(f"{v:.10g}")
 
 
 def _half_unit(value: float) -> float:
