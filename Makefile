@@ -33,6 +33,10 @@ test: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python -m analysis.notebooks
 
+## Write the results ledger of the data the book runs on ($$TRIAL_DATA or the synthetic cohort).
+ledger: $(STAMP)
+	$(BIN)/python -m analysis ledger --out results/ledger.json
+
 benchmark: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
