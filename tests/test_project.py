@@ -70,3 +70,11 @@ def test_readme_starts_with_the_two_commands():
 
 def test_ci_calls_make_test():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_public_api_is_reexported():
+    import analysis
+
+    assert len(analysis.__all__) == len(set(analysis.__all__))
+    for name in analysis.__all__:
+        assert hasattr(analysis, name), name
