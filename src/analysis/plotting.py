@@ -6,9 +6,12 @@ arms in every chapter.
 
 from __future__ import annotations
 
+import sys
+
 import matplotlib
 
-matplotlib.use("Agg")  # headless and deterministic; notebooks display figures inline anyway
+if "ipykernel" not in sys.modules:  # scripts and tests: headless; notebooks keep their inline backend
+    matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
