@@ -205,6 +205,14 @@ def test_compare_with_published(table):
     ours = table.row("meld_gt15", "<=15")["count_control"]
     assert mg[(mg["level"] == "<15") & (mg["arm"] == "control")]["cohort"].item() == ours
     assert (cmp["difference"].dropna() == (cmp["cohort"] - cmp["published"]).dropna()).all()
+    # agreement to the printed digits: a value that rounds to the published one agrees
+    have = cmp.dropna(subset=["cohort"])
+    half = 0.5 * 10.0 ** -have["decimals"].astype(float)
+    plain = have[have["statistic"] != "p"]
+    assert (plain["agrees"] == (plain["difference"].abs() <= half[plain.index] + 1e-9)).all()
+    assert cmp.loc[cmp["cohort"].isna(), "agrees"].isna().all()
+    tbil_p = have[(have["variable"] == "tbil") & (have["statistic"] == "p")].iloc[0]
+    assert tbil_p["agrees"] == (tbil_p["cohort"] < pub.table1_row("tbil").p)  # printed as p < 0.001
 
 
 # ----------------------------------------------------------------------------
@@ -213,12 +221,16 @@ def test_compare_with_published(table):
 def test_display_strings(table):
     d = tables.baseline_display(table)
     r = table.row("alb")
-    line = d[d["group"].str.startswith("Albumin")].iloc[0]
+    line = d[d["row"].str.startswith("Albumin")].iloc[0]
     assert line["control"] == f"{r['mean_control']:.1f} \u00b1 {r['sd_control']:.1f}"
     assert tables.format_p(0.0004) == "<0.001" and tables.format_p(0.0404) == "0.040"
-    # p and SMD shown once per categorical variable
-    cp = d[d["group"] == "Child-Pugh class"]
-    assert (cp["p"] != "").sum() == 1
+    # a categorical variable: heading line with p and SMD, then one indented line per level
+    i = d.index[d["row"].str.startswith("Child-Pugh class")][0]
+    assert d.loc[i, "p"] == tables.format_p(table.row("child_pugh", "A")["p"]) and d.loc[i, "indent"] == 0
+    levels = d.loc[i + 1:i + 3]
+    assert list(levels["row"]) == ["A", "B", "C"] and (levels["indent"] == 1).all() and (levels["p"] == "").all()
+    assert levels["control"].iloc[0] == f"{int(table.row('child_pugh', 'A')['count_control'])} (" \
+        f"{table.row('child_pugh', 'A')['pct_control']:.1f}%)"
 
 
 def test_baseline_html_snapshot(table):

@@ -431,7 +431,8 @@ def _published_level(var: str, level: str, pub_levels: tuple) -> Any:
     return None
 
 
-def compare_with_published(table: BaselineTable, published: Any) -> pd.DataFrame:
+def compare_with_published(table: BaselineTable, published: Any, *, p_decimals: int = 3,
+                           median_decimals: int = 1) -> pd.DataFrame:
     """The cohort's Table 1 beside the published Table 1, statistic by statistic.
 
     Parameters
@@ -447,9 +448,15 @@ def compare_with_published(table: BaselineTable, published: Any) -> pd.DataFrame
         Long format, one row per (variable, level, statistic, arm):
         ``variable``, ``label``, ``level``, ``statistic`` (``median``,
         ``min``, ``max``, ``mean``, ``sd``, ``count``, ``pct``, ``n`` or
-        ``p``), ``arm`` (empty for ``p``), ``published``, ``cohort`` and
-        ``difference`` (cohort minus published). Published rows absent from
-        the cohort appear with ``cohort`` missing.
+        ``p``), ``arm`` (empty for ``p``), ``published``, ``cohort``,
+        ``difference`` (cohort minus published), ``decimals`` (printed
+        decimals of the published value) and ``agrees`` (the cohort value
+        prints as the published one; for ``p < x``, is below ``x``; missing
+        when the cohort lacks the row). Published rows absent from the cohort
+        appear with ``cohort`` missing.
+    p_decimals, median_decimals
+        Printed decimals of the p values and medians (mean and SD decimals
+        come from the published rows; ranges and counts are integers).
     """
     arms = table.arms
     rows = []
@@ -462,8 +469,12 @@ def compare_with_published(table: BaselineTable, published: Any) -> pd.DataFrame
             for arm in arms:
                 for st in stat_names:
                     cohort = float(ours[f"{st}_{arm}"].iloc[0]) if len(ours) else np.nan
+                    if st in ("mean", "sd"):
+                        d = int(r.decimals_for(arm)[st]) if r.decimals else 1
+                    else:
+                        d = median_decimals if st == "median" else 0
                     rows.append(dict(variable=var, label=r.label, level="", statistic=st, arm=arm,
-                                     published=float(r.arm(arm)[st]), cohort=cohort))
+                                     published=float(r.arm(arm)[st]), cohort=cohort, decimals=d))
         else:
             for lv in r.levels:
                 ours_lv = pd.DataFrame()
@@ -474,10 +485,18 @@ def compare_with_published(table: BaselineTable, published: Any) -> pd.DataFrame
                     count = float(r.arm(arm)[lv])
                     cohort = float(ours_lv[f"count_{arm}"].iloc[0]) if len(ours_lv) else np.nan
                     rows.append(dict(variable=var, label=r.label, level=str(lv), statistic="count", arm=arm,
-                                     published=count, cohort=cohort))
+                                     published=count, cohort=cohort, decimals=0))
         cohort_p = float(ours["p"].iloc[0]) if len(ours) else np.nan
         rows.append(dict(variable=var, label=r.label, level="", statistic="p", arm="", published=float(r.p),
-                         cohort=cohort_p))
-    out = pd.DataFrame(rows, columns=["variable", "label", "level", "statistic", "arm", "published", "cohort"])
+                         cohort=cohort_p, decimals=p_decimals, operator=r.p_operator))
+    cols = ["variable", "label", "level", "statistic", "arm", "published", "cohort", "decimals", "operator"]
+    out = pd.DataFrame(rows, columns=cols)
+    out["operator"] = out["operator"].fillna("=")
     out["difference"] = out["cohort"] - out["published"]
-    return out
+    half = 0.5 * 10.0 ** -out["decimals"].astype(float)
+    agrees = np.where(out["operator"] == "<", out["cohort"] < out["published"],
+                      (out["difference"].abs() <= half + 1e-9))
+    out["agrees"] = pd.array(np.where(out["cohort"].isna(), None, agrees), dtype="boolean")
+    out["decimals"] = out["decimals"].astype(int)
+    return out[["variable", "label", "level", "statistic", "arm", "published", "cohort", "difference",
+                "decimals", "agrees"]]

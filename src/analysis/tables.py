@@ -73,44 +73,41 @@ def _arm_cell(r: pd.Series, arm: str, dec: Mapping[str, int]) -> str:
     return f"{int(r[f'count_{arm}'])} ({_num(r[f'pct_{arm}'], 1)}%)"
 
 
-def _group(r: pd.Series) -> str:
+def _var_label(r: pd.Series) -> str:
     unit = f" ({r['unit']})" if r["unit"] and r["unit"] != "points" else ""
     return f"{r['label']}{unit}"
 
 
-def _stat_label(r: pd.Series) -> str:
-    if r["kind"] == "median_range":
-        return "Median (range)"
-    if r["kind"] == "mean_sd":
-        return f"Mean {_PM} SD"
-    return str(r["level_label"])
+def _stat_suffix(kind: str) -> str:
+    return {"median_range": ", median (range)", "mean_sd": f", mean {_PM} SD"}.get(kind, ", n (%)")
 
 
 def baseline_display(table: BaselineTable, *, decimals: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Table 1 as strings, one row per printed line (for :func:`format_baseline`).
 
-    Columns ``group``, ``row``, one per arm, ``p``, ``alt_test``, ``p_alt``
-    (Mann-Whitney for continuous rows, Fisher for categorical ones) and
-    ``smd``. The p value and SMD of a categorical variable are shown on its
-    first level only.
+    Columns ``row`` (the stub), ``indent`` (1 for the levels of a categorical
+    variable), one per arm, ``p``, ``alt_test``, ``p_alt`` (Mann-Whitney for
+    continuous rows, Fisher for categorical ones) and ``smd``. A categorical
+    variable gets a heading line carrying its p values and SMD, followed by
+    one indented line per level.
     """
     dec = {**DEFAULT_DECIMALS, **(decimals or {})}
     rows = []
-    seen: set[str] = set()
-    for _, r in table.summary.iterrows():
-        first = r["variable"] not in seen
-        seen.add(r["variable"])
+    for var, grp in table.summary.groupby("variable", sort=False):
+        r = grp.iloc[0]
         cont = r["kind"] != "count"
-        alt = r["p_mannwhitney"] if cont else r["p_fisher"]
-        row = {"group": _group(r), "row": _stat_label(r)}
-        for a in table.arms:
-            row[a] = _arm_cell(r, a, dec)
-        row.update(p=format_p(r["p"]) if first else "",
-                   alt_test=("Mann-Whitney" if cont else "Fisher") if first else "",
-                   p_alt=format_p(alt) if first else "",
-                   smd=_num(r["smd"], 2) if first else "")
-        rows.append(row)
-    return pd.DataFrame(rows)
+        tests = dict(p=format_p(r["p"]), alt_test="Mann-Whitney" if cont else "Fisher",
+                     p_alt=format_p(r["p_mannwhitney"] if cont else r["p_fisher"]), smd=_num(r["smd"], 2))
+        head = {"row": _var_label(r) + _stat_suffix(r["kind"]), "indent": 0}
+        if cont:
+            rows.append({**head, **{a: _arm_cell(r, a, dec) for a in table.arms}, **tests})
+            continue
+        rows.append({**head, **{a: "" for a in table.arms}, **tests})
+        for _, lv in grp.iterrows():
+            rows.append({"row": str(lv["level_label"]), "indent": 1,
+                         **{a: _arm_cell(lv, a, dec) for a in table.arms},
+                         "p": "", "alt_test": "", "p_alt": "", "smd": ""})
+    return pd.DataFrame(rows, columns=["row", "indent", *table.arms, "p", "alt_test", "p_alt", "smd"])
 
 
 def format_baseline(
@@ -135,18 +132,23 @@ def format_baseline(
         Fixed HTML id (keeps the rendering deterministic).
     """
     df = baseline_display(table, decimals=decimals)
+    indented = df.index[df["indent"] == 1].tolist()
+    df = df.drop(columns="indent")
     labels = {a: f"{ARM_LABELS.get(a, a)} (n = {table.n.get(a, '')})" for a in table.arms}
     test_names = sorted(set(table.summary["test"].dropna()))
     g = (
-        GT(df, rowname_col="row", groupname_col="group", id=table_id)
+        GT(df, rowname_col="row", id=table_id)
         .tab_header(title=title)
-        .cols_label(**labels, p="p", alt_test="Alternative test", p_alt="p (alternative)", smd="SMD")
-        .tab_spanner(label="Balance", columns=["smd"])
+        .cols_label(**labels, p="p", alt_test="Test", p_alt="p")
+        .cols_label(smd="SMD")
+        .tab_spanner(label="Alternative test", columns=["alt_test", "p_alt"])
         .cols_align("center", columns=[*table.arms, "p", "alt_test", "p_alt", "smd"])
         .tab_source_note(f"p: {'; '.join(test_names)}. SMD: standardized difference, "
                          f"{ARM_LABELS.get(table.arms[1], table.arms[1])} minus "
                          f"{ARM_LABELS.get(table.arms[0], table.arms[0])} (unsigned for three or more levels).")
     )
+    if indented:
+        g = g.tab_stub_indent(rows=indented, indent=2)
     skewed = table.summary.loc[table.summary["skewed"], "label"].drop_duplicates().tolist()
     if skewed:
         g = g.tab_source_note(f"Skewed (|skewness| > 1 in an arm): {', '.join(skewed)}; "
@@ -329,28 +331,32 @@ def format_test_comparison(
     title: str = "Which test reproduces each printed Table 1 p value?",
     table_id: str = "table1-test-comparison",
 ) -> GT:
-    """:func:`analysis.consistency.compare_table1_tests` as a table (rows: variables; columns: tests)."""
-    c = comparison.copy()
+    """:func:`analysis.consistency.compare_table1_tests` as a table.
 
-    def cell(r: pd.Series) -> str:
-        rng = "" if math.isclose(r["p_low"], r["p_high"]) else f" [{_sig(r['p_low'], 4)}{_DASH}{_sig(r['p_high'], 4)}]"
-        mark = {VERDICTS[0]: "\u2713", VERDICTS[1]: "\u2248", VERDICTS[2]: "\u2717"}[r["verdict"]]
-        return f"{_sig(r['p'], 4)}{rng} {mark}"
-
-    c["cell"] = c.apply(cell, axis=1)
-    c["printed"] = [(("<" if o == "<" else "") + f"{p:.3f}") for p, o in zip(c["published"], c["operator"])]
-    wide = c.pivot_table(index=["variable", "label", "printed"], columns="test", values="cell", aggfunc="first",
-                         sort=False).reset_index()
-    wide = wide.fillna("")
-    tests = [t for t in dict.fromkeys(c["test"])]
-    wide = wide[["label", "printed", *tests]]
-    g = (
-        GT(wide, rowname_col="label", id=table_id)
+    One row per variable: the printed p, then each candidate test (the one
+    the paper's Methods name first) with its recomputed p, the range over
+    the printed rounding and a mark.
+    """
+    marks = {VERDICTS[0]: "\u2713", VERDICTS[1]: "\u2248", VERDICTS[2]: "\u2717"}
+    out = []
+    for var, grp in comparison.groupby("variable", sort=False):
+        r0 = grp.iloc[0]
+        row = {"label": r0["label"], "printed": ("<" if r0["operator"] == "<" else "") + f"{r0['published']:.3f}"}
+        for i, (_, r) in enumerate(grp.iterrows(), start=1):
+            rng = "" if math.isclose(r["p_low"], r["p_high"]) else \
+                f" ({_sig(r['p_low'], 3)}{_DASH}{_sig(r['p_high'], 3)})"
+            row[f"test{i}"] = f"{r['test']}: {_sig(r['p'], 4)}{rng} {marks[r['verdict']]}"
+        out.append(row)
+    df = pd.DataFrame(out).fillna("")
+    tests = [c for c in df.columns if c.startswith("test")]
+    labels = {t: ("As stated in the Methods" if t == "test1" else "Alternative") for t in tests}
+    return (
+        GT(df, rowname_col="label", id=table_id)
         .tab_header(title=title)
-        .cols_label(printed="Printed p")
+        .cols_label(printed="Printed p", **labels)
         .tab_spanner(label="Recomputed from the printed summaries", columns=tests)
-        .cols_align("center", columns=["printed", *tests])
+        .cols_align("center", columns=["printed"])
         .tab_source_note("\u2713 reproduces the printed p; \u2248 reproduces it for some unrounded inputs "
-                         "consistent with the printed digits [range]; \u2717 cannot reproduce it.")
+                         "consistent with the printed digits (range); \u2717 cannot reproduce it. Age: mean "
+                         "and SD estimated from median and range, so approximate.")
     )
-    return g
