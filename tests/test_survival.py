@@ -326,3 +326,38 @@ def test_bad_input_is_named(call, exc, match):
                        "hcc_months": [5.0, 6, 7, 8, 9, 10], "hcc": 0, "tbil": 10.0})
     with pytest.raises(exc, match=match):
         call(df)
+
+
+# --------------------------------------------------------------------------
+# Figures draw the numbers the functions return
+# --------------------------------------------------------------------------
+def test_km_plot_at_risk_table_shows_the_returned_numbers():
+    import matplotlib.pyplot as plt
+
+    from analysis.survival_plots import AT_RISK_TIMES, plot_km
+
+    km = kaplan_meier(endpoint(DATASETS[0], "os"))
+    fig = plot_km(km, horizon=75.0)
+    table_ax = fig.axes[1]
+    drawn = sorted((round(t.get_position()[0], 6), t.get_position()[1], int(t.get_text())) for t in table_ax.texts)
+    tab = km.at_risk(AT_RISK_TIMES)
+    expected = sorted((round(float(t), 6), i, int(tab.loc[arm, t])) for i, arm in enumerate(km.arms) for t in AT_RISK_TIMES)
+    assert drawn == expected
+    plt.close(fig)
+
+
+def test_forest_and_grid_plots_label_every_row():
+    import matplotlib.pyplot as plt
+
+    from analysis.landmark import landmark_grid
+    from analysis.survival_plots import plot_forest, plot_landmark_grid
+
+    df = endpoint(DATASETS[0], "os")
+    t = hr_models(df, strata=["stratum"], covariates=["x1", "x2", "x3"])
+    fig = plot_forest(t)
+    assert [x.get_text() for x in fig.axes[0].get_yticklabels()] == list(t["label"])
+    plt.close(fig)
+    g = landmark_grid(df, [10.0, 13.0])
+    fig = plot_landmark_grid(g, 13.0)
+    assert any(np.allclose(line.get_xdata(), 13.0) for line in fig.axes[0].get_lines())
+    plt.close(fig)
