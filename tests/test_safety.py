@@ -274,3 +274,17 @@ def test_plot_risk_differences(trial):
     assert len(ax.get_yticklabels()) == len(t)
     assert "percentage points" in ax.get_xlabel()
     plt.close(fig)
+
+
+def test_format_incidence(trial):
+    pub = load_published().hcc_incidence
+    h = S.hcc_incidence(trial, horizon=pub["horizon_months"], published=pub)
+    f = S.format_incidence(h)
+    assert f.columns.tolist() == ["Source", "Control", "UC-MSC", "Difference, % points (95% CI)", "p (Fisher)",
+                                  "p (chi-square)", "p (chi-square, Yates)"]
+    c = pub["control"]
+    assert f.iloc[1]["Control"] == f"{c['events']}/{c['n']} ({100 * c['events'] / c['n']:.1f}%)"
+    z = S.format_incidence(S.incidence_test(0, 10, 0, 12))
+    assert z.iloc[0]["p (chi-square)"] == "–" and "Source" not in z.columns
+    with pytest.raises(ValueError, match="hcc_incidence"):
+        S.format_incidence(h.drop(columns="p_chisq"))

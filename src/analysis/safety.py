@@ -44,6 +44,7 @@ __all__ = [
     "incidence_test",
     "safety_statements",
     "format_ae_table",
+    "format_incidence",
     "plot_risk_differences",
 ]
 
@@ -612,6 +613,38 @@ def format_ae_table(table: pd.DataFrame, *, digits: int = 1, p_digits: int = 3) 
     ]
     thr = 10.0 ** -p_digits
     out["p (Fisher)"] = [f"<{thr:.{p_digits}f}" if p < thr else f"{p:.{p_digits}f}" for p in table["p_fisher"]]
+    return out
+
+
+def format_incidence(table: pd.DataFrame, *, digits: int = 1, p_digits: int = 3) -> pd.DataFrame:
+    """Display form of :func:`hcc_incidence` / :func:`incidence_test` output.
+
+    Returns
+    -------
+    pandas.DataFrame
+        String columns ``Source`` (when present), ``Control``, ``UC-MSC`` (``events/n (percent)``),
+        ``Difference, % points (95% CI)``, ``p (Fisher)``, ``p (chi-square)``, ``p (chi-square, Yates)``.
+    """
+    need = {"events_control", "n_control", "events_ucmsc", "n_ucmsc", "risk_diff", "ci_low", "ci_high",
+            "p_fisher", "p_chisq", "p_chisq_yates"}
+    if not need <= set(table.columns):
+        raise ValueError(f"table must be hcc_incidence() or incidence_test() output; missing "
+                         f"{sorted(need - set(table.columns))}")
+    t = table.reset_index() if table.index.name == "source" else table.reset_index(drop=True)
+    out = pd.DataFrame(index=range(len(t)))
+    if "source" in t.columns:
+        out["Source"] = t["source"].str.capitalize().to_numpy()
+    for arm in ARMS:
+        out[ARM_LABELS[arm]] = [f"{int(e)}/{int(n)} ({100 * e / n:.{digits}f}%)"
+                                for e, n in zip(t[f"events_{arm}"], t[f"n_{arm}"])]
+    out["Difference, % points (95% CI)"] = [
+        f"{100 * d:.{digits}f} ({100 * lo:.{digits}f} to {100 * hi:.{digits}f})"
+        for d, lo, hi in zip(t["risk_diff"], t["ci_low"], t["ci_high"])]
+    thr = 10.0 ** -p_digits
+    for col, head in (("p_fisher", "p (Fisher)"), ("p_chisq", "p (chi-square)"),
+                      ("p_chisq_yates", "p (chi-square, Yates)")):
+        out[head] = ["–" if not np.isfinite(p) else f"<{thr:.{p_digits}f}" if p < thr else f"{p:.{p_digits}f}"
+                     for p in t[col]]
     return out
 
 
