@@ -361,3 +361,19 @@ def test_forest_and_grid_plots_label_every_row():
     fig = plot_landmark_grid(g, 13.0)
     assert any(np.allclose(line.get_xdata(), 13.0) for line in fig.axes[0].get_lines())
     plt.close(fig)
+
+
+def _late_windows():
+    for ds in DATASETS:
+        for ep in ENDPOINTS:
+            for key, w in reference(ds)[ep]["windows"].items():
+                yield ds, ep, key
+
+
+@pytest.mark.parametrize("ds,ep,key", list(_late_windows()))
+def test_ph_test_with_delayed_entry_matches_cox_zph(ds, ep, key):
+    """``cox.zph(coxph(Surv(rep(L, n), time, event) ~ control, data = subset(d, time > L)))``."""
+    ref = reference(ds)[ep]["windows"][key]
+    w = window_frame(endpoint(ds, ep), float(ref["landmark"]), 75.0)
+    z = ph_test(w)
+    np.testing.assert_allclose(z.table["chisq"], arr(ref["zph_late"]["chisq"]), rtol=RTOL)

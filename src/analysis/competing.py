@@ -400,6 +400,13 @@ def cause_specific_hr(df: pd.DataFrame, cause: int = 1, **kwargs) -> HRResult:
         censored) when no HCC follows the horizon; the reading differs: it
         compares the hazard of HCC among patients alive and HCC-free, not the
         probability of HCC.
+
+    References
+    ----------
+    Prentice RL, Kalbfleisch JD, Peterson AV, et al. The analysis of failure
+    times in the presence of competing risks. Biometrics 1978;34:541-54.
+    Putter H, Fiocco M, Geskus RB. Tutorial in biostatistics: competing risks
+    and multi-state models. Stat Med 2007;26:2389-430.
     """
     _check_status(df)
     d = df.assign(event=(df["status"] == cause).astype(int))

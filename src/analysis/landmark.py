@@ -180,8 +180,21 @@ def landmark_grid(
         One row per landmark and window (``early``, ``late``) with ``landmark``,
         ``window``, ``hr``, ``ci_low``, ``ci_high``, ``p``, ``p_logrank`` and
         events, and a ``note`` where a window has an arm without events (its
-        HR is ``nan``; no warning is raised). The p values are not adjusted for having looked at many
-        landmarks: that is the point of showing them all.
+        HR is ``nan``; no warning is raised). The p values are not adjusted
+        for having looked at many landmarks: that is the point of showing them
+        all.
+
+    Notes
+    -----
+    Each window is the model of :func:`landmark_windows` (R: ``coxph`` on the
+    early and late windows), fitted here by a lean Newton-Raphson of the same
+    Efron partial likelihood because the grid refits many models; tests check
+    it equals :func:`analysis.survival.cox_hr` to 1e-8.
+
+    References
+    ----------
+    van Houwelingen HC. Dynamic prediction by landmarking in event history
+    analysis. Scand J Stat 2007;34:70-85.
     """
     z = _check_alpha(alpha)
     _require(df, ["time", "event", "arm"])

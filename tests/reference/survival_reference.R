@@ -105,7 +105,8 @@ endpoint_block <- function(ep) {
       landmark = LL,
       early = c(cox_coef(early), list(logrank_chisq = survdiff(Surv(te, ee) ~ arm, data = d)$chisq)),
       late = c(cox_coef(late), list(logrank_chisq = survdiff(Surv(tl, event) ~ arm, data = dl)$chisq),
-               list(n = nrow(dl)))
+               list(n = nrow(dl))),
+      zph_late = zph_block(late)  # counting-process form (delayed entry at L)
     )
   }
   # time-varying effect: treatment x log(t) and a piecewise model split at L
