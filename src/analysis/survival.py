@@ -735,7 +735,20 @@ def hr_models(
         ``p_logrank``, ``n_used``, ``events``, ``note``. A model whose columns
         are absent from ``df`` is kept as a row of ``nan`` with the reason in
         ``note`` (real datasets may lack baseline columns).
+
+    Notes
+    -----
+    Each row is :func:`cox_hr`; R: ``coxph(Surv(time, event) ~ control)``,
+    ``... ~ control + strata(meld_gt15)`` and ``... ~ control + log(tbil) +
+    log(che) + meld``, all with ``ties = "efron"``.
+
+    References
+    ----------
+    Kahan BC, Morris TP. Improper analysis of trials randomised using
+    stratified blocks or minimisation. Stat Med 2012;31:328-40 (why stratified
+    and adjusted analyses are reported beside the unadjusted one).
     """
+
     def names(cols):
         return ", ".join(COLUMN_LABELS.get(c, c) for c in cols)
 
