@@ -288,3 +288,15 @@ def test_format_incidence(trial):
     assert z.iloc[0]["p (chi-square)"] == "–" and "Source" not in z.columns
     with pytest.raises(ValueError, match="hcc_incidence"):
         S.format_incidence(h.drop(columns="p_chisq"))
+
+
+def test_format_infusion_reactions(trial):
+    r = REF["infusion"][0]
+    f = S.format_infusion_reactions(S.infusion_reactions(trial))
+    assert f.iloc[0]["Onset, h after infusion: median (range)"] == \
+        f"{r['onset_median']:.1f} ({r['onset_min']:.1f} to {r['onset_max']:.1f})"
+    assert f.iloc[0]["Temperature, °C (range)"] == f"{r['temperature_min']:.1f} to {r['temperature_max']:.1f}"
+    by = S.format_infusion_reactions(S.infusion_reactions(trial, by_infusion=True))
+    assert by["Infusion"].tolist() == ["1", "2", "3"]
+    with pytest.raises(ValueError, match="infusion_reactions"):
+        S.format_infusion_reactions(S.ae_by_term(trial))

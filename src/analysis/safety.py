@@ -45,6 +45,7 @@ __all__ = [
     "safety_statements",
     "format_ae_table",
     "format_incidence",
+    "format_infusion_reactions",
     "plot_risk_differences",
 ]
 
@@ -645,6 +646,43 @@ def format_incidence(table: pd.DataFrame, *, digits: int = 1, p_digits: int = 3)
                       ("p_chisq_yates", "p (chi-square, Yates)")):
         out[head] = ["–" if not np.isfinite(p) else f"<{thr:.{p_digits}f}" if p < thr else f"{p:.{p_digits}f}"
                      for p in t[col]]
+    return out
+
+
+def format_infusion_reactions(table: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
+    """Display form of :func:`infusion_reactions`: median (range) of onset and duration.
+
+    Returns
+    -------
+    pandas.DataFrame
+        String columns ``Event``, ``Arm``, (``Infusion``), ``Patients``, ``Events``,
+        ``Onset, h after infusion: median (range)``, ``Duration, h: median (range)`` and, when the
+        table has temperatures, ``Temperature, °C (range)``.
+    """
+    need = {"term", "arm", "patients", "events", "onset_min", "onset_median", "onset_max", "duration_min",
+            "duration_median", "duration_max"}
+    if not need <= set(table.columns):
+        raise ValueError(f"table must be infusion_reactions() output; missing {sorted(need - set(table.columns))}")
+
+    def mr(m: float, lo: float, hi: float) -> str:
+        if not np.isfinite(m):
+            return "not recorded"
+        return f"{m:.{digits}f} ({lo:.{digits}f} to {hi:.{digits}f})"
+
+    out = pd.DataFrame({"Event": [_label(t) for t in table["term"]],
+                        "Arm": [ARM_LABELS[str(a)] for a in table["arm"]]})
+    if "infusion_number" in table.columns:
+        out["Infusion"] = [f"{int(i)}" for i in table["infusion_number"]]
+    out["Patients"] = table["patients"].astype(int).astype(str).to_numpy()
+    out["Events"] = table["events"].astype(int).astype(str).to_numpy()
+    out["Onset, h after infusion: median (range)"] = [
+        mr(m, lo, hi) for m, lo, hi in zip(table["onset_median"], table["onset_min"], table["onset_max"])]
+    out["Duration, h: median (range)"] = [
+        mr(m, lo, hi) for m, lo, hi in zip(table["duration_median"], table["duration_min"], table["duration_max"])]
+    if "temperature_min" in table.columns:
+        out["Temperature, °C (range)"] = [
+            "not recorded" if not np.isfinite(lo) else f"{lo:.1f} to {hi:.1f}"
+            for lo, hi in zip(table["temperature_min"], table["temperature_max"])]
     return out
 
 
