@@ -49,6 +49,9 @@ __all__ = [
     "LabEffects",
     "SyntheticParameters",
     "derive_event_counts",
+    "BILIRUBIN_UMOL_PER_MG",
+    "CREATININE_UMOL_PER_MG",
+    "MELD_COEFFICIENTS",
     "meld_score",
     "generate",
     "write_cohort",
@@ -210,6 +213,14 @@ def derive_event_counts(published: Published | None = None) -> pd.DataFrame:
 # ----------------------------------------------------------------------------
 # Small numeric helpers
 # ----------------------------------------------------------------------------
+#: Unit conversions: umol/L per mg/dL of bilirubin and of creatinine.
+BILIRUBIN_UMOL_PER_MG = 17.1
+CREATININE_UMOL_PER_MG = 88.4
+
+#: Coefficients of the UNOS MELD formula (Kamath et al. 2001).
+MELD_COEFFICIENTS = {"bilirubin": 3.78, "inr": 11.2, "creatinine": 9.57, "constant": 6.43}
+
+
 def meld_score(tbil_umol: np.ndarray, inr: np.ndarray, cr_umol: np.ndarray) -> np.ndarray:
     """MELD (UNOS, 2001) from bilirubin and creatinine in umol/L and INR.
 
@@ -222,10 +233,11 @@ def meld_score(tbil_umol: np.ndarray, inr: np.ndarray, cr_umol: np.ndarray) -> n
     Kamath PS et al. A model to predict survival in patients with end-stage
     liver disease. Hepatology 2001;33:464-470.
     """
-    b = np.maximum(np.asarray(tbil_umol, float) / 17.1, 1.0)
+    b = np.maximum(np.asarray(tbil_umol, float) / BILIRUBIN_UMOL_PER_MG, 1.0)
     i = np.maximum(np.asarray(inr, float), 1.0)
-    c = np.clip(np.asarray(cr_umol, float) / 88.4, 1.0, 4.0)
-    return 3.78 * np.log(b) + 11.2 * np.log(i) + 9.57 * np.log(c) + 6.43
+    c = np.clip(np.asarray(cr_umol, float) / CREATININE_UMOL_PER_MG, 1.0, 4.0)
+    k = MELD_COEFFICIENTS
+    return k["bilirubin"] * np.log(b) + k["inr"] * np.log(i) + k["creatinine"] * np.log(c) + k["constant"]
 
 
 def _printed(x: float, decimals: int) -> float:
