@@ -889,7 +889,8 @@ def check_table1(
         else:
             raise ValueError(f"table1 row {r['variable']!r}: kind must be mean_sd, counts or median_range, got {r['kind']!r}")
         v = judge(r["p"], point, low, high, decimals=p_decimals, operator=r["p_operator"])
-        reason = f"{extra}: p = {_fmt(point, 4)} (range {_fmt(low, 4)} to {_fmt(high, 4)})"
+        rng = "" if low == high else f" (range {_fmt(low, 4)} to {_fmt(high, 4)})"
+        reason = f"{extra}: p = {_fmt(point, 4)}{rng}"
         rows.append(_row("table1 p", r["variable"], r["label"], "p", r["p"], r["p_operator"], point, low, high, v, reason))
     return _frame(rows)
 

@@ -306,22 +306,28 @@ def format_consistency(
         Include the ``reason`` column.
     """
     df = consistency_display(checks).reset_index(drop=True)
-    df["row"] = df["item"] + " (" + df["quantity"] + ")"
-    cols = ["category", "row", "published", "recomputed", "range", "verdict"] + (["reason"] if show_reason else [])
+    # zero-width spaces after dots let long keys (os.landmark13.early) wrap in the stub
+    df["row"] = df["item"].str.replace(".", ".\u200b", regex=False) + " (" + df["quantity"] + ")"
+    # the range over rounding is spelled out in the reason; without reasons it gets its own column
+    cols = ["category", "row", "published", "recomputed"] + (["verdict", "reason"] if show_reason else ["range", "verdict"])
     df = df[cols]
     g = (
         GT(df, rowname_col="row", groupname_col="category", id=table_id)
+        .tab_style(style=style.text(size="small"), locations=loc.body(columns="verdict"))
         .tab_header(title=title)
-        .cols_label(published="Published", recomputed="Recomputed", range="Range over rounding",
-                    verdict="Verdict", **({"reason": "Reason"} if show_reason else {}))
-        .cols_align("center", columns=["published", "recomputed", "range", "verdict"])
+        .cols_label(published="Published", recomputed="Recomputed", verdict="Verdict",
+                    **({"reason": "Reason"} if show_reason else {"range": "Range over rounding"}))
+        .cols_align("center", columns=[c for c in ("published", "recomputed", "range", "verdict") if c in cols])
     )
     for v, colour in VERDICT_COLORS.items():
         idx = df.index[df["verdict"] == v].tolist()
         if idx:
             g = g.tab_style(style=style.fill(color=colour), locations=loc.body(columns="verdict", rows=idx))
     if show_reason:
-        g = g.tab_style(style=style.text(size="small"), locations=loc.body(columns="reason"))
+        g = (g.tab_style(style=style.text(size="small"), locations=loc.body(columns="reason"))
+             .cols_width({"row": "20%", "published": "10%", "recomputed": "11%", "verdict": "14%",
+                          "reason": "45%"})
+             .tab_options(table_width="100%"))
     return g
 
 
