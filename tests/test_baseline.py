@@ -245,3 +245,35 @@ def test_baseline_html_snapshot(table):
     html = tables.format_baseline(table).as_raw_html()
     assert html == tables.format_baseline(table).as_raw_html()
     assert html == (DATA / "baseline_table_snapshot.html").read_text()
+
+
+def test_side_by_side_and_consistency_tables():
+    """Published cells print the YAML values with the paper's decimals; tables render deterministically."""
+    from analysis import consistency
+
+    pub = load_published()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        table = baseline_table(load_trial(DATA / "baseline_trial"))
+    cmp = compare_with_published(table, pub)
+    d = tables.side_by_side_display(cmp, pub)
+    tp = pub.table1_row("tp")
+    dec = tp.decimals_for("control")
+    line = d[d["group"] == tp.label].iloc[0]
+    assert line["control_published"] == f"{tp.control['mean']:.{dec['mean']}f} \u00b1 {tp.control['sd']:.{dec['sd']}f}"
+    assert line["control_cohort"] == ""  # tp is absent from this cohort
+    tbil = d[d["group"] == pub.table1_row("tbil").label].iloc[0]
+    assert tbil["p_published"] == f"<{pub.table1_row('tbil').p:.3f}"
+    checks = consistency.check_published(pub)
+    disp = tables.consistency_display(checks)
+    assert len(disp) == len(checks) and list(disp["verdict"]) == list(checks["verdict"])
+    for make in (lambda: tables.format_side_by_side(cmp, pub, table),
+                 lambda: tables.format_consistency(checks),
+                 lambda: tables.format_test_comparison(consistency.compare_table1_tests(pub))):
+        html = make().as_raw_html()
+        assert html == make().as_raw_html()
+    html = tables.format_consistency(checks).as_raw_html()
+    for v, colour in tables.VERDICT_COLORS.items():
+        assert (colour in html) == (v in set(checks["verdict"]))
+    with pytest.raises(ValueError, match="missing columns"):
+        tables.consistency_display(checks.drop(columns="verdict"))

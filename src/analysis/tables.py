@@ -187,15 +187,17 @@ def side_by_side_display(comparison: pd.DataFrame, published: Any) -> pd.DataFra
                 for a in ("control", "ucmsc"):
                     s = grp[grp["arm"] == a].set_index("statistic")
                     cells[(a, "published")] = f"{s.loc['mean', 'published']:.{d[a]['mean']}f} {_PM} {s.loc['sd', 'published']:.{d[a]['sd']}f}"
-                    cells[(a, "cohort")] = f"{_num(s.loc['mean', 'cohort'], d[a]['mean'])} {_PM} {_num(s.loc['sd', 'cohort'], d[a]['sd'])}"
+                    cells[(a, "cohort")] = "" if not np.isfinite(s.loc["mean", "cohort"]) else (
+                        f"{_num(s.loc['mean', 'cohort'], d[a]['mean'])} {_PM} {_num(s.loc['sd', 'cohort'], d[a]['sd'])}")
                 row_label = f"Mean {_PM} SD"
             else:
                 cells = {}
                 for a in ("control", "ucmsc"):
                     s = grp[grp["arm"] == a].set_index("statistic")
                     for src in ("published", "cohort"):
-                        cells[(a, src)] = (f"{_num(s.loc['median', src], 1)} ({_num(s.loc['min', src], 0)}"
-                                           f"{_DASH}{_num(s.loc['max', src], 0)})")
+                        cells[(a, src)] = "" if not np.isfinite(s.loc["median", src]) else (
+                            f"{_num(s.loc['median', src], 1)} ({_num(s.loc['min', src], 0)}"
+                            f"{_DASH}{_num(s.loc['max', src], 0)})")
                 row_label = "Median (range)"
             out.append({"group": r.label, "row": row_label, **{f"{a}_{src}": v for (a, src), v in cells.items()},
                         "p_published": p_pub, "p_cohort": p_ours})
