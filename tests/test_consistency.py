@@ -228,7 +228,7 @@ GRIM_CASES = pd.DataFrame(
         (1.12, 8, 2, 1, True),
         (2.35, 10, 2, 2, True),  # 47/20 with two items per respondent
         (2.37, 10, 2, 2, False),
-        (47.3, 111, 1, 1, True),  # n >= 10^decimals: every mean possible
+        (52.3, 150, 1, 1, True),  # n >= 10^decimals: every mean possible
     ],
     columns=["mean", "n", "decimals", "items", "ok"],
 )
@@ -241,7 +241,7 @@ def test_grim(row):
 
 @pytest.mark.parametrize(
     "median, n, decimals, ok",
-    [(47.0, 111, 1, True), (47.5, 111, 1, False), (47.5, 108, 1, True), (47.3, 108, 1, False), (48, 108, 0, True)],
+    [(52.0, 151, 1, True), (52.5, 151, 1, False), (52.5, 150, 1, True), (52.3, 150, 1, False), (53, 150, 0, True)],
 )
 def test_median_granularity(median, n, decimals, ok):
     assert c.median_granularity(median, n, decimals) is ok
@@ -273,8 +273,8 @@ def test_implied_events_and_se_from_events():
 
 
 def test_skewness_from_summary():
-    assert c.skewness_from_summary(33.2, 29.8)  # mean < 2 SD for a positive variable
-    assert not c.skewness_from_summary(61.5, 7.4)
+    assert c.skewness_from_summary(30.0, 25.0)  # mean < 2 SD for a positive variable
+    assert not c.skewness_from_summary(60.0, 7.0)
     assert c.skewness_from_summary(110, 30, lower_bound=60)
 
 
@@ -289,21 +289,21 @@ def test_skewness_flags_on_published(pub):
 
 def test_ttest_box_is_exact_at_corners_for_student():
     """Brute force over a fine grid never beats the corner extremes."""
-    res = c.ttest_from_summary(10.0, 4.2, 40, 11.4, 6.0, 45,
+    res = c.ttest_from_summary(9.0, 3.8, 40, 10.6, 5.5, 45,
                                decimals={"mean1": 1, "sd1": 1, "mean2": 1, "sd2": 1})
     rng = np.random.default_rng(7)
     u = rng.uniform(-0.05, 0.05, size=(2000, 4))
-    ps = [c.ttest_from_summary(10.0 + a, 4.2 + b, 40, 11.4 + cc, 6.0 + d, 45).p for a, b, cc, d in u]
+    ps = [c.ttest_from_summary(9.0 + a, 3.8 + b, 40, 10.6 + cc, 5.5 + d, 45).p for a, b, cc, d in u]
     assert res.p_low <= min(ps) and max(ps) <= res.p_high
 
 
 def test_welch_box_contains_point_and_samples():
-    res = c.ttest_from_summary(59.6, 79.4, 111, 42.4, 49.16, 108, equal_var=False,
+    res = c.ttest_from_summary(55.1, 70.3, 90, 40.2, 45.37, 95, equal_var=False,
                                decimals={"mean1": 1, "sd1": 1, "mean2": 1, "sd2": 2})
     assert res.p_low <= res.p <= res.p_high
     rng = np.random.default_rng(11)
     u = rng.uniform(-1, 1, size=(300, 4)) * [0.05, 0.05, 0.05, 0.005]
-    ps = [c.ttest_from_summary(59.6 + a, 79.4 + b, 111, 42.4 + cc, 49.16 + d, 108, equal_var=False).p
+    ps = [c.ttest_from_summary(55.1 + a, 70.3 + b, 90, 40.2 + cc, 45.37 + d, 95, equal_var=False).p
           for a, b, cc, d in u]
     assert res.p_low <= min(ps) + 1e-9 and max(ps) <= res.p_high + 1e-9
 
@@ -347,13 +347,13 @@ def test_percentages_and_consort(pub):
 
 
 def test_bad_percentage_and_broken_consort_are_flagged(pub):
-    rows = [{"variable": "x", "kind": "counts", "levels": [1, 0], "control": {1: 28, 0: 83},
-             "ucmsc": {1: 30, 0: 77}, "p": 0.5, "percent": {"control": 25.3, "ucmsc": 27.8}}]
-    chk = c.check_percentages({"n": {"control": 111, "ucmsc": 108}, "rows": rows},
-                              n={"control": 111, "ucmsc": 108})
+    rows = [{"variable": "x", "kind": "counts", "levels": [1, 0], "control": {1: 20, 0: 70},
+             "ucmsc": {1: 25, 0: 69}, "p": 0.5, "percent": {"control": 22.3, "ucmsc": 26.3}}]
+    chk = c.check_percentages({"rows": rows}, n={"control": 90, "ucmsc": 95})
     v = chk.set_index("item")["verdict"]
-    assert v["x.control.1"] == "inconsistent"  # 28/111 = 25.2%
-    assert v["x.ucmsc"] == "inconsistent"  # 30 + 77 != 108
+    assert v["x.control.1"] == "inconsistent"  # 20/90 = 22.2%
+    assert v["x.ucmsc.1"] == "consistent"  # 25/95 = 26.3%
+    assert v["x.ucmsc"] == "inconsistent"  # 25 + 69 != 95
     impossible = c.check_percentages({"rows": [{"variable": "y", "kind": "counts", "levels": [1, 0],
                                                 "control": {1: 3, 0: 4}, "ucmsc": {1: 3, 0: 4}, "p": 1,
                                                 "percent": {"control": 50.0}}]}, n={"control": 7, "ucmsc": 7})
@@ -366,8 +366,9 @@ def test_bad_percentage_and_broken_consort_are_flagged(pub):
 
 
 def test_event_counts(pub):
-    # 36 events split 23/13 against the HCC HR's CI; and an impossible count
-    ev = c.check_event_counts(pub, {"hcc.cox": {"control": 23, "ucmsc": 13}})
+    # the published HCC cases against the HCC HR's CI; and an impossible count
+    inc = pub.hcc_incidence
+    ev = c.check_event_counts(pub, {"hcc.cox": {a: inc[a]["events"] for a in ("control", "ucmsc")}})
     assert ev.loc[0, "verdict"] == "consistent"
     bad = c.check_event_counts(pub, {"hcc.cox": {"control": 10, "ucmsc": 5}})
     assert bad.loc[0, "verdict"] == "inconsistent"
@@ -376,7 +377,7 @@ def test_event_counts(pub):
 
 
 def test_direction_claims(pub):
-    h = {"hr": 1.09, "ci_low": 0.24, "ci_high": 4.98}
+    h = {"hr": 1.12, "ci_low": 0.30, "ci_high": 4.10}
     assert c.check_direction(h, "control")["verdict"].item() == "inconsistent"
     assert c.check_direction(h, "ucmsc")["verdict"].item() == "consistent"
     assert c.check_direction({"hr": 1.00, "ci_low": 0.5, "ci_high": 2.0}, "control")["verdict"].item() == \
