@@ -164,15 +164,24 @@ class BuildResult:
     @property
     def warnings(self) -> list[str]:
         """Lines of the log that Sphinx or myst-nb reported as warnings or errors."""
-        plain = re.sub(r"\x1b\[[0-9;]*m", "", self.log)
-        return [l for l in plain.splitlines() if re.search(r"\b(WARNING|ERROR|CRITICAL)\b:?", l)
+        return [l for l in _plain(self.log).splitlines() if re.search(r"\b(WARNING|ERROR|CRITICAL)\b:?", l)
                 and "[IPKernelApp] WARNING" not in l]
 
-    def describe(self, tail: int = 60) -> str:
-        """Exit code, warnings and the end of the log, for assertion messages."""
-        lines = self.log.splitlines()
-        return (f"build {self.name!r} on {self.data}: exit {self.returncode} after {self.seconds:.0f} s\n"
-                + "warnings:\n" + "\n".join(self.warnings) + "\n--- log tail ---\n" + "\n".join(lines[-tail:]))
+    def describe(self, tail: int = 15) -> str:
+        """Exit code, warnings, the end of the log and of each notebook's error report."""
+        plain = _plain(self.log).splitlines()
+        reports = []
+        for f in sorted((self.html / "reports").rglob("*.err.log")) if self.html.exists() else []:
+            lines = _plain(f.read_text(errors="replace")).strip().splitlines()
+            reports.append(f"--- {f.relative_to(self.html)} (end) ---\n" + "\n".join(lines[-tail:]))
+        return (f"build {self.name!r} on {self.data} in {self.out}: exit {self.returncode} after {self.seconds:.0f} s\n"
+                + "--- warnings ---\n" + "\n".join(self.warnings) + "\n"
+                + "\n".join(reports) + "\n--- log (end) ---\n" + "\n".join(plain[-tail:]))
+
+
+def _plain(text: str) -> str:
+    """Text without ANSI colour codes."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
 @dataclass
@@ -210,6 +219,11 @@ class BookBuild:
         """Wait for the build (starting it if needed) and return its result."""
         if self._result is not None:
             return self._result
+        if self._proc is None and _reused() is not None:
+            log = (self.out / "build.log").read_text(errors="replace")
+            rc = 0 if "build succeeded" in _plain(log) else 1
+            self._result = BuildResult(self.name, self.data or default_data_dir(), self.out, rc, log, 0.0)
+            return self._result
         self.start()
         assert self._proc is not None and self._log is not None
         try:
@@ -245,9 +259,16 @@ FIXTURE_BUILDS = {"synthetic_book": "synthetic", "private_book": "private", "sec
 _state: dict = {"root": None, "builds": {}}
 
 
+def _reused() -> Path | None:
+    """For developing these tests only: ``REUSE_BOOK_BUILDS=DIR`` (a folder kept with
+    ``KEEP_BOOK_BUILDS=1``) reads the builds found there instead of building again."""
+    env = os.environ.get("REUSE_BOOK_BUILDS", "").strip()
+    return Path(env) if env else None
+
+
 def _root() -> Path:
     if _state["root"] is None:
-        _state["root"] = Path(tempfile.mkdtemp(prefix="book-builds-"))
+        _state["root"] = _reused() or Path(tempfile.mkdtemp(prefix="book-builds-"))
     return _state["root"]
 
 
@@ -269,7 +290,13 @@ def get_build(name: str) -> BookBuild:
     """The session's build ``name``, started now if it was not started at collection."""
     builds = _state["builds"]
     if name not in builds:
-        builds[name] = _make(name).start()
+        reused = _reused()
+        if reused is not None:
+            data = {"synthetic": None, "private": reused / "data" / "private-cohort-copy",
+                    "second": SECOND_DATASET}[name]
+            builds[name] = BookBuild(name, data, reused / name)
+        else:
+            builds[name] = _make(name).start()
     return builds[name]
 
 
@@ -291,7 +318,7 @@ def stop_all(keep: bool = False) -> None:
     for build in _state["builds"].values():
         build.stop()
     root = _state["root"]
-    if root is not None and not keep:
+    if root is not None and not keep and _reused() is None:
         shutil.rmtree(root, ignore_errors=True)
     _state["builds"] = {}
     _state["root"] = None

@@ -55,9 +55,11 @@ def _text(page: Path) -> str:
 
 
 def _assert_built(build: bb.BuildResult) -> None:
-    assert build.returncode == 0 and not build.warnings, build.describe()
+    if build.returncode != 0 or build.warnings:
+        pytest.fail(f"the book build failed or warned:\n{build.describe()}", pytrace=False)
     missing = [c for c in CHAPTERS if not (build.html / f"{c}.html").is_file()]
-    assert not missing, f"chapters in _toc.yml without a page: {missing}\n{build.describe()}"
+    if missing:
+        pytest.fail(f"chapters in _toc.yml without a page: {missing}\n{build.describe()}", pytrace=False)
 
 
 def _config() -> dict:

@@ -1,0 +1,300 @@
+"""The built book as readers meet it: a real headless browser on the HTML served over HTTP.
+
+Debian's chromium (``/usr/bin/chromium``, or ``$CHROMIUM``) driven by Playwright for
+Python, on the book built from the synthetic cohort in the background
+(``tests/bookbuild.py``). Without chromium the tests skip and say why; when ``CI``
+is set they fail instead.
+
+Network: every request to a host other than the local server is aborted before
+it leaves the browser (the tests use no network) and fails the test unless it is
+listed in ``EXTERNAL_ALLOWED`` with its reason (the list is empty: MathJax is
+served from the book by ``sphinx-mathjax-offline``, and the tests check that it
+typesets every equation). The console errors of aborted allowed requests would
+be the only ones ignored, and only for their own URLs; any other console error,
+uncaught page error or failed local request fails the test.
+
+Screenshots of each chapter go to ``tests/artifacts/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import json
+import math
+import os
+import re
+import threading
+from collections import Counter
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from analysis.ledger import build_ledger
+from analysis.paths import default_data_dir, repo_root
+
+import bookbuild as bb
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = repo_root()
+CHAPTERS = bb.toc_chapters()
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+LOCAL_HOST = "127.0.0.1"
+TIMEOUT_MS = 30_000
+#: External resources the book may request (aborted here), with the reason.
+EXTERNAL_ALLOWED: dict[str, str] = {}
+GLUE_TEXT = re.compile(r"\{glue:text\}`([^`]+)`")
+
+
+def _unavailable() -> str | None:
+    """Why the browser cannot run here, or None."""
+    if not Path(CHROMIUM).is_file():
+        return f"no chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - playwright is pinned in pyproject.toml
+        return f"playwright for Python is not importable: {exc}"
+    return None
+
+
+# --- fixtures ----------------------------------------------------------------------------------
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(synthetic_book):
+    """The synthetic build's HTML served on 127.0.0.1 (base URL, ending in /)."""
+    reason = _unavailable()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but the browser test cannot run: {reason}")
+        pytest.skip(reason)
+    if synthetic_book.returncode != 0:
+        pytest.fail(f"the book did not build:\n{synthetic_book.describe()}", pytrace=False)
+    handler = functools.partial(_QuietHandler, directory=str(synthetic_book.html))
+    server = ThreadingHTTPServer((LOCAL_HOST, 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://{LOCAL_HOST}:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+class Tab:
+    """A browser page that records console errors, page errors and requests."""
+
+    def __init__(self, context, base: str):
+        self.base = base
+        self.page = context.new_page()
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self.console: list[tuple[str, str]] = []  # (text, url of the resource or script)
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("requestfailed", lambda req: self.failed.append(req.url))
+
+    def _on_console(self, msg):
+        if msg.type == "error":
+            self.console.append((msg.text, (msg.location or {}).get("url", "")))
+
+    def problems(self, blocked: set[str]) -> list[str]:
+        """Console errors, page errors and failed requests, except those of aborted external requests."""
+        out = [f"page error: {e}" for e in self.errors]
+        out += [f"console: {t} ({u})" for t, u in self.console if u not in blocked]
+        out += [f"request failed: {u}" for u in self.failed if u not in blocked]
+        return out
+
+
+@pytest.fixture(scope="module")
+def browser_context(site):
+    """A chromium context in which every non-local request is aborted (and recorded)."""
+    from playwright.sync_api import sync_playwright
+
+    blocked: set[str] = set()
+
+    def route(r):
+        if urlsplit(r.request.url).hostname == LOCAL_HOST:
+            r.continue_()
+        else:
+            blocked.add(r.request.url)
+            r.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.route("**/*", route)
+        yield context, blocked
+        context.close()
+        browser.close()
+
+
+@pytest.fixture
+def tab(browser_context, site):
+    context, blocked = browser_context
+    t = Tab(context, site)
+    t.blocked = blocked
+    yield t
+    t.page.close()
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+_IMAGES_JS = """async () => {
+  const imgs = Array.from(document.images);
+  for (const img of imgs) { img.loading = 'eager'; }
+  await Promise.all(imgs.map(img => img.complete ? null : img.decode().catch(() => null)));
+  return imgs.map(img => ({src: img.currentSrc || img.src, complete: img.complete, width: img.naturalWidth}));
+}"""
+
+
+def _glue_expected(build: bb.BuildResult, chapter: str) -> Counter:
+    """The text each ``{glue:text}`` role of the chapter's source should show, from the build's glue store."""
+    from myst_nb.core.variables import format_plain_text
+
+    store_file = build.out / "_build" / "jupyter_execute" / f"{chapter}.glue.json"
+    store = json.loads(store_file.read_text()) if store_file.exists() else {}
+    expected = Counter()
+    for ref in GLUE_TEXT.findall((ROOT / "book" / f"{chapter}.md").read_text()):
+        key, fmt = ref.rsplit(":", 1) if ":" in ref else (ref, "")
+        assert key in store, f"{chapter}: glue key {key!r} is not in the build's glue store"
+        expected[format_plain_text(store[key]["data"]["text/plain"], fmt)] += 1
+    return expected
+
+
+def _parse_shown(text: str):
+    text = text.strip()
+    if not text:
+        return None
+    if text.startswith("["):
+        return [float(v) for v in ast.literal_eval(text)]
+    return float(text)
+
+
+def _close(shown, value) -> bool:
+    """A value shown to 4 significant digits (integers in full) equals the ledger's."""
+    if shown is None or value is None:
+        return shown is None and value is None
+    if isinstance(value, list):
+        return isinstance(shown, list) and len(shown) == len(value) and all(map(_close, shown, value))
+    return math.isclose(shown, float(value), rel_tol=5e-4, abs_tol=1e-12)
+
+
+# --- tests ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_loads_cleanly(tab, synthetic_book, chapter):
+    """Loads over HTTP, no console error, every image loaded, every glued number shown; screenshot."""
+    resp = tab.page.goto(tab.base + f"{chapter}.html", wait_until="load")
+    assert resp is not None and resp.status == 200
+    assert tab.page.locator("main h1").count() >= 1, f"{chapter}: no title"
+    images = tab.page.evaluate(_IMAGES_JS)
+    broken = [i["src"] for i in images if not (i["complete"] and i["width"] > 0)]
+    assert not broken, f"{chapter}: images that did not load: {broken}"
+    tab.page.wait_for_load_state("networkidle")
+
+    shown = Counter(t.strip() for t in tab.page.locator("span.pasted-text").all_inner_texts())
+    expected = _glue_expected(synthetic_book, chapter)
+    assert shown == expected, f"{chapter}: glued numbers shown differ from the glue store: " \
+                              f"missing {expected - shown}, unexpected {shown - expected}"
+    body = tab.page.locator("main").inner_text()
+    assert "{glue" not in body, f"{chapter}: an unresolved glue role is shown"
+
+    # Equations are typeset by MathJax (served from the book), none left as TeX source.
+    n_math = tab.page.locator("main .math").count()
+    if n_math:
+        tab.page.wait_for_function(
+            "n => document.querySelectorAll('main .math mjx-container').length >= n", arg=n_math, timeout=TIMEOUT_MS)
+        assert tab.page.locator("main mjx-merror").count() == 0, f"{chapter}: MathJax reported a TeX error"
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab.page.screenshot(path=str(ARTIFACTS / f"{Path(chapter).name}.png"), full_page=True)
+    assert not tab.problems(tab.blocked), f"{chapter}: " + "\n".join(tab.problems(tab.blocked))
+    unexpected = [u for u in tab.blocked if not any(u.startswith(a) for a in EXTERNAL_ALLOWED)]
+    assert not unexpected, f"{chapter}: requests to external resources: {unexpected}"
+
+
+def test_next_links_walk_the_toc_in_order(tab):
+    """From the home page, the 'next' link leads through every chapter in _toc.yml order, and back."""
+    tab.page.goto(tab.base + "index.html", wait_until="load")
+    tab.page.wait_for_url(re.compile(re.escape(f"{CHAPTERS[0]}.html")))
+    visited = [CHAPTERS[0]]
+    while tab.page.locator("a.right-next").count():
+        with tab.page.expect_navigation(wait_until="load"):
+            tab.page.locator("a.right-next").first.click()
+        visited.append(urlsplit(tab.page.url).path.lstrip("/").removesuffix(".html"))
+        assert len(visited) <= len(CHAPTERS) + 1, visited
+    assert visited == CHAPTERS
+    with tab.page.expect_navigation(wait_until="load"):
+        tab.page.locator("a.left-prev").first.click()
+    assert urlsplit(tab.page.url).path == f"/{CHAPTERS[-2]}.html"
+    assert not tab.problems(tab.blocked), tab.problems(tab.blocked)
+
+
+@pytest.mark.parametrize("chapter", [CHAPTERS[1], CHAPTERS[-1]])
+def test_search_page_finds_a_chapter(tab, chapter):
+    """The search page, queried with a word of a chapter's title, lists that chapter."""
+    tab.page.goto(tab.base + f"{chapter}.html", wait_until="load")
+    title = tab.page.locator("main h1").first.inner_text()
+    word = max(re.findall(r"[A-Za-z]{4,}", title), key=len)
+    tab.page.goto(tab.base + f"search.html?q={word}", wait_until="load")
+    tab.page.wait_for_function(
+        "() => document.querySelectorAll('#search-results ul.search li a').length > 0", timeout=TIMEOUT_MS)
+    links = tab.page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")
+    paths = {urlsplit(h).path for h in links}
+    assert f"/{chapter}.html" in paths, f"searching {word!r} did not list {chapter}: {sorted(paths)}"
+    assert not tab.problems(tab.blocked), tab.problems(tab.blocked)
+
+
+def test_ledger_table_and_summary_equal_the_ledger(tab, synthetic_book):
+    """The Reproducibility page's table and glued counts equal ``build_ledger`` on the same data."""
+    pages = [c for c in CHAPTERS if "ledger-table" in (synthetic_book.html / f"{c}.html").read_text()]
+    assert len(pages) == 1, f"pages with the ledger table: {pages}"
+    tab.page.goto(tab.base + f"{pages[0]}.html", wait_until="load")
+    rows = tab.page.eval_on_selector_all(
+        "table.ledger-table tbody tr", "trs => trs.map(tr => Array.from(tr.cells).map(td => td.innerText))")
+    head = tab.page.eval_on_selector_all("table.ledger-table thead th", "ths => ths.map(th => th.innerText)")
+    col = {h.strip(): i for i, h in enumerate(head)}
+
+    ledger = build_ledger(default_data_dir())
+    entries = {e["id"]: e for e in ledger["entries"]}
+    shown = {r[col["id"]].strip(): r for r in rows}
+    assert list(shown) == list(entries), "the table's ids differ from the ledger's"
+    wrong = []
+    for eid, r in shown.items():
+        e = entries[eid]
+        for key in ("published", "reproduced"):
+            if not _close(_parse_shown(r[col[key]]), e[key]):
+                wrong.append(f"{eid}.{key}: shown {r[col[key]]!r}, ledger {e[key]!r}")
+        if r[col["status"]].strip() != e["status"]:
+            wrong.append(f"{eid}.status: shown {r[col['status']]!r}, ledger {e['status']!r}")
+    assert not wrong, "\n".join(wrong)
+
+    # The summary's glued counts are the ledger's.
+    from myst_nb.core.variables import format_plain_text
+
+    store = json.loads((synthetic_book.out / "_build" / "jupyter_execute" / f"{pages[0]}.glue.json").read_text())
+    glued = {k: ast.literal_eval(v["data"]["text/plain"]) for k, v in store.items()}
+    counts = Counter(e["status"] for e in ledger["entries"])
+    assert glued["led_n"] == len(entries)
+    for status in ("match", "differs", "not_published", "not_computable"):
+        assert glued[f"led_{status}"] == counts[status], status
+    spans = tab.page.locator("span.pasted-text").all_inner_texts()
+    assert format_plain_text(str(len(entries)), "") in spans
+
+    # The status filter shows only the chosen status.
+    for status in ("match", "differs"):
+        tab.page.select_option("select[id$='-filter']", status)
+        visible = tab.page.eval_on_selector_all(
+            "table.ledger-table tbody tr", "trs => trs.filter(tr => tr.offsetParent !== null).map(tr => tr.dataset.status)")
+        assert visible == [status] * counts[status], status
+    assert not tab.problems(tab.blocked), tab.problems(tab.blocked)
