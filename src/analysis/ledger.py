@@ -44,7 +44,7 @@ from .survival import ENDPOINTS, cox_hr, endpoint_frame, followup, logrank
 from .synthetic import cohort_digest
 from .warnings import StatisticalWarning
 
-__all__ = ["LEDGER_VERSION", "STATUSES", "build_ledger", "format_ledger_html", "ledger_frame", "write_ledger"]
+__all__ = ["HR_LOG_TOLERANCE", "LEDGER_VERSION", "STATUSES", "build_ledger", "format_ledger_html", "ledger_frame", "write_ledger"]
 
 LEDGER_VERSION = 1
 STATUSES = ("match", "differs", "not_published", "not_computable")
