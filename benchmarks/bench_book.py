@@ -87,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             r["summary"] = _pytest_summary(r["output"])
             print(f"  pytest: {r['summary']}")
+        log = ROOT / "benchmarks" / "results" / f"make_{target}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(r["output"])
+        print(f"  full output: {log.relative_to(ROOT)}")
         if r["returncode"] != 0:
             ok = False
             print("\n".join(r["output"].splitlines()[-30:]), file=sys.stderr)

@@ -173,7 +173,9 @@ class BuildResult:
         reports = []
         for f in sorted((self.html / "reports").rglob("*.err.log")) if self.html.exists() else []:
             lines = _plain(f.read_text(errors="replace")).strip().splitlines()
-            reports.append(f"--- {f.relative_to(self.html)} (end) ---\n" + "\n".join(lines[-tail:]))
+            start = next((i for i, l in enumerate(lines) if "error occurred while executing" in l), 0)
+            cell = lines[start:start + 2 * tail]  # the failing cell's source and the top of its traceback
+            reports.append(f"--- {f.relative_to(self.html)} ---\n" + "\n".join(cell + ["..."] + lines[-3:]))
         return (f"build {self.name!r} on {self.data} in {self.out}: exit {self.returncode} after {self.seconds:.0f} s\n"
                 + "--- warnings ---\n" + "\n".join(self.warnings) + "\n"
                 + "\n".join(reports) + "\n--- log (end) ---\n" + "\n".join(plain[-tail:]))
