@@ -8,6 +8,10 @@ STAMP  := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS = 1
 export OMP_NUM_THREADS = 1
 export MKL_NUM_THREADS = 1
+# TRIAL_DATA=DIR make book: chapters run in book/chapters, so pass an absolute path.
+ifdef TRIAL_DATA
+export TRIAL_DATA := $(abspath $(TRIAL_DATA))
+endif
 
 .PHONY: book test venv notebooks ledger benchmark clean
 

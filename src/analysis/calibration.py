@@ -96,6 +96,8 @@ def calibration_report(trial: Trial, published: Published | None = None, hr_tole
                     rows.append(_row("Table 1", f"{r.variable} {stat}", a, st[stat], val, "equal", val == st[stat], "exact"))
             elif r.kind == "counts":
                 if r.variable == "meld_gt15":
+                    if "meld" not in x.columns:
+                        continue
                     v = int((x["meld"] > 15).sum())
                     rows.append(_row("Table 1", "MELD > 15 (n)", a, st[">15"], v, "equal", v == st[">15"], "computed",
                                      "follows from the computed MELD"))

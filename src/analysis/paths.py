@@ -29,8 +29,15 @@ def default_data_dir() -> Path:
 def data_dir() -> Path:
     """The trial data folder the book runs on.
 
-    ``$TRIAL_DATA`` if set (relative paths are taken from the current folder),
-    else the committed synthetic cohort.
+    ``$TRIAL_DATA`` if set, else the committed synthetic cohort. A relative
+    ``$TRIAL_DATA`` is taken from the current folder if it exists there, else
+    from the project folder (notebooks run with the chapter folder as their
+    current folder, while users give paths from where they typed the command).
     """
     env = os.environ.get(TRIAL_DATA_ENV, "").strip()
-    return Path(env).resolve() if env else default_data_dir()
+    if not env:
+        return default_data_dir()
+    p = Path(env).expanduser()
+    if p.is_absolute() or p.exists():
+        return p.resolve()
+    return (repo_root() / p).resolve()
