@@ -412,7 +412,7 @@ def load_trial(path: str | Path | None = None) -> Trial:
     _cross_checks(patients, tables, folder)
     for c in (*BASELINE_CONTINUOUS, *BASELINE_CATEGORICAL):
         if c not in patients.columns:
-            notes.append(f"patients.csv has no '{c}' column: its baseline row and adjustments are skipped.")
+            notes.append(f"patients.csv has no {c} column: its baseline row and adjustments are skipped.")
     for c in ("hbeag", "ascites"):
         if c in patients.columns:
             patients[c] = patients[c].astype("Int64")

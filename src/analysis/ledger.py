@@ -190,7 +190,7 @@ def _baseline(led: _Ledger, trial: Trial, pub: Published) -> None:
     for var in ("tp", "alb", "plt", "cr", "alt", "ast", "tbil", "pta", "che", "inr", "meld"):
         row = pub.table1_row(var)
         rep = tab.row(var)["p"] if var in present else None
-        note = "" if var in present else f"patients.csv has no '{var}' column"
+        note = "" if var in present else f"patients.csv has no {var} column"
         if var == "meld" and var in present and trial.synthetic:
             note = "the synthetic cohort's MELD is computed from TBIL, INR and Cr, so its means differ from Table 1's"
         if row.p_operator == "<":
