@@ -2,6 +2,7 @@
 # virtual environment .venv from the pinned files first.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Single-threaded BLAS: floating-point results do not depend on thread scheduling.
@@ -27,7 +28,7 @@ venv: $(STAMP)
 ## Build the HTML book (book/_build/html/index.html). TRIAL_DATA=DIR runs it on other data.
 book: $(STAMP)
 	rm -rf book/_build
-	$(BIN)/jupyter-book build book/ -W -n --keep-going
+	$(BIN)/python -m analysis.buildbook -j $(JOBS) -- book/ -W -n --keep-going
 
 ## Run every test: unit tests, reference comparisons, and nbval on each chapter notebook.
 test: $(STAMP)

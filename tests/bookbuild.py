@@ -83,11 +83,19 @@ def toc_chapters(book: Path = BOOK_DIR) -> list[str]:
     return [toc["root"]] + [c["file"] for c in toc.get("chapters", []) or []]
 
 
-def build_command(source: Path, out: Path) -> list[str]:
-    """The command line of ``make book`` (warnings are errors, nitpicky), to ``out``."""
+def build_command(source: Path, out: Path, jobs: int = 1) -> list[str]:
+    """The book build command (warnings are errors, nitpicky), to ``out``.
+
+    ``jobs == 1``: ``jupyter-book build``, as a reader types it. ``jobs > 1``:
+    ``python -m analysis.buildbook -j N``, what ``make book`` runs (the same
+    build with parallel Sphinx workers).
+    """
+    args = [str(source), "-W", "-n", "--keep-going", "--path-output", str(out)]
+    if jobs > 1:
+        return [sys.executable, "-m", "analysis.buildbook", "-j", str(jobs), "--", *args]
     exe = Path(sys.executable).with_name("jupyter-book")
     jb = str(exe) if exe.exists() else (shutil.which("jupyter-book") or "jupyter-book")
-    return [jb, "build", str(source), "-W", "-n", "--keep-going", "--path-output", str(out)]
+    return [jb, "build", *args]
 
 
 def private_id(prefix: str, i: int) -> str:
@@ -194,6 +202,7 @@ class BookBuild:
     data: Path | None  # None: the synthetic cohort (TRIAL_DATA unset)
     out: Path
     source: Path = BOOK_DIR
+    jobs: int = 1
     _proc: subprocess.Popen | None = field(default=None, repr=False)
     _start: float = 0.0
     _log: Path | None = None
@@ -212,7 +221,7 @@ class BookBuild:
         with open(self._log, "wb") as log:
             self._start = time.perf_counter()
             # Own process group, so that stop() ends the build and its kernels only.
-            self._proc = subprocess.Popen(build_command(self.source, self.out), cwd=ROOT, env=env,
+            self._proc = subprocess.Popen(build_command(self.source, self.out, self.jobs), cwd=ROOT, env=env,
                                           stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                           start_new_session=True)
         return self

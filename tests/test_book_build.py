@@ -214,8 +214,8 @@ def _probe_book(tmp: Path) -> Path:
     return book
 
 
-def _start(book: Path, out: Path, env: dict) -> subprocess.Popen:
-    return subprocess.Popen(bb.build_command(book, out), env=env, stdout=subprocess.PIPE,
+def _start(book: Path, out: Path, env: dict, jobs: int = 1) -> subprocess.Popen:
+    return subprocess.Popen(bb.build_command(book, out, jobs), env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
 
 
@@ -270,7 +270,8 @@ def probe_builds(tmp_path_factory):
     ages.append(load_trial(data).patients["age"].sum())
 
     procs = {"incremental": (_start(book, tmp / "out1", env), tmp / "out1"),
-             "clean": (_start(book, tmp / "out2", env), tmp / "out2")}
+             # make book's command: a fresh folder and parallel Sphinx workers
+             "clean": (_start(book, tmp / "out2", env, jobs=2), tmp / "out2")}
     pages = {name: _page(p, out) for name, (p, out) in procs.items()}
     return {"src": src, "ages": ages, "n": len(rows), "first": first, **pages}
 
