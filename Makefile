@@ -43,7 +43,8 @@ ledger: $(STAMP)
 	$(BIN)/python -m analysis ledger --out results/ledger.json
 
 benchmark: $(STAMP)
-	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+	$(BIN)/python benchmarks/bench_simulation.py
+	$(BIN)/python benchmarks/bench_book.py
 
 clean:
 	rm -rf book/_build
