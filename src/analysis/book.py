@@ -71,6 +71,11 @@ def chapter(show_notice: bool = True) -> Chapter:
         set_matplotlib_formats("png")
     except ImportError:  # pragma: no cover - outside IPython
         pass
+    # Figures appear where the chapter glues them ({glue:figure}), not again at the end of
+    # the cell that drew them (the inline backend shows every open figure in interactive mode).
+    import matplotlib.pyplot as plt
+
+    plt.ioff()
     trial = load_trial(data_dir())
     ch = Chapter(trial=trial, published=load_published())
     if show_notice:
