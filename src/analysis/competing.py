@@ -416,7 +416,7 @@ def cause_specific_hr(df: pd.DataFrame, cause: int = 1, **kwargs) -> HRResult:
 def crude_incidence(df: pd.DataFrame) -> pd.DataFrame:
     """Events of each cause per arm as counts and proportions of the arm (no time dimension).
 
-    This is what the paper reports for HCC ("23/111"); it ignores censoring,
+    This is how the paper reports HCC (events / analysed patients); it ignores censoring,
     so it is shown beside, not instead of, the cumulative incidence.
 
     Returns

@@ -903,7 +903,7 @@ def paper_design(
     """The paper's planned design (Methods, sample size) as a :class:`SurvivalDesign`.
 
     Exponential hazards from the planned ``survival_time_months`` survival
-    probabilities (control 60%, UC-MSC 85% in the paper), uniform accrual over
+    probabilities of each arm (``sample_size`` in the published YAML), uniform accrual over
     ``accrual_months``, 1:1 allocation. The treatment arm is UC-MSC.
 
     Parameters
@@ -952,7 +952,7 @@ def reported_effect_hazards(
       (``-log(survival_control) / survival_time_months``, 60% at 60 months);
     - the UC-MSC hazard is the control hazard divided by the published landmark hazard
       ratios (control relative to UC-MSC) before and after the landmark
-      (0.97 before 13 months and 3.68 after, for overall survival).
+      (the overall-survival landmark hazard ratios of the published YAML).
 
     Returns
     -------
@@ -1008,8 +1008,8 @@ class Scenario:
 def paper_scenarios(published: Published | None = None) -> list[Scenario]:
     """The sample sizes the paper planned and analysed, under its own planning assumptions.
 
-    - the plan, 100 per arm, under both readings of the follow-up (:data:`READINGS`);
-    - 125 per arm (the inflated plan) with the dropout observed in the CONSORT flow
+    - the plan (``n_per_arm``), under both readings of the follow-up (:data:`READINGS`);
+    - the inflated plan (``n_per_arm_inflated``) with the dropout observed in the CONSORT flow
       (withdrew + lost to follow-up, :func:`observed_dropout`), both readings;
     - the analysed patients (control and UC-MSC as published, unequal allocation), no
       further dropout, both readings (the paper analysed only those followed up).

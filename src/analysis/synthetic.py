@@ -138,9 +138,8 @@ def derive_event_counts(published: Published | None = None) -> pd.DataFrame:
     For a Cox model with one binary covariate, Var(log HR) is close to
     1/d_control + 1/d_ucmsc, so each CI width implies the events behind it,
     and the HR roughly the ratio of event rates. For overall survival the
-    early (0-13) and late (13-75) windows must add up to the whole; for HCC
-    the totals are published (23/111, 13/108) and only the split at 8 months
-    is free. We search integer counts minimising, over the three windows of
+    early and late landmark windows must add up to the whole; for HCC the
+    totals are published and only the split at the HCC landmark is free. We search integer counts minimising, over the three windows of
     each endpoint, the squared log-distances of the implied HR and SE from
     the published ones.
 
