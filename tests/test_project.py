@@ -78,3 +78,57 @@ def test_public_api_is_reexported():
     assert len(analysis.__all__) == len(set(analysis.__all__))
     for name in analysis.__all__:
         assert hasattr(analysis, name), name
+
+
+def _distinctive_published_values() -> set[str]:
+    """Printed values of the paper that are unlikely to occur by chance (HRs, CI limits, p values, odd means)."""
+    from analysis import load_published
+
+    pub = load_published()
+    out = set()
+    for h in pub.hazard_ratios.values():
+        out |= {f"{h.hr:.2f}", f"{h.ci_low:.2f}", f"{h.ci_high:.2f}", f"{h.p:.3f}"}
+    for r in pub.table1:
+        if r.kind == "mean_sd":
+            for arm in ("control", "ucmsc"):
+                sd = r.arm(arm)["sd"]
+                if sd >= 20 and sd != int(sd):
+                    out.add(f"{sd:g}")
+    inc = pub.hcc_incidence
+    out |= {f"{inc[a]['events']}/{inc[a]['n']}" for a in ("control", "ucmsc")}
+    # too common to be evidence of retyping
+    return {v for v in out if v not in {"1.00", "0.005", "0.97", "1.01", "0.91", "0.40"}}
+
+
+def _prose(md: str) -> str:
+    """Chapter text outside code cells and front matter."""
+    out, fence = [], False
+    for line in md.split("\n"):
+        s = line.strip()
+        if s.startswith("```{code-cell"):
+            fence = True
+        elif fence and s == "```":
+            fence = False
+        elif not fence:
+            out.append(re.sub(r"\{glue:[a-z]+\}`[^`]*`", "", line))
+    return "\n".join(out)
+
+
+def test_published_numbers_are_not_retyped():
+    """Standard: no published number is typed anywhere except data/published/ (read via load_published)."""
+    values = _distinctive_published_values()
+    assert len(values) > 20
+    pattern = re.compile(r"(?<![\d.])(" + "|".join(re.escape(v) for v in sorted(values)) + r")(?![\d])")
+    hits = []
+    files = sorted((ROOT / "src" / "analysis").glob("*.py")) + sorted((ROOT / "tests").glob("*.py"))
+    for f in files:
+        if f.name == "test_project.py":
+            continue
+        for i, line in enumerate(f.read_text().splitlines(), 1):
+            if pattern.search(line):
+                hits.append(f"{f.relative_to(ROOT)}:{i}: {line.strip()[:100]}")
+    for md in sorted((ROOT / "book" / "chapters").glob("*.md")):
+        for i, line in enumerate(_prose(md.read_text()).splitlines(), 1):
+            if pattern.search(line):
+                hits.append(f"{md.relative_to(ROOT)} (prose): {line.strip()[:100]}")
+    assert not hits, "published numbers retyped:\n" + "\n".join(hits)

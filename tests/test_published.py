@@ -63,7 +63,10 @@ def test_frames(published):
 
 
 def test_other_file(tmp_path):
-    src = load_published().path.read_text()
+    pub = load_published()
+    old = f"hr: {pub.hazard_ratios['os.cox'].hr}"
+    src = pub.path.read_text()
+    assert src.count(old) == 1
     f = tmp_path / "other.yaml"
-    f.write_text(src.replace("hr: 1.89", "hr: 1.95"))
+    f.write_text(src.replace(old, "hr: 1.95"))
     assert load_published(f).hazard_ratios["os.cox"].hr == 1.95

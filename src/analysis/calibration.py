@@ -116,7 +116,7 @@ def calibration_report(trial: Trial, published: Published | None = None, hr_tole
     d = endpoint_frame(trial, "hcc", horizon=pub.horizon)
     for a in ARMS:
         v = int(d.loc[d["arm"] == a, "event"].sum())
-        rows.append(_row("HCC", "HCC events within 75 months", a, inc[a]["events"], v, "equal", v == inc[a]["events"], "exact"))
+        rows.append(_row("HCC", f"HCC events within {pub.horizon:g} months", a, inc[a]["events"], v, "equal", v == inc[a]["events"], "exact"))
     for key, h in pub.hazard_ratios.items():
         df = endpoint_frame(trial, h.endpoint, horizon=pub.horizon)
         res = cox_hr(df, start=h.window[0], end=h.window[1])

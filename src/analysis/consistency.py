@@ -987,10 +987,12 @@ def check_hazard_ratios(
     logrank_ztol
         When the printed p is not the Wald p of the CI, a log-rank (score)
         test is called a plausible source if the printed p's ``|z|`` is
-        within this distance of the Wald ``|z|`` range. Wald and score
-        (log-rank) statistics agree to first order near HR = 1 and drift
-        apart by some tenths of a z unit at the effect sizes and event counts
-        of small trials (the Wald z is the smaller one for large effects);
+        within this distance of the Wald ``|z|`` range and larger than it.
+        Wald and score (log-rank) statistics agree to first order near
+        HR = 1 and drift apart by some tenths of a z unit at the effect sizes
+        and event counts of small trials, the Wald z being the smaller one
+        for large effects (Hauck and Donner 1977), so a printed p *less*
+        significant than the Wald p is not explained by a log-rank test.
         0.25 is a heuristic, not a derived bound.
 
     Returns
@@ -1032,8 +1034,12 @@ def check_hazard_ratios(
             side = "larger" if z_pub > z_hi else "smaller"
             reason += (f"; the printed p corresponds to |z| = {_fmt(z_pub, 2)}, {_fmt(gap, 2)} {side} than the "
                        f"Wald |z| ({_fmt(z_lo, 2)} to {_fmt(z_hi, 2)})")
-            if gap <= logrank_ztol:
+            if gap <= logrank_ztol and side == "larger":
                 reason += ": plausibly a log-rank (score) p reported beside a Cox Wald CI"
+            elif gap <= logrank_ztol:
+                reason += (": the printed p is less significant than the Wald p, the opposite of the usual "
+                           "log-rank-vs-Wald ordering at this effect size; another model (stratified or "
+                           "adjusted), truncated digits or a typo is more likely than a log-rank p")
             else:
                 reason += ": too far apart for a log-rank-vs-Wald difference; a different model or a typo"
         rows.append(_row("hr p", key, label, "p", h["p"], h["p_operator"], w.p, w.p_low, w.p_high, v, reason))
@@ -1041,7 +1047,7 @@ def check_hazard_ratios(
         excludes = h["ci_low"] > 1 or h["ci_high"] < 1
         signif = h["p"] < alpha if h["p_operator"] != ">" else False
         agree = excludes == signif
-        reason = (f"95% CI {'excludes' if excludes else 'includes'} 1 while p "
+        reason = (f"{level:.0%} CI {'excludes' if excludes else 'includes'} 1 while p "
                   f"{'<' if signif else '>='} {alpha}")
         if not agree:
             reason += ("; a Wald CI and its Wald p cannot disagree, so the CI and the p come from different "

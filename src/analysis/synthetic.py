@@ -98,10 +98,10 @@ class SyntheticParameters:
     seed: int = 20210301
     #: Permuted-block size of the allocation list (the paper does not report it).
     block_sizes: tuple[int, ...] = (10,)
-    #: Accrual period, months (the paper's plan).
-    accrual_months: float = 40.0
-    #: First randomization date (first screening date in the paper).
-    first_date: str = "2010-10-15"
+    #: Accrual period, months; ``None``: the paper's plan (``sample_size.accrual_months``).
+    accrual_months: float | None = None
+    #: First randomization date; ``None``: the paper's first screening date.
+    first_date: str | None = None
     #: Seeded candidate event-time layouts tried by the HR calibration.
     calibration_draws: int = 1500
     #: Seeded candidate age samples tried to bring the age t-test p near the published one.
@@ -476,7 +476,8 @@ def _censor_times(rng: np.random.Generator, n_cens: int, death_days: np.ndarray,
     return np.concatenate([below, np.full(n_mid, median_days), above, [max_days]])
 
 
-def _outcomes_arm(rng: np.random.Generator, pub: Published, arm: str, n: int, counts: pd.DataFrame) -> dict[str, np.ndarray]:
+def _outcomes_arm(rng: np.random.Generator, pub: Published, arm: str, n: int, counts: pd.DataFrame,
+                  accrual_months: float) -> dict[str, np.ndarray]:
     L_os, L_hcc = pub.landmarks["os"], pub.landmarks["hcc"]
     H = pub.horizon * DAYS_PER_MONTH
     col = f"events_{arm}"
@@ -486,7 +487,7 @@ def _outcomes_arm(rng: np.random.Generator, pub: Published, arm: str, n: int, co
     early = _draw_times(rng, de - 1, min_d, L_os * DAYS_PER_MONTH, 0.01)
     deaths = np.concatenate([[min_d], early, _draw_times(rng, dl, L_os * DAYS_PER_MONTH, H, 0.0005)])
     cens = _censor_times(rng, n - len(deaths), deaths, n, round(fu["median"] * DAYS_PER_MONTH),
-                         round(fu["max"] * DAYS_PER_MONTH), 40.0 * DAYS_PER_MONTH)
+                         round(fu["max"] * DAYS_PER_MONTH), accrual_months * DAYS_PER_MONTH)
     os_days = np.concatenate([deaths, cens])
     death = np.concatenate([np.ones(len(deaths), int), np.zeros(len(cens), int)])
     perm = rng.permutation(n)
@@ -523,13 +524,14 @@ def _hr_loss(out: dict[str, dict[str, np.ndarray]], pub: Published) -> tuple[flo
     return max(dev.values()) + 0.1 * sum(dev.values()), dev
 
 
-def _outcomes(rng: np.random.Generator, pub: Published, n: Mapping[str, int], draws: int) -> dict[str, pd.DataFrame]:
+def _outcomes(rng: np.random.Generator, pub: Published, n: Mapping[str, int], draws: int,
+              accrual_months: float) -> dict[str, pd.DataFrame]:
     """Event and censoring times per arm: the best of ``draws`` seeded layouts,
     judged by the largest log-distance of the six Cox HRs from the published ones."""
     counts = derive_event_counts(pub)
     best, best_loss = None, np.inf
     for _ in range(draws):
-        out = {a: _outcomes_arm(rng, pub, a, n[a], counts) for a in ARMS}
+        out = {a: _outcomes_arm(rng, pub, a, n[a], counts, accrual_months) for a in ARMS}
         loss, _ = _hr_loss(out, pub)
         if loss < best_loss:
             best, best_loss = out, loss
@@ -645,7 +647,8 @@ def generate(params: SyntheticParameters | None = None, published: Published | N
         if n_an[a] != c["analyzed"][a]:
             raise ValueError(f"CONSORT arithmetic: {n_an[a]} analysed {a}, published {c['analyzed'][a]}")
 
-    outcomes = _outcomes(rng, pub, n_an, prm.calibration_draws)
+    accrual_months = float(prm.accrual_months or pub.sample_size["accrual_months"])
+    outcomes = _outcomes(rng, pub, n_an, prm.calibration_draws, accrual_months)
     ages = _ages(rng, pub, n_an, prm.age_draws)
     parts = []
     for a in ARMS:
@@ -677,10 +680,10 @@ def generate(params: SyntheticParameters | None = None, published: Published | N
 
     # Dates: censored patients were censored at the data cut-off; the others
     # were randomized at random dates within accrual.
-    first = pd.Timestamp(prm.first_date)
+    first = pd.Timestamp(prm.first_date or pub.raw["recruitment"]["first_screened"])
     max_fu = max(pub.followup[a]["max"] for a in ARMS) * DAYS_PER_MONTH
     cutoff = first + pd.Timedelta(days=round(max_fu))
-    acc_days = prm.accrual_months * DAYS_PER_MONTH
+    acc_days = accrual_months * DAYS_PER_MONTH
     rand_day = np.where(
         body["death"].fillna(1).to_numpy() == 0,
         (cutoff - first).days - body["os_days"].fillna(0).to_numpy(),
