@@ -16,6 +16,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from pathlib import Path
 
@@ -59,6 +60,8 @@ def pair_differences(md: Path, ipynb: Path) -> list[str]:
 def build_notebook(md: Path, ipynb: Path, timeout: int = 600) -> None:
     """Convert ``md`` to a notebook, execute it in the notebook folder, write ``ipynb``."""
     nb = jupytext.read(md)
+    for i, cell in enumerate(nb.cells):  # stable ids: the same chapter gives the same notebook bytes
+        cell["id"] = hashlib.sha1(f"{i}:{cell.source}".encode()).hexdigest()[:8]
     nb.metadata.setdefault("jupytext", {})["formats"] = FORMATS
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     ipynb.parent.mkdir(parents=True, exist_ok=True)
