@@ -132,3 +132,10 @@ def test_published_numbers_are_not_retyped():
             if pattern.search(line):
                 hits.append(f"{md.relative_to(ROOT)} (prose): {line.strip()[:100]}")
     assert not hits, "published numbers retyped:\n" + "\n".join(hits)
+
+
+@pytest.mark.parametrize("p,text", [(0.0123, "= 0.012"), (0.0004, "< 0.001"), (0.001, "= 0.001"), (float("nan"), "not computable")])
+def test_p_text(p, text):
+    from analysis.book import p_text
+
+    assert p_text(p) == text

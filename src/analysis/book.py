@@ -17,7 +17,7 @@ from .paths import TRIAL_DATA_ENV, data_dir
 from .plotting import set_style
 from .published import Published, load_published
 
-__all__ = ["Chapter", "chapter", "data_notice", "glue_numbers", "show"]
+__all__ = ["Chapter", "chapter", "data_notice", "glue_numbers", "p_text", "show"]
 
 
 @dataclass(frozen=True)
@@ -112,3 +112,11 @@ def show(df, *, caption: str | None = None, precision: int = 3, index: bool = Fa
     if caption:
         sty = sty.set_caption(caption)
     return sty
+
+
+def p_text(p: float, digits: int = 3) -> str:
+    """A p value for prose after "p": ``"= 0.012"``, ``"< 0.001"``, or ``"not computable"`` for nan."""
+    if p is None or not np.isfinite(p):
+        return "not computable"
+    floor = 10.0**-digits
+    return f"< {floor:.{digits}f}" if p < floor else f"= {p:.{digits}f}"
