@@ -408,6 +408,13 @@ def baseline_imbalances(table: BaselineTable, *, smd_threshold: float = 0.1, alp
         One row per variable (index ``variable``): ``label``, ``smd``,
         ``abs_smd``, ``p``, ``p_mannwhitney``, ``skewed``, ``imbalanced_smd``,
         ``significant``; sorted by ``abs_smd`` descending.
+
+    References
+    ----------
+    Austin PC. Balance diagnostics for comparing the distribution of baseline
+    covariates between treatment groups in propensity-score matched samples. Stat Med
+    2009;28:3083-3107. Senn S. Testing for baseline balance in clinical trials. Stat Med
+    1994;13:1715-1726.
     """
     s = table.summary.drop_duplicates("variable").set_index("variable")
     out = s[["label", "smd", "p", "p_mannwhitney", "skewed"]].copy()

@@ -596,6 +596,13 @@ def se_from_events(d1: float, d2: float) -> float:
     """Approximate SE of a log hazard ratio from the events in each arm.
 
     ``sqrt(1/d1 + 1/d2)`` (Parmar et al. 1998; Tierney et al. 2007).
+
+    References
+    ----------
+    Parmar MKB, Torri V, Stewart L. Extracting summary statistics to perform
+    meta-analyses of the published literature for survival endpoints. Stat Med 1998;17:2815-2834.
+    Tierney JF et al. Practical methods for incorporating summary time-to-event data into
+    meta-analysis. Trials 2007;8:16.
     """
     if not (d1 > 0 and d2 > 0):
         raise ValueError(f"d1 and d2 must be > 0, got {d1!r} and {d2!r}")
@@ -1108,6 +1115,11 @@ def check_event_counts(
         events against the implied lower bound ``4 / SE^2`` (consistent when
         the total is at least the bound over the rounding box); the reason
         also gives the CI that ``SE = sqrt(1/d1 + 1/d2)`` would produce.
+
+    References
+    ----------
+    Parmar MKB, Torri V, Stewart L. Stat Med 1998;17:2815-2834. Tierney JF et al.
+    Trials 2007;8:16.
     """
     hrs = _hrs(hazard_ratios)
     rows = []

@@ -546,6 +546,14 @@ def events_required(
     -----
     Matches ``getSampleSizeSurvival(..., typeOfComputation = "Schoenfeld" | "Freedman")$eventsFixed``
     in rpact and ``nEvents(hr, ratio)`` in gsDesign (Schoenfeld).
+
+    References
+    ----------
+    Schoenfeld D. The asymptotic properties of nonparametric tests for comparing survival
+    distributions. Biometrika 1981;68:316-319. Schoenfeld DA. Sample-size formula for the
+    proportional-hazards regression model. Biometrics 1983;39:499-503. Freedman LS. Tables of the
+    number of patients required in clinical trials using the logrank test. Stat Med 1982;1:121-129.
+    R: ``rpact::getSampleSizeSurvival(...)$maxNumberOfEvents``.
     """
     _check_common(alpha, sides)
     if method not in ("schoenfeld", "freedman"):
@@ -580,6 +588,11 @@ def power_from_events(
     -----
     Matches ``getPowerSurvival(..., maxNumberOfEvents = events)$overallReject`` in rpact
     (Schoenfeld; rpact's power needs only the events).
+
+    References
+    ----------
+    Schoenfeld DA. Biometrics 1983;39:499-503. Freedman LS. Stat Med 1982;1:121-129.
+    R: ``rpact::getPowerSurvival(..., maxNumberOfEvents = d)``.
     """
     _check_common(alpha, sides)
     if method not in ("schoenfeld", "freedman"):
@@ -796,6 +809,13 @@ def sample_size_survival(
     accrualTime, followUpTime, dropoutRate1, dropoutRate2, dropoutTime, allocationRatioPlanned,
     typeOfComputation)`` in rpact (``maxNumberOfSubjects``, ``maxNumberOfEvents``).
     The sample size uses the one-tail approximation (as rpact does).
+
+    References
+    ----------
+    Schoenfeld DA. Biometrics 1983;39:499-503. Freedman LS. Stat Med 1982;1:121-129.
+    Lachin JM, Foulkes MA. Evaluation of sample size and power for analyses of survival with allowance
+    for nonuniform patient entry, losses to follow-up, noncompliance, and stratification. Biometrics
+    1986;42:507-519. R: ``rpact::getSampleSizeSurvival(accrualTime, followUpTime, dropoutRate1, ...)``.
     """
     _check_common(alpha, sides, method)
     if not 0 < power < 1:
@@ -838,6 +858,11 @@ def power_survival(
     For Schoenfeld, matches rpact's ``getPowerSurvival(..., maxNumberOfSubjects = n_total,
     maxNumberOfEvents = E)$overallReject`` with ``E`` the expected events at the analysis
     (rpact's power is event-driven; our ``events`` column is that ``E``).
+
+    References
+    ----------
+    Schoenfeld DA. Biometrics 1983;39:499-503. Freedman LS. Stat Med 1982;1:121-129.
+    Lachin JM, Foulkes MA. Biometrics 1986;42:507-519.
     """
     _check_common(alpha, sides, method)
     if not n_total > 0:
@@ -1139,6 +1164,11 @@ def detectable_hazard_ratio(
     The control hazard, accrual, follow-up, dropout and allocation are those of
     ``design`` (exponential control hazard required); the treatment hazard is
     ``HR * control`` and solved for by root finding on :func:`power_survival`.
+
+    References
+    ----------
+    Schoenfeld DA. Sample-size formula for the proportional-hazards regression model.
+    Biometrics 1983;39:499-503.
     """
     _check_common(alpha, sides, method)
     if not design.hazard_control.is_exponential:

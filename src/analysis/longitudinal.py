@@ -277,6 +277,11 @@ def describe_visits(frame: pd.DataFrame, *, conf_level: float = 0.95) -> pd.Data
     -----
     Matches ``t.test(x, conf.level = conf_level)`` and ``exp(t.test(log(x)))``
     in R.
+
+    References
+    ----------
+    Altman DG. Practical Statistics for Medical Research. Chapman & Hall 1991,
+    chapter 8 (t intervals). R: ``t.test(x)$conf.int``.
     """
     _check_frame(frame)
     q = 1 - (1 - _check_conf(conf_level)) / 2

@@ -468,6 +468,12 @@ def hcc_incidence(
     A crude proportion: it ignores that patients who died, or were followed
     for less than the horizon, could not be diagnosed later. The survival
     chapter gives the time-to-event and competing-risk views.
+
+    References
+    ----------
+    Newcombe RG. Interval estimation for the difference between independent proportions:
+    comparison of eleven methods. Stat Med 1998;17:873-890. Fisher RA. The logic of inductive
+    inference. J R Stat Soc 1935;98:39-82.
     """
     p = trial.analyzed
     if horizon is not None and not horizon > 0:

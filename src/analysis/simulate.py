@@ -169,6 +169,11 @@ def simulate_trials(
     dropout times are independent; the observed time is the minimum of the event
     time, the dropout time and the administrative censoring time
     ``T - entry``; an event is observed if it comes first.
+
+    References
+    ----------
+    Bender R, Augustin T, Blettner M. Generating survival times to simulate Cox proportional
+    hazards models. Stat Med 2005;24:1713-1723 (inversion of the cumulative hazard).
     """
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
@@ -293,6 +298,12 @@ def logrank_statistics(time, event, group) -> pd.DataFrame:
     -----
     ``chisq`` matches ``survdiff(Surv(time, event) ~ group)$chisq`` in R and
     ``lifelines.statistics.logrank_test(...).test_statistic``, ties included.
+
+    References
+    ----------
+    Mantel N. Evaluation of survival data and two new rank order statistics arising in its
+    consideration. Cancer Chemother Rep 1966;50:163-170. Peto R, Peto J. Asymptotically efficient rank
+    invariant test procedures. J R Stat Soc A 1972;135:185-207.
     """
     time, event, group = _as_2d(time, event, group)
     ome, var, d = _logrank_core(time, event, group)
@@ -391,6 +402,12 @@ def rmst_statistics(time, event, treatment, tau: float) -> pd.DataFrame:
     -----
     ``rmst_*`` and ``sqrt(var_*)`` match ``print(survfit(Surv(time, event) ~ arm),
     rmean = tau)``'s ``rmean`` and ``se(rmean)`` in R's survival package.
+
+    References
+    ----------
+    Royston P, Parmar MKB. Restricted mean survival time: an alternative to the hazard ratio
+    for the design and analysis of randomized trials with a time-to-event outcome. BMC Med Res Methodol
+    2013;13:152. Klein JP, Moeschberger ML. Survival Analysis, 2nd ed. Springer 2003, section 4.5.
     """
     if not tau > 0:
         raise ValueError(f"tau must be > 0 months, got {tau}")
@@ -530,6 +547,11 @@ def simulate_power(
     Returns
     -------
     SimulationResult
+
+    References
+    ----------
+    Morris TP, White IR, Crowther MJ. Using simulation studies to evaluate statistical
+    methods. Stat Med 2019;38:2074-2102 (Monte Carlo standard errors).
     """
     tests = tuple(tests)
     bad = [t for t in tests if t not in TESTS]
