@@ -445,3 +445,19 @@ def test_chance_significance_displays_its_numbers():
     r = chance_significance([0.01, 0.5], alpha=0.05)
     html = r._repr_html_()
     assert "n_significant" in html and "<td>1</td>" in html
+
+
+def test_to_csv_refuses_to_overwrite_and_writes_whole_files(tmp_path):
+    from analysis.randomization import generate_allocation, verify_allocation
+
+    a = generate_allocation(20, block_sizes=(4,), seed=7)
+    b = generate_allocation(20, block_sizes=(4,), seed=8)
+    csv, rec = a.to_csv(tmp_path / "list.csv")
+    before = csv.read_bytes(), rec.read_bytes()
+    with pytest.raises(FileExistsError, match="not overwritten"):
+        b.to_csv(tmp_path / "list.csv")
+    assert (csv.read_bytes(), rec.read_bytes()) == before
+    b.to_csv(tmp_path / "list.csv", overwrite=True)
+    assert csv.read_bytes() != before[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["list.csv", "list.json"]
+    assert verify_allocation(csv) is not None

@@ -123,12 +123,13 @@ def calibration_report(trial: Trial, published: Published | None = None, hr_tole
         dev = abs(np.log(res.hr / h.hr))
         note = f"{res.events_control}/{res.events_ucmsc} events (control/UC-MSC)"
         if dev > hr_tolerance:
-            note += "; outside tolerance: integer event counts this small cannot give the published HR"
+            note += f"; outside tolerance (|log ratio| = {dev:.3f})"
         rows.append(_row("Hazard ratio", f"{key} HR", "control vs UC-MSC", h.hr, res.hr,
                          f"|log ratio| <= {hr_tolerance}", dev <= hr_tolerance, "calibrated", note))
     if trial.adverse_events is not None:
         ae = trial.adverse_events
         fever = pub.adverse_events["fever"]
-        v = int(ae.loc[(ae["term"] == "fever") & ae["patient_id"].isin(p.loc[p["arm"] == fever["arm"], "patient_id"]), "patient_id"].nunique())
+        ids = an.loc[an["arm"] == fever["arm"], "patient_id"]  # analysed patients, as the paper counts them
+        v = int(ae.loc[(ae["term"] == "fever") & ae["patient_id"].isin(ids), "patient_id"].nunique())
         rows.append(_row("Safety", "patients with fever", fever["arm"], fever["patients"], v, "equal", v == fever["patients"], "exact"))
     return pd.DataFrame(rows)

@@ -577,8 +577,19 @@ class AllocationList:
         """The list as the exact bytes :meth:`to_csv` writes (UTF-8, ``\\n`` line ends)."""
         return _csv_bytes(self.table)
 
-    def to_csv(self, path: str | Path) -> tuple[Path, Path]:
+    def to_csv(self, path: str | Path, *, overwrite: bool = False) -> tuple[Path, Path]:
         """Write the list (CSV) and its record (JSON, same name with ``.json``).
+
+        Both files are written to temporary names and then renamed, so a
+        failure never leaves a half-written list. An existing list is never
+        replaced silently: a concealed allocation list must not change.
+
+        Parameters
+        ----------
+        path
+            Target ``.csv`` file.
+        overwrite
+            Replace existing files (default ``False``: refuse).
 
         Returns
         -------
@@ -588,10 +599,20 @@ class AllocationList:
         path = Path(path)
         if path.suffix.lower() != ".csv":
             raise ValueError(f"path must end in .csv, got {path.name!r}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(self.csv_bytes())
         rec = path.with_suffix(".json")
-        rec.write_text(self.record.to_json() + "\n", encoding="utf-8")
+        existing = [p for p in (path, rec) if p.exists()]
+        if existing and not overwrite:
+            raise FileExistsError(f"{existing[0]} exists; an allocation list is not overwritten (overwrite=True to replace)")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp_csv, tmp_rec = path.with_name(path.name + ".tmp"), rec.with_name(rec.name + ".tmp")
+        try:
+            tmp_csv.write_bytes(self.csv_bytes())
+            tmp_rec.write_text(self.record.to_json() + "\n", encoding="utf-8")
+            tmp_csv.replace(path)
+            tmp_rec.replace(rec)
+        finally:
+            tmp_csv.unlink(missing_ok=True)
+            tmp_rec.unlink(missing_ok=True)
         return path, rec
 
     def envelope_labels(self) -> pd.DataFrame:
