@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from .data import ARMS, Trial
-from .survival import HorizonError, HRResult, _check_alpha, _check_arms, _require, cox_hr
+from .survival import HRResult, _administrative_censoring, _check_alpha, _check_arms, _require, cox_hr
 
 __all__ = [
     "CAUSES",
@@ -73,12 +73,7 @@ def competing_frame(trial: Trial | pd.DataFrame, horizon: float | None = 75.0) -
     death = df["death"].astype(int) == 1
     df["status"] = np.where(hcc, 1, np.where(death, 2, 0))
     df["time"] = np.where(hcc, df["hcc_months"], np.where(death, df["os_months"], df["hcc_months"])).astype(float)
-    if horizon is not None:
-        if horizon <= 0:
-            raise HorizonError(f"horizon must be > 0 months, got {horizon}")
-        late = df["time"] > horizon
-        df.loc[late, "status"] = 0
-        df.loc[late, "time"] = float(horizon)
+    _administrative_censoring(df, horizon, ("status",))
     df["status"] = df["status"].astype(int)
     df["event"] = (df["status"] > 0).astype(int)
     df["control"] = (df["arm"] == "control").astype(int)

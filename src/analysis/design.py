@@ -685,8 +685,20 @@ def asymptotic_logrank_moments(design: SurvivalDesign) -> dict:
 # ----------------------------------------------------------------------------
 # Sample size and power with accrual and follow-up
 # ----------------------------------------------------------------------------
+class _ArmSizes:
+    """Patients per arm from ``n_total`` and ``design``'s allocation (mixed into the result classes)."""
+
+    @property
+    def n_control(self) -> float:
+        return self.n_total * (1 - self.design.fraction_treatment)
+
+    @property
+    def n_treatment(self) -> float:
+        return self.n_total * self.design.fraction_treatment
+
+
 @dataclass(frozen=True)
-class SampleSizeResult:
+class SampleSizeResult(_ArmSizes):
     """Sample size of a design (unrounded, as rpact reports it)."""
 
     design: SurvivalDesign
@@ -698,14 +710,6 @@ class SampleSizeResult:
     events: float
     prob_event_control: float
     prob_event_treatment: float
-
-    @property
-    def n_control(self) -> float:
-        return self.n_total * (1 - self.design.fraction_treatment)
-
-    @property
-    def n_treatment(self) -> float:
-        return self.n_total * self.design.fraction_treatment
 
     def as_dict(self) -> dict:
         return {
@@ -1014,20 +1018,12 @@ def reported_effect_design(
 
 
 @dataclass(frozen=True)
-class Scenario:
+class Scenario(_ArmSizes):
     """A design with a number of patients: one row of a power table."""
 
     label: str
     design: SurvivalDesign
     n_total: float
-
-    @property
-    def n_control(self) -> float:
-        return self.n_total * (1 - self.design.fraction_treatment)
-
-    @property
-    def n_treatment(self) -> float:
-        return self.n_total * self.design.fraction_treatment
 
 
 def paper_scenarios(published: Published | None = None) -> list[Scenario]:

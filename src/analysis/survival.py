@@ -160,14 +160,21 @@ def endpoint_frame(trial: Trial | pd.DataFrame, endpoint: str = "os", horizon: f
     df = p.copy()
     df["time"] = df[tcol].astype(float)
     df["event"] = df[ecol].astype(int)
-    if horizon is not None:
-        if horizon <= 0:
-            raise HorizonError(f"horizon must be > 0 months, got {horizon}")
-        late = df["time"] > horizon
-        df.loc[late, "event"] = 0
-        df.loc[late, "time"] = float(horizon)
+    _administrative_censoring(df, horizon, ("event",))
     df["control"] = (df["arm"] == "control").astype(int)
     return df.reset_index(drop=True)
+
+
+def _administrative_censoring(df: pd.DataFrame, horizon: float | None, event_cols: Sequence[str]) -> None:
+    """Censor in place at ``horizon``: later times become ``horizon`` and their events 0."""
+    if horizon is None:
+        return
+    if horizon <= 0:
+        raise HorizonError(f"horizon must be > 0 months, got {horizon}")
+    late = df["time"] > horizon
+    for c in event_cols:
+        df.loc[late, c] = 0
+    df.loc[late, "time"] = float(horizon)
 
 
 def window_frame(df: pd.DataFrame, start: float, end: float) -> pd.DataFrame:
