@@ -184,9 +184,16 @@ class BuildResult:
             start = next((i for i, l in enumerate(lines) if "error occurred while executing" in l), 0)
             cell = lines[start:start + 2 * tail]  # the failing cell's source and the top of its traceback
             reports.append(f"--- {f.relative_to(self.html)} ---\n" + "\n".join(cell + ["..."] + lines[-3:]))
+        errors = [l for l in plain if re.search(r"(Error|Exception|Traceback|Kernel died|kernel)", l)][:tail]
         return (f"build {self.name!r} on {self.data} in {self.out}: exit {self.returncode} after {self.seconds:.0f} s\n"
                 + "--- warnings ---\n" + "\n".join(self.warnings) + "\n"
+                + "--- error lines ---\n" + "\n".join(errors) + "\n"
                 + "\n".join(reports) + "\n--- log (end) ---\n" + "\n".join(plain[-tail:]))
+
+
+#: Signs in a build log that a Jupyter kernel failed to start or died while starting.
+_KERNEL_START_FAILURE = re.compile(r"Kernel died before replying|Kernel didn't respond|assert self\.km is not None"
+                                   r"|Address already in use|DeadKernelError|kernel_info")
 
 
 def _plain(text: str) -> str:
@@ -237,17 +244,33 @@ class BookBuild:
             return self._result
         self.start()
         assert self._proc is not None and self._log is not None
+        rc, log = self._wait(timeout)
+        if rc != 0 and rc != -1 and _KERNEL_START_FAILURE.search(_plain(log)):
+            # A Jupyter kernel that fails to start (ports raced by the several builds and nbval
+            # kernels starting at once on a loaded machine) is infrastructure, not the book: one
+            # retry, recorded in the log. Any other failure fails at once.
+            first = log
+            shutil.rmtree(self.out / "_build", ignore_errors=True)
+            self._proc = None
+            self.start()
+            rc, log = self._wait(timeout)
+            log = ("[bookbuild] first attempt failed to start a kernel and was retried; its log:\n"
+                   + first + "\n[bookbuild] second attempt:\n" + log)
+        seconds = time.perf_counter() - self._start
+        self._result = BuildResult(self.name, self.data or default_data_dir(), self.out, rc, log, seconds)
+        return self._result
+
+    def _wait(self, timeout: float) -> tuple[int, str]:
+        assert self._proc is not None and self._log is not None
         try:
             rc = self._proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.stop()
             rc = -1
-        seconds = time.perf_counter() - self._start
         log = self._log.read_text(errors="replace")
         if rc == -1:
             log += f"\n[bookbuild] timed out after {timeout:.0f} s and was stopped"
-        self._result = BuildResult(self.name, self.data or default_data_dir(), self.out, rc, log, seconds)
-        return self._result
+        return rc, log
 
     def stop(self) -> None:
         """End this build's process group if it is still running."""
