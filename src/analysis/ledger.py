@@ -37,7 +37,7 @@ from typing import Any
 import pandas as pd
 
 from .baseline import baseline_table
-from .consistency import ttest_from_summary
+from .consistency import _decimals_of, ttest_from_summary
 from .data import ARM_LABELS, ARMS, Trial, load_trial
 from .published import Published, load_published
 from .survival import ENDPOINTS, cox_hr, endpoint_frame, followup, logrank
@@ -69,9 +69,7 @@ def _num(x: Any) -> float | None:
 
 def _half_unit(value: float) -> float:
     """Half a unit of the last printed digit of ``value`` as written in the YAML."""
-    s = repr(float(value))
-    decimals = len(s.split(".")[1].rstrip("0")) if "." in s else 0
-    return 0.5 * 10.0**-decimals
+    return 0.5 * 10.0 ** -_decimals_of(value)
 
 
 class _Ledger:

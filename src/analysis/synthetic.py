@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .calibration import printed
 from .data import ARMS, load_trial
 from .published import Published, load_published
 from .randomization import allocation_list
@@ -242,12 +243,6 @@ def meld_score(tbil_umol: np.ndarray, inr: np.ndarray, cr_umol: np.ndarray) -> n
     return k["bilirubin"] * np.log(b) + k["inr"] * np.log(i) + k["creatinine"] * np.log(c) + k["constant"]
 
 
-def _printed(x: float, decimals: int) -> float:
-    """Round half away from zero, as tables are printed."""
-    q = 10.0**decimals
-    return float(np.sign(x) * np.floor(abs(x) * q + 0.5) / q)
-
-
 _GRID = sorted(((a, b) for a in np.linspace(-2, 2, 41) for b in np.linspace(-2, 2, 41)),
                key=lambda t: (t[0] ** 2 + t[1] ** 2, t))
 
@@ -262,7 +257,7 @@ def _match_moments(x: np.ndarray, mean: float, sd: float, decimals_store: int, d
     for dm, ds in _GRID:
         y = np.round(mean + dm * step + (sd + ds * step) * z, decimals_store)
         m, s = y.mean(), y.std(ddof=1)
-        if _printed(m, dec_mean) == _printed(mean, dec_mean) and _printed(s, dec_sd) == _printed(sd, dec_sd):
+        if printed(m, dec_mean) == printed(mean, dec_mean) and printed(s, dec_sd) == printed(sd, dec_sd):
             return y
     raise RuntimeError(f"could not match mean {mean} and SD {sd} at the printed rounding")
 
