@@ -14,7 +14,7 @@ ifdef TRIAL_DATA
 export TRIAL_DATA := $(abspath $(TRIAL_DATA))
 endif
 
-.PHONY: book test venv notebooks ledger benchmark clean
+.PHONY: book test check venv notebooks ledger benchmark clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ book: $(STAMP)
 ## Run every test: unit tests, reference comparisons, and nbval on each chapter notebook.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## The inner loop: unit and reference tests only (no book build, no notebook, no browser).
+check: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not slow and not browser" -q
 
 ## Re-pair the chapter .md files with their notebooks and re-execute them (stored outputs for nbval).
 notebooks: $(STAMP)

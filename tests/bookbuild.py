@@ -1,39 +1,35 @@
-"""Build the book in temporary folders, in the background, while the unit tests run.
+"""The book, built and run on three datasets, while the unit tests run.
 
-A full build re-executes every chapter (``execute_notebooks: force``) and takes
-30-90 s, so the build tests start their builds when the test session has been
-collected (``pytest_collection_finish`` in ``conftest.py``), each as its own
-``jupyter-book build`` process, and only the tests that need a build wait for it.
-Only the builds that the collected tests use are started.
+Every chapter is executed once per ``make test`` on the synthetic cohort: by nbval, which
+checks that a fresh execution gives the stored notebook (``book/notebooks``). The HTML
+build of the synthetic cohort does not execute the chapters again: it is ``make book``'s
+command with the stored, nbval-checked notebooks served from a Jupyter cache
+(``execute_notebooks: cache``, a cache filled from ``book/notebooks``), so the pages are
+those a forced execution gives, built in seconds. ``make book`` itself always executes.
 
-The builds (at most three in a session):
+The other datasets are run without an HTML build (``python -m analysis.notebooks --data``):
 
-``synthetic``
-    The committed synthetic cohort: the book as published (browser test, buttons).
 ``private``
     A copy of the synthetic cohort whose patient and screening identifiers are
     replaced by distinctive ones (``ZQX-0001``, ``ZQS-0001``) and without
     ``dataset.yaml``, so the book treats it as real data. Every optional table is
     present, so every patient-level code path of the chapters runs; no identifier
-    may appear anywhere in the output.
+    may appear in any output.
 ``second``
     A public two-arm trial reshaped into the schema (``tests/datasets/gbsg``,
-    only ``patients.csv``): a different dataset whose optional tables are
-    missing, so the chapters must skip those parts with a visible note.
+    only ``patients.csv``): the chapters must skip what needs the absent tables,
+    with a visible note, and write nothing to stderr.
 
-The private and second builds are not combined: the second dataset has no
-screening, labs or adverse-event tables, so the chapter code that lists or
-plots patients from those tables never runs on it, and a privacy check on it
-alone would miss leaks there.
-
-Each build reads the project's own ``book/`` (sources, ``_config.yml``,
-``_toc.yml``) and writes to ``--path-output`` in a temporary folder, with the
-command line of ``make book``; ``book/_build`` is never touched.
+These start when the session has been collected (``pytest_collection_finish`` in
+``conftest.py``), one after another in one background process, each chapter in a kernel
+on Unix sockets: with nbval's kernel, at most two kernels run at once, and none can race
+another for a TCP port.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
@@ -54,6 +50,8 @@ __all__ = [
     "BOOK_DIR",
     "BuildResult",
     "BookBuild",
+    "ChapterRun",
+    "cached_config",
     "FIXTURE_BUILDS",
     "build_command",
     "find_in_tree",
@@ -83,14 +81,16 @@ def toc_chapters(book: Path = BOOK_DIR) -> list[str]:
     return [toc["root"]] + [c["file"] for c in toc.get("chapters", []) or []]
 
 
-def build_command(source: Path, out: Path, jobs: int = 1) -> list[str]:
+def build_command(source: Path, out: Path, jobs: int = 1, config: Path | None = None) -> list[str]:
     """The book build command (warnings are errors, nitpicky), to ``out``.
 
     ``jobs == 1``: ``jupyter-book build``, as a reader types it. ``jobs > 1``:
     ``python -m analysis.buildbook -j N``, what ``make book`` runs (the same
-    build with parallel Sphinx workers).
+    build with parallel Sphinx workers). ``config``: another ``_config.yml``.
     """
     args = [str(source), "-W", "-n", "--keep-going", "--path-output", str(out)]
+    if config is not None:
+        args += ["--config", str(config)]
     if jobs > 1:
         return [sys.executable, "-m", "analysis.buildbook", "-j", str(jobs), "--", *args]
     exe = Path(sys.executable).with_name("jupyter-book")
@@ -191,11 +191,6 @@ class BuildResult:
                 + "\n".join(reports) + "\n--- log (end) ---\n" + "\n".join(plain[-tail:]))
 
 
-#: Signs in a build log that a Jupyter kernel failed to start or died while starting.
-_KERNEL_START_FAILURE = re.compile(r"Kernel died before replying|Kernel didn't respond|assert self\.km is not None"
-                                   r"|Address already in use|DeadKernelError|kernel_info")
-
-
 def _plain(text: str) -> str:
     """Text without ANSI colour codes."""
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
@@ -209,7 +204,8 @@ class BookBuild:
     data: Path | None  # None: the synthetic cohort (TRIAL_DATA unset)
     out: Path
     source: Path = BOOK_DIR
-    jobs: int = 1
+    jobs: int = 2
+    config: Path | None = None
     _proc: subprocess.Popen | None = field(default=None, repr=False)
     _start: float = 0.0
     _log: Path | None = None
@@ -228,7 +224,7 @@ class BookBuild:
         with open(self._log, "wb") as log:
             self._start = time.perf_counter()
             # Own process group, so that stop() ends the build and its kernels only.
-            self._proc = subprocess.Popen(build_command(self.source, self.out, self.jobs), cwd=ROOT, env=env,
+            self._proc = subprocess.Popen(build_command(self.source, self.out, self.jobs, self.config), cwd=ROOT, env=env,
                                           stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                           start_new_session=True)
         return self
@@ -237,25 +233,9 @@ class BookBuild:
         """Wait for the build (starting it if needed) and return its result."""
         if self._result is not None:
             return self._result
-        if self._proc is None and _reused() is not None:
-            log = (self.out / "build.log").read_text(errors="replace")
-            rc = 0 if "build succeeded" in _plain(log) else 1
-            self._result = BuildResult(self.name, self.data or default_data_dir(), self.out, rc, log, 0.0)
-            return self._result
         self.start()
         assert self._proc is not None and self._log is not None
         rc, log = self._wait(timeout)
-        if rc != 0 and rc != -1 and _KERNEL_START_FAILURE.search(_plain(log)):
-            # A Jupyter kernel that fails to start (ports raced by the several builds and nbval
-            # kernels starting at once on a loaded machine) is infrastructure, not the book: one
-            # retry, recorded in the log. Any other failure fails at once.
-            first = log
-            shutil.rmtree(self.out / "_build", ignore_errors=True)
-            self._proc = None
-            self.start()
-            rc, log = self._wait(timeout)
-            log = ("[bookbuild] first attempt failed to start a kernel and was retried; its log:\n"
-                   + first + "\n[bookbuild] second attempt:\n" + log)
         seconds = time.perf_counter() - self._start
         self._result = BuildResult(self.name, self.data or default_data_dir(), self.out, rc, log, seconds)
         return self._result
@@ -285,57 +265,146 @@ class BookBuild:
                     pass
 
 
-# --- the session's builds -------------------------------------------------------------
+# --- chapter runs on other datasets (no HTML) --------------------------------------------
 
-#: Fixture name (in conftest.py) -> build name.
+@dataclass(frozen=True)
+class ChapterRun:
+    """Every chapter executed on one dataset (``python -m analysis.notebooks --data``)."""
+
+    name: str
+    data: Path
+    out: Path
+    summary: dict
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.summary.get("valid"))
+
+    def notebook(self, chapter: str) -> dict:
+        return json.loads((self.out / f"{Path(chapter).name}.ipynb").read_text())
+
+    def problems(self) -> dict[str, dict]:
+        """Chapters that raised or wrote to stderr (a book build would fail on either)."""
+        return {n: c for n, c in self.summary.get("chapters", {}).items() if c["error"] or c["stderr"]}
+
+    def glued(self, chapter: str) -> set[str]:
+        """Names glued by the executed chapter."""
+        return {o["metadata"]["scrapbook"]["name"] for c in self.notebook(chapter)["cells"]
+                for o in c.get("outputs", []) if "scrapbook" in o.get("metadata", {})}
+
+    def text(self, chapter: str) -> str:
+        """Every text output of the chapter (markdown, HTML, plain text, streams), joined."""
+        parts = []
+        for c in self.notebook(chapter)["cells"]:
+            for o in c.get("outputs", []):
+                parts.append(o.get("text", "") if isinstance(o.get("text", ""), str) else "".join(o["text"]))
+                for k, v in o.get("data", {}).items():
+                    if "image" not in k:
+                        parts.append(v if isinstance(v, str) else "".join(v))
+        return "\n".join(parts)
+
+
+class _Runs:
+    """One background process running the chapters on each dataset in turn."""
+
+    def __init__(self, root: Path, names: list[str]):
+        self.root, self.names, self._results = root, names, {}
+        self._datasets = {name: _dataset(root, name) for name in names}
+        script = ("import sys; from pathlib import Path; from analysis.notebooks import run_chapters\n"
+                  "for data, out in zip(sys.argv[1::2], sys.argv[2::2]): run_chapters(Path(data), Path(out))\n")
+        args = [a for n in names for a in (str(self._datasets[n]), str(root / n))]
+        self._log = open(root / "runs.log", "wb")
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env.pop(TRIAL_DATA_ENV, None)
+        self._proc = subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT, env=env, stdout=self._log,
+                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def result(self, name: str, timeout: float = BUILD_TIMEOUT) -> ChapterRun:
+        summary = self.root / name / "summary.json"
+        deadline = time.monotonic() + timeout
+        while not summary.exists():
+            if self._proc.poll() is not None and not summary.exists():
+                log = (self.root / "runs.log").read_text(errors="replace")
+                raise RuntimeError(f"the chapter runs stopped before {name!r}:\n{log[-3000:]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"chapter runs on {name!r} took more than {timeout:.0f} s")
+            time.sleep(0.2)
+        time.sleep(0.05)  # summary.json is written last, in one call
+        return ChapterRun(name, self._datasets[name], self.root / name, json.loads(summary.read_text()))
+
+    def stop(self) -> None:
+        if self._proc.poll() is None:
+            try:
+                os.killpg(self._proc.pid, signal.SIGTERM)
+                self._proc.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+        self._log.close()
+
+
+def _dataset(root: Path, name: str) -> Path:
+    if name == "private":
+        # The folder name is what the real-data notice shows as the dataset's name.
+        data = root / "data" / "private-cohort-copy"
+        if not data.exists():
+            make_private_copy(default_data_dir(), data)
+        return data
+    if name == "second":
+        return SECOND_DATASET
+    raise KeyError(name)
+
+
+# --- the session's builds -------------------------------------------------------------------
+
+#: Fixture name (in conftest.py) -> build or run name.
 FIXTURE_BUILDS = {"synthetic_book": "synthetic", "private_book": "private", "second_book": "second"}
 
-_state: dict = {"root": None, "builds": {}}
-
-
-def _reused() -> Path | None:
-    """For developing these tests only: ``REUSE_BOOK_BUILDS=DIR`` (a folder kept with
-    ``KEEP_BOOK_BUILDS=1``) reads the builds found there instead of building again."""
-    env = os.environ.get("REUSE_BOOK_BUILDS", "").strip()
-    return Path(env) if env else None
+_state: dict = {"root": None, "builds": {}, "runs": None}
 
 
 def _root() -> Path:
     if _state["root"] is None:
-        _state["root"] = _reused() or Path(tempfile.mkdtemp(prefix="book-builds-"))
+        _state["root"] = Path(tempfile.mkdtemp(prefix="book-builds-"))
     return _state["root"]
 
 
-def _make(name: str) -> BookBuild:
-    root = _root()
+def cached_config(root: Path) -> Path:
+    """``book/_config.yml`` with execution served from a cache of the stored notebooks.
+
+    The cache is filled from ``book/notebooks/*.ipynb`` (which nbval checks against a fresh
+    execution); a chapter whose code differs from its stored notebook misses the cache and is
+    executed, which the build test reports. Paths in the configuration are made absolute.
+    """
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(root / "jupyter_cache"))
+    for nb in sorted((BOOK_DIR / "notebooks").glob("*.ipynb")):
+        cache.cache_notebook_file(str(nb), check_validity=False, overwrite=True)
+    cfg = yaml.safe_load((BOOK_DIR / "_config.yml").read_text())
+    cfg["execute"] = dict(cfg["execute"], execute_notebooks="cache", cache=str(root / "jupyter_cache"))
+    cfg["bibtex_bibfiles"] = [str(BOOK_DIR / f) for f in cfg.get("bibtex_bibfiles", [])]
+    ext = cfg["sphinx"]["local_extensions"]
+    cfg["sphinx"]["local_extensions"] = {k: str(BOOK_DIR / v) for k, v in ext.items()}
+    out = root / "_config.yml"
+    out.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return out
+
+
+def get_build(name: str):
+    """The session's build (``synthetic``) or chapter run (``private``, ``second``)."""
     if name == "synthetic":
-        return BookBuild(name, None, root / name)
-    if name == "private":
-        # The folder name is what the real-data notice shows as the dataset's name.
-        data = root / "data" / "private-cohort-copy"
-        make_private_copy(default_data_dir(), data)
-        return BookBuild(name, data, root / name)
-    if name == "second":
-        return BookBuild(name, SECOND_DATASET, root / name)
-    raise KeyError(name)
-
-
-def get_build(name: str) -> BookBuild:
-    """The session's build ``name``, started now if it was not started at collection."""
-    builds = _state["builds"]
-    if name not in builds:
-        reused = _reused()
-        if reused is not None:
-            data = {"synthetic": None, "private": reused / "data" / "private-cohort-copy",
-                    "second": SECOND_DATASET}[name]
-            builds[name] = BookBuild(name, data, reused / name)
-        else:
-            builds[name] = _make(name).start()
-    return builds[name]
+        builds = _state["builds"]
+        if name not in builds:
+            root = _root()
+            builds[name] = BookBuild(name, None, root / name, config=cached_config(root)).start()
+        return builds[name]
+    if _state["runs"] is None:
+        _state["runs"] = _Runs(_root(), ["private", "second"])
+    return _state["runs"]
 
 
 def start_needed(items) -> list[str]:
-    """Start (in the background) the builds that the collected test items use."""
+    """Start (in the background) the builds and runs that the collected test items use."""
     needed = []
     for item in items:
         for fx in getattr(item, "fixturenames", ()):
@@ -348,11 +417,12 @@ def start_needed(items) -> list[str]:
 
 
 def stop_all(keep: bool = False) -> None:
-    """End running builds and remove their folder (unless ``keep``)."""
+    """End running builds and runs and remove their folder (unless ``keep``)."""
     for build in _state["builds"].values():
         build.stop()
+    if _state["runs"] is not None:
+        _state["runs"].stop()
     root = _state["root"]
-    if root is not None and not keep and _reused() is None:
+    if root is not None and not keep:
         shutil.rmtree(root, ignore_errors=True)
-    _state["builds"] = {}
-    _state["root"] = None
+    _state.update(root=None, builds={}, runs=None)

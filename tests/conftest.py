@@ -30,10 +30,9 @@ def trial_dir(tmp_path: Path) -> Path:
     return dst
 
 
-# --- Book builds (tests/bookbuild.py) ---------------------------------------------------
-# Full builds take 30-90 s each: the builds that the collected tests use are started
-# in the background as soon as collection ends, and run while the unit tests run.
-# KEEP_BOOK_BUILDS=1 keeps their temporary folder (its path is in each build's result).
+# --- Book builds and chapter runs (tests/bookbuild.py) ----------------------------------------
+# Started in the background as soon as collection ends, and run while the unit tests run.
+# KEEP_BOOK_BUILDS=1 keeps their temporary folder.
 
 import os as _os
 
@@ -50,17 +49,17 @@ def pytest_sessionfinish(session, exitstatus):
 
 @pytest.fixture(scope="session")
 def synthetic_book():
-    """The book built on the committed synthetic cohort (a finished BuildResult)."""
+    """The HTML book of the committed synthetic cohort, from the stored notebooks (a BuildResult)."""
     return _bookbuild.get_build("synthetic").result()
 
 
 @pytest.fixture(scope="session")
 def private_book():
-    """The book built on a copy of the cohort with distinctive ids, marked as real data."""
-    return _bookbuild.get_build("private").result()
+    """Every chapter run on a copy of the cohort with distinctive ids, marked as real data (a ChapterRun)."""
+    return _bookbuild.get_build("private").result("private")
 
 
 @pytest.fixture(scope="session")
 def second_book():
-    """The book built on a second, public dataset with only patients.csv (GBSG-2)."""
-    return _bookbuild.get_build("second").result()
+    """Every chapter run on a second, public dataset with only patients.csv (GBSG-2; a ChapterRun)."""
+    return _bookbuild.get_build("second").result("second")

@@ -80,6 +80,33 @@ def test_public_api_is_reexported():
         assert hasattr(analysis, name), name
 
 
+def test_lazy_export_table_matches_every_module():
+    """``analysis._EXPORTS`` (what ``import analysis`` re-exports lazily) is each module's ``__all__``."""
+    import importlib
+
+    import analysis
+
+    modules = sorted(p.stem for p in (ROOT / "src" / "analysis").glob("*.py")
+                     if not p.stem.startswith("_") and p.stem not in {"book", "buildbook", "notebooks"})
+    assert sorted(analysis._EXPORTS) == modules
+    for name, names in analysis._EXPORTS.items():
+        assert tuple(importlib.import_module(f"analysis.{name}").__all__) == names, name
+
+
+def test_import_analysis_loads_no_scientific_library():
+    """``import analysis`` is cheap: numpy, pandas, scipy, matplotlib, lifelines, pandera load on first use."""
+    import subprocess
+    import sys
+
+    code = ("import sys, analysis; heavy = ('numpy', 'pandas', 'scipy', 'matplotlib', 'lifelines', 'pandera',"
+            " 'great_tables', 'statsmodels', 'yaml'); print(sorted(m for m in heavy if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    code = "import analysis; f = analysis.cox_hr; import sys; print('lifelines' in sys.modules, f.__module__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "analysis.survival"]
+
+
 def _distinctive_published_values() -> set[str]:
     """Printed values of the paper that are unlikely to occur by chance (HRs, CI limits, p values, odd means)."""
     from analysis import load_published

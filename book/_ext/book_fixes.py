@@ -10,7 +10,14 @@ and tests/test_book_build.py.
    every page's console. Identical inline scripts are kept once.
 3. pydata-sphinx-theme 0.17 reads ``default_mode`` from the HTML context; Jupyter
    Book leaves it unset, so every first visit logs "Got invalid theme mode".
+4. The data are validated before any chapter runs. On invalid data the build stops at
+   once, with a message that names the file, column, lines and rule but neither the
+   folder's path nor any value from the data (``TrialDataError.public``): otherwise
+   every chapter would fail and write the validation error, with a patient's
+   identifier, into its page, its notebook and the error reports.
 """
+
+from sphinx.errors import ConfigError
 
 
 def _every_page(app, env, added, changed, removed):
@@ -31,7 +38,18 @@ def _default_mode(app, config):
     config.html_context.setdefault("default_mode", "auto")
 
 
+def _validate_data(app, config):
+    from analysis.data import TrialDataError, load_trial
+    from analysis.paths import data_dir
+
+    try:
+        load_trial(data_dir())
+    except TrialDataError as exc:
+        raise ConfigError("the trial data (TRIAL_DATA) are invalid, so no chapter was run: " + exc.public) from None
+
+
 def setup(app):
+    app.connect("config-inited", _validate_data)
     app.connect("env-get-outdated", _every_page)
     app.connect("html-page-context", _unique_scripts)
     app.connect("config-inited", _default_mode)

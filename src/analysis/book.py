@@ -6,18 +6,20 @@ module is the thin layer between the two.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 from IPython.display import Markdown, display
 
-from .data import Trial, load_trial
+from .data import Trial, TrialDataError, load_trial
 from .paths import TRIAL_DATA_ENV, data_dir
 from .plotting import set_style
 from .published import Published, load_published
 
-__all__ = ["Chapter", "chapter", "data_notice", "glue_numbers", "p_text", "show"]
+__all__ = ["Chapter", "chapter", "data_notice", "displayed", "glue_formats", "glue_numbers", "p_text", "show"]
 
 
 @dataclass(frozen=True)
@@ -76,31 +78,115 @@ def chapter(show_notice: bool = True) -> Chapter:
     import matplotlib.pyplot as plt
 
     plt.ioff()
-    trial = load_trial(data_dir())
+    try:
+        trial = load_trial(data_dir())
+    except TrialDataError as exc:
+        # The book build validates first and stops (book/_ext/book_fixes.py); a notebook run by hand
+        # still never writes the folder's path or a value from the data into its outputs.
+        raise TrialDataError(exc.public) from None
     ch = Chapter(trial=trial, published=load_published())
     if show_notice:
         display(Markdown(data_notice(trial)))
     return ch
 
 
-def glue_numbers(values: Mapping[str, Any]) -> None:
+#: ``{glue:text}`key:fmt``` (or ``{glue}``, ``{glue:}``) in a chapter's prose.
+_GLUE_ROLE = re.compile(r"\{glue(?::text|:)?\}`([^`:]+)(?::([^`]*))?`")
+
+
+def _decimals(fmt: str | None) -> int | None:
+    """Decimal places a prose format shows of a number (``None``: significant digits instead)."""
+    m = re.fullmatch(r"[^.]*\.(\d+)([f%])", fmt or "")
+    if m:
+        return int(m.group(1)) + (2 if m.group(2) == "%" else 0)
+    if fmt == "d":
+        return 0
+    return None
+
+
+def glue_formats(chapters: Path | None = None) -> dict[str, str | None]:
+    """The format each glued key is shown with in the chapters' prose (``None``: no format).
+
+    Parameters
+    ----------
+    chapters
+        The folder of chapter sources (``book/chapters``). Default: found from the current
+        folder, which is ``book/chapters`` when Jupyter Book executes a chapter and
+        ``book/notebooks`` when nbval or JupyterLab runs its notebook.
+
+    Returns
+    -------
+    dict
+        Key -> format spec. Empty if no chapter folder is found.
+
+    Raises
+    ------
+    ValueError
+        If one key is shown at two different precisions: its stored value could then not be
+        rounded to one displayed precision (glue a second key instead).
+    """
+    if chapters is None:
+        here = Path.cwd()
+        chapters = next((d for d in (here, here.parent / "chapters") if (d.parent / "_toc.yml").is_file()
+                         and any(d.glob("*.md"))), None)
+        if chapters is None:
+            return {}
+    out: dict[str, str | None] = {}
+    for md in sorted(Path(chapters).glob("*.md")):
+        for key, fmt in _GLUE_ROLE.findall(md.read_text(encoding="utf-8")):
+            fmt = fmt or None
+            if key in out and _decimals(out[key]) != _decimals(fmt):
+                raise ValueError(f"{md}: glued key {key!r} is shown with formats {out[key]!r} and {fmt!r}; "
+                                 "a key must have one displayed precision")
+            out.setdefault(key, fmt)
+    return out
+
+
+def displayed(value: float, fmt: str | None) -> float:
+    """``value`` rounded to the precision ``fmt`` displays (``.2f``: 2 decimals; ``.1%``: 3; ``g``
+    and none: 6 significant digits; ``.2e``: 3 significant digits).
+
+    What a notebook stores is what a reader sees: digits beyond the displayed precision depend on
+    the CPU and the BLAS kernel (an iterative optimiser's last digits), and must not make a stored
+    notebook differ between machines. Rounding at the displayed precision and then formatting with
+    ``fmt`` gives the same text as formatting the unrounded value.
+    """
+    if not np.isfinite(value):
+        return value
+    decimals = _decimals(fmt)
+    if decimals is None:
+        m = re.fullmatch(r"[^.]*\.(\d+)e", fmt or "")
+        significant = int(m.group(1)) + 1 if m else 6
+        if value == 0:
+            return 0.0
+        decimals = significant - 1 - int(np.floor(np.log10(abs(value))))
+    out = round(value, decimals)
+    return 0.0 if out == 0 else out  # no "-0.00"
+
+
+def glue_numbers(values: Mapping[str, Any], formats: Mapping[str, str | None] | None = None) -> None:
     """Glue numbers for the prose (``{glue:text}`name:.2f```); nothing is displayed.
 
-    NumPy scalars are converted to Python numbers so that the stored
-    representation is stable.
+    Each float is stored rounded to the precision its prose format displays (see
+    :func:`displayed`), so that the executed notebooks nbval compares hold only what a reader
+    sees, never digits that depend on the machine. NumPy scalars become Python numbers.
+
+    Parameters
+    ----------
+    values
+        Glue key -> value (number, string, ...).
+    formats
+        Key -> prose format; default :func:`glue_formats` of the book's chapters.
     """
     from myst_nb import glue
 
+    formats = glue_formats() if formats is None else formats
     for name, value in values.items():
         if isinstance(value, np.generic):
             value = value.item()
-        if isinstance(value, float) and np.isfinite(value) and value != 0:
-            # 10 significant digits: far beyond any displayed precision, and free of the
-            # last-bit differences that floating-point libraries show across CPUs.
-            value = float(f"{value:.10g}")
+        if isinstance(value, float):
+            value = displayed(value, formats.get(name))
         glue(name, value, display=False)
-
-
 
 
 def show(df, *, caption: str | None = None, precision: int = 3, index: bool = False):

@@ -61,7 +61,31 @@ SEVERITIES = ("mild", "moderate", "severe", "life_threatening", "fatal")
 
 
 class TrialDataError(ValueError):
-    """Invalid trial data; the message names file, column, row(s) and rule."""
+    """Invalid trial data; the message names file, column, row(s) and rule.
+
+    Attributes
+    ----------
+    file, column, lines, rule
+        The parts of the message, for callers that need them separately.
+    public
+        The message without the folder's path and without any value from the data (a
+        patient identifier, say): safe to show in the output of a book built on real data.
+    """
+
+    def __init__(self, message: str, *, file: Path | str | None = None, column: str | None = None,
+                 lines: str = "", rule: str = "") -> None:
+        super().__init__(message)
+        self.file, self.column, self.lines, self.rule = file, column, lines, rule
+
+    @property
+    def public(self) -> str:
+        parts = [Path(self.file).name if self.file else "the trial data folder"]
+        if self.column:
+            parts.append(f"column '{self.column}'")
+        if self.lines:
+            parts.append(self.lines)
+        return (", ".join(parts) + f": violates rule: {self.rule or 'see the validator'}"
+                + " (run `python -m analysis validate DIR` for the details)")
 
 
 # ----------------------------------------------------------------------------
@@ -150,16 +174,19 @@ def _lines(index: Iterable[Any], limit: int = 8) -> str:
     return f"line{'s' if len(idx) != 1 else ''} {shown}{more}"
 
 
-def _fail(file: Path, column: str | None, rows: Iterable[Any] | None, rule: str, detail: str = "") -> TrialDataError:
+def _fail(file: Path, column: str | None, rows: Iterable[Any] | None, rule: str, detail: str = "",
+          *, lines: str | None = None) -> TrialDataError:
     parts = [f"{file}"]
     if column:
         parts.append(f"column '{column}'")
-    if rows is not None:
-        parts.append(_lines(rows))
+    if lines is None and rows is not None:
+        lines = _lines(rows)
+    if lines:
+        parts.append(lines)
     msg = ": ".join([", ".join(parts), f"violates rule: {rule}"])
     if detail:
         msg += f" ({detail})"
-    return TrialDataError(msg)
+    return TrialDataError(msg, file=file, column=column, lines=lines or "", rule=rule)
 
 
 # ----------------------------------------------------------------------------
@@ -392,7 +419,8 @@ def load_trial(path: str | Path | None = None) -> Trial:
     """
     folder = Path(path) if path is not None else data_dir()
     if not folder.is_dir():
-        raise TrialDataError(f"{folder}: violates rule: trial data must be a folder of CSV files")
+        raise _fail(folder, None, None, "trial data must be a folder of CSV files",
+                    "not found" if not folder.exists() else "not a folder")
     tables: dict[str, pd.DataFrame | None] = {}
     notes: list[str] = []
     for name, (_, required) in _TABLES.items():

@@ -6,18 +6,29 @@ which nbval re-executes and compares. This module regenerates the notebooks
 from the Markdown and executes them in ``book/notebooks/`` (the folder nbval
 runs them in), and checks that the two forms are in sync.
 
+It also runs the chapters on another dataset without building the book
+(``--data DIR --out DIR``): each chapter's executed notebook is written to the
+output folder with a summary of errors and of anything written to stderr, which
+a book build would turn into an error. The tests use this to run the book on
+datasets marked real (privacy) and on public trials of other shapes.
+
 Usage::
 
     python -m analysis.notebooks            # all chapters
     python -m analysis.notebooks data intro # some chapters
     python -m analysis.notebooks --check    # exit 1 if any pair is out of sync
+    python -m analysis.notebooks --data DIR --out OUT   # run every chapter on DIR, write to OUT
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
+import os
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import jupytext
@@ -26,7 +37,7 @@ from nbclient import NotebookClient
 
 from .paths import repo_root
 
-__all__ = ["chapter_pairs", "pair_differences", "build_notebook"]
+__all__ = ["chapter_pairs", "pair_differences", "build_notebook", "run_chapters"]
 
 FORMATS = "chapters///md:myst,notebooks///ipynb"
 
@@ -75,11 +86,100 @@ def build_notebook(md: Path, ipynb: Path, timeout: int = 600) -> None:
     tmp.replace(ipynb)
 
 
+def _kernel_manager(folder: Path):
+    """A kernel on Unix sockets in ``folder``: no TCP ports, so kernels started at the same time by
+    other processes (nbval, a book build) can never race for a port."""
+    from jupyter_client.manager import KernelManager
+
+    return KernelManager(kernel_name="python3", transport="ipc", ip=str(folder / "kernel"))
+
+
+def run_chapters(data: Path, out: Path, chapters: list[str] | None = None, timeout: int = 600) -> dict:
+    """Execute chapters on the dataset ``data`` (as ``TRIAL_DATA``), without building the book.
+
+    The data are validated first, as the book build does (``book/_ext/book_fixes.py``): on
+    invalid data no chapter runs. The chapters run one after another in one kernel (started in
+    ``book/chapters``, where Jupyter Book runs them), each from an empty namespace; a failing
+    chapter does not stop the others.
+
+    Parameters
+    ----------
+    data
+        The trial data folder.
+    out
+        Folder for ``NAME.ipynb`` (each executed chapter) and ``summary.json``.
+    chapters
+        Chapter names (default: every chapter).
+    timeout
+        Seconds a cell may run.
+
+    Returns
+    -------
+    dict
+        ``{"valid": bool, "chapters": {name: {"error": str | None, "stderr": [str], "seconds": float}}}``,
+        also written to ``out/summary.json``.
+    """
+    from nbclient.exceptions import CellExecutionError
+
+    from .data import TrialDataError, load_trial
+
+    out.mkdir(parents=True, exist_ok=True)
+    summary: dict = {"valid": True, "chapters": {}}
+    try:
+        load_trial(data)
+    except TrialDataError as exc:
+        summary = {"valid": False, "error": exc.public, "chapters": {}}
+        (out / "summary.json").write_text(json.dumps(summary, indent=1))
+        return summary
+    os.environ["TRIAL_DATA"] = str(Path(data).resolve())  # the kernel inherits it
+    book = repo_root() / "book"
+    with tempfile.TemporaryDirectory(prefix="kernel-") as tmp:
+        # One kernel for all chapters (the libraries are imported once); each chapter starts
+        # from an empty namespace and no open figure.
+        km = _kernel_manager(Path(tmp))
+        km.start_kernel(cwd=str(book / "chapters"))
+        try:
+            for md, _ in chapter_pairs(book):
+                if chapters and md.stem not in chapters:
+                    continue
+                nb = jupytext.read(md)
+                nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+                nb.cells.insert(0, nbformat.v4.new_code_cell("%reset -f\nimport matplotlib.pyplot\n"
+                                                             "matplotlib.pyplot.close('all')"))
+                start, error = time.perf_counter(), None
+                client = NotebookClient(nb, km=km, timeout=timeout,
+                                        resources={"metadata": {"path": str(md.parent)}})
+                try:
+                    client.execute()
+                except CellExecutionError as exc:
+                    error = str(exc)[-3000:]
+                del nb.cells[0]
+                stderr = [o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                          for o in c.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+                summary["chapters"][md.stem] = {"error": error, "stderr": stderr,
+                                                "seconds": round(time.perf_counter() - start, 2)}
+                nbformat.write(nb, out / f"{md.stem}.ipynb")
+        finally:
+            km.shutdown_kernel(now=True)
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("chapters", nargs="*", help="chapter names (default: all)")
     ap.add_argument("--check", action="store_true", help="only check that pairs are in sync")
+    ap.add_argument("--data", type=Path, help="run the chapters on this data folder instead (needs --out)")
+    ap.add_argument("--out", type=Path, help="where --data writes the executed chapters and summary.json")
     args = ap.parse_args(argv)
+    if args.data is not None:
+        if args.out is None:
+            ap.error("--data needs --out")
+        summary = run_chapters(args.data, args.out, args.chapters or None)
+        bad = [n for n, c in summary["chapters"].items() if c["error"] or c["stderr"]]
+        print(f"ran {len(summary['chapters'])} chapters on the data: "
+              + ("all clean" if summary["valid"] and not bad else f"problems in {bad or 'validation'}"))
+        return 0 if summary["valid"] and not bad else 1
     pairs = [p for p in chapter_pairs() if not args.chapters or p[0].stem in args.chapters]
     if args.check:
         diffs = [d for md, nb in pairs for d in pair_differences(md, nb)]
