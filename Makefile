@@ -30,9 +30,17 @@ book: $(STAMP)
 	rm -rf book/_build
 	$(BIN)/python -m analysis.buildbook -j $(JOBS) -- book/ -W -n --keep-going
 
-## Run every test: unit tests, reference comparisons, and nbval on each chapter notebook.
+## Run every test: unit tests, reference comparisons, book build, browser, and nbval on each chapter
+## notebook. Two pytest processes run side by side (one per core): nbval on the chapter notebooks,
+## and everything else; nbval's report is printed after the other's.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	@log=$$(mktemp); \
+	$(BIN)/python -m pytest book/notebooks -q > $$log 2>&1 & nbval=$$!; \
+	$(BIN)/python -m pytest tests; rc=$$?; \
+	wait $$nbval; nrc=$$?; \
+	echo "--- nbval: chapter notebooks re-executed and compared with their stored outputs ---"; \
+	cat $$log; rm -f $$log; \
+	test $$rc -eq 0 -a $$nrc -eq 0
 
 ## The inner loop: unit and reference tests only (no book build, no notebook, no browser).
 check: $(STAMP)

@@ -39,6 +39,12 @@ import os as _os
 import bookbuild as _bookbuild
 
 
+def pytest_collection_modifyitems(items):
+    """Unit tests first, then the tests that wait for the background builds and runs (marked
+    ``slow``): the background work overlaps with the unit tests instead of being waited for."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)
+
+
 def pytest_collection_finish(session):
     _bookbuild.start_needed(session.items)
 

@@ -148,3 +148,186 @@ def test_data_readme_documents_every_column():
     readme = (repo_root() / "data" / "README.md").read_text()
     for _, r in data_dictionary().iterrows():
         assert re.search(rf"\| `{re.escape(r.column)}` \|", readme), r.column
+
+
+# --- issue 11: edges that were accepted or crashed ------------------------------------------
+
+def _raw(folder: Path, name: str, fn) -> None:
+    """Edit a CSV file as text (what a spreadsheet or an editor might leave)."""
+    f = folder / f"{name}.csv"
+    f.write_text(fn(f.read_text()))
+
+
+def _line(text: str, i: int, fn) -> str:
+    lines = text.splitlines()
+    lines[i] = fn(lines[i])
+    return "\n".join(lines) + "\n"
+
+
+def _field(col: str, value: str, line: int = 2):
+    """Set one field of one CSV line (1-based; header = line 1) by text substitution."""
+    def fn(text):
+        header = text.splitlines()[0].split(",")
+        k = header.index(col)
+        def sub(l):
+            f = l.split(",")
+            f[k] = value
+            return ",".join(f)
+        return _line(text, line - 1, sub)
+    return fn
+
+
+# (case, table, text edit, column or None, line fragment or None, rule fragment)
+EDGE_CASES = [
+    ("duplicated column name", "patients", lambda t: _line(t, 0, lambda h: h.replace("age", "arm", 1)),
+     "arm", "line 1", "column names must be unique"),
+    ("inf time", "patients", _field("os_months", "inf"), "os_months", "line 2", "finite number"),
+    ("Infinity lab", "labs", _field("value", "Infinity", 3), "value", "line 3", "finite number"),
+    ("-inf age", "patients", _field("age", "-inf"), "age", "line 2", "finite number"),
+    ("unpadded date", "patients", _field("randomized_on", "2010-1-5"), "randomized_on", "line 2", "ISO date"),
+    ("future date", "patients", _field("randomized_on", "2099-01-01"), "randomized_on", "line 2", "not be in the future"),
+    ("semicolons", "patients", lambda t: t.replace(",", ";"), None, "line 1", "separated by commas"),
+    ("ragged row", "patients", lambda t: _line(t, 3, lambda l: l + ",extra"), None, "line 4", "as many fields"),
+]
+
+
+@pytest.mark.parametrize("case,table,edit,column,line,rule", EDGE_CASES, ids=[c[0] for c in EDGE_CASES])
+def test_edge_input_is_named(trial_dir, case, table, edit, column, line, rule):
+    _raw(trial_dir, table, edit)
+    with pytest.raises(TrialDataError) as err:
+        load_trial(trial_dir)
+    msg = str(err.value)
+    assert f"{table}.csv" in msg and rule in msg, msg
+    if column:
+        assert f"column '{column}'" in msg, msg
+    if line:
+        assert line in msg, msg
+
+
+def test_duplicate_column_names_both_positions(trial_dir):
+    _raw(trial_dir, "patients", lambda t: _line(t, 0, lambda h: h.replace("age", "arm", 1)))
+    with pytest.raises(TrialDataError, match=r"'arm' is column 2 and column 5"):
+        load_trial(trial_dir)
+
+
+def test_ids_equal_after_unicode_normalisation_are_duplicates(trial_dir):
+    """'é' as one code point (NFC) and as 'e' + combining accent (NFD) is the same visible id."""
+    nfc, nfd = "P\u00e9-1", "Pe\u0301-1"
+    def edit(text):
+        lines = text.splitlines()
+        for i, new in ((1, nfc), (2, nfd)):
+            old = lines[i].split(",")[0]
+            for name in ("labs", "adverse_events", "screening"):
+                f = trial_dir / f"{name}.csv"
+                f.write_text(re.sub(rf"\b{old}\b", new, f.read_text()))
+            lines[i] = new + lines[i][len(old):]
+        return "\n".join(lines) + "\n"
+    _raw(trial_dir, "patients", edit)
+    with pytest.raises(TrialDataError, match=r"patient_id.*lines 2, 3.*must be unique"):
+        load_trial(trial_dir)
+
+
+def test_outcome_of_patient_not_analysed_must_be_empty(trial_dir):
+    df = pd.read_csv(trial_dir / "patients.csv", dtype=str, keep_default_na=False)
+    i = int(df.index[df["disposition"] == "withdrew"][0])
+    _raw(trial_dir, "patients", _field("death", "1", line=i + 2))
+    with pytest.raises(TrialDataError, match=rf"column 'death', line {i + 2}: violates rule: outcome must be empty"):
+        load_trial(trial_dir)
+
+
+def test_line_numbers_count_blank_lines_and_quoted_newlines(trial_dir):
+    """A blank line and a quoted field spanning two lines before the bad row: the true line is named."""
+    def edit(text):
+        lines = text.splitlines()
+        header = lines[0].split(",")
+        k = header.index("arm")
+        f = lines[3].split(",")
+        f[k] = "placebo"
+        lines[3] = ",".join(f)
+        lines.insert(2, "")  # a blank line after line 2
+        return "\n".join(lines) + "\n"
+    _raw(trial_dir, "patients", edit)
+    _raw(trial_dir, "adverse_events", lambda t: _line(t, 1, lambda l: l))
+    with pytest.raises(TrialDataError, match=r"column 'arm', line 5:"):
+        load_trial(trial_dir)
+    # a quoted multi-line term in adverse_events, then a bad severity two rows on
+    def ae(text):
+        lines = text.splitlines()
+        header = lines[0].split(",")
+        t, sv = header.index("term"), header.index("severity")
+        f = lines[1].split(",")
+        f[t] = '"fever\nand chills"'
+        lines[1] = ",".join(f)
+        g = lines[2].split(",")
+        g[sv] = "deadly"
+        lines[2] = ",".join(g)
+        return "\n".join(lines) + "\n"
+    folder = trial_dir.parent / "t2"
+    import shutil
+    shutil.copytree(repo_root() / "data" / "synthetic", folder)
+    _raw(folder, "adverse_events", ae)
+    with pytest.raises(TrialDataError, match=r"adverse_events.csv, column 'severity', line 4:"):
+        load_trial(folder)
+
+
+@pytest.mark.parametrize("content,rule", [
+    ('synthetic: "false"\n', "synthetic must be the YAML boolean true or false"),
+    ("synthetic: 'yes'\n", "synthetic must be the YAML boolean true or false"),
+    ("synthetic: 1\n", "synthetic must be the YAML boolean true or false"),
+    ("- synthetic: true\n", "file must hold a mapping"),
+    ("name: [unclosed\n", "file must be well-formed YAML"),
+])
+def test_dataset_yaml_rules(trial_dir, content, rule):
+    (trial_dir / "dataset.yaml").write_text(content)
+    with pytest.raises(TrialDataError) as err:
+        load_trial(trial_dir)
+    assert "dataset.yaml" in str(err.value) and rule in str(err.value)
+
+
+def test_only_an_unquoted_true_marks_data_synthetic(trial_dir):
+    (trial_dir / "dataset.yaml").write_text("synthetic: false\n")
+    assert load_trial(trial_dir).synthetic is False
+    (trial_dir / "dataset.yaml").write_text("synthetic: true\n")
+    assert load_trial(trial_dir).synthetic is True
+
+
+def test_missing_folder_says_not_found(tmp_path):
+    with pytest.raises(TrialDataError, match="not found"):
+        load_trial(tmp_path / "nowhere")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder")
+def test_unreadable_folder_is_a_rule_not_a_traceback(trial_dir):
+    trial_dir.chmod(0)
+    try:
+        with pytest.raises(TrialDataError, match="must be readable"):
+            load_trial(trial_dir)
+    finally:
+        trial_dir.chmod(0o755)
+
+
+def test_messages_print_plain_values(trial_dir):
+    _raw(trial_dir, "patients", _field("age", "250"))
+    with pytest.raises(TrialDataError) as err:
+        load_trial(trial_dir)
+    assert "found 250" in str(err.value) and "np." not in str(err.value)
+
+
+@pytest.mark.parametrize("content,code", [('synthetic: "false"\n', 1), ("[1, 2]\n", 1), ("a: [\n", 1)])
+def test_validate_command_exits_1_with_a_rule(trial_dir, content, code, capsys):
+    from analysis.__main__ import main
+
+    (trial_dir / "dataset.yaml").write_text(content)
+    assert main(["validate", str(trial_dir)]) == code
+    err = capsys.readouterr().err
+    assert "violates rule" in err and "Traceback" not in err
+
+
+def test_public_message_has_no_path_and_no_value(trial_dir):
+    _edit(trial_dir, "patients", _set("patient_id", 5, "P001"))
+    with pytest.raises(TrialDataError) as err:
+        load_trial(trial_dir)
+    assert "P001" in str(err.value) and str(trial_dir) in str(err.value)
+    public = err.value.public
+    assert "P001" not in public and str(trial_dir) not in public
+    assert public.startswith("patients.csv, column 'patient_id', lines 2, 7: violates rule: patient_id must be unique")

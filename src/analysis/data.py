@@ -24,6 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+import csv
+import io
+import unicodedata
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -167,11 +171,20 @@ _TABLES: dict[str, tuple[tuple[_Col, ...], bool]] = {
 # Error formatting
 # ----------------------------------------------------------------------------
 def _lines(index: Iterable[Any], limit: int = 8) -> str:
-    """CSV line numbers (header is line 1) for frame index labels."""
-    idx = sorted({int(i) + 2 for i in index if i is not None and not pd.isna(i)})
+    """``line 3`` / ``lines 3, 7``: frame index labels are the rows' CSV line numbers (header: line 1)."""
+    idx = sorted({int(i) for i in index if i is not None and not pd.isna(i)})
     shown = ", ".join(str(i) for i in idx[:limit])
     more = f" and {len(idx) - limit} more" if len(idx) > limit else ""
     return f"line{'s' if len(idx) != 1 else ''} {shown}{more}"
+
+
+def _plain(value: Any) -> str:
+    """A value as a reader writes it (``250``, ``'P001'``), never a NumPy repr."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return repr(value)
 
 
 def _fail(file: Path, column: str | None, rows: Iterable[Any] | None, rule: str, detail: str = "",
@@ -193,24 +206,71 @@ def _fail(file: Path, column: str | None, rows: Iterable[Any] | None, rule: str,
 # Reading and validating one table
 # ----------------------------------------------------------------------------
 def _read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV file as text; the frame's index holds each row's line number in the file.
+
+    Python's ``csv`` module rather than ``pandas.read_csv``: a quoted field may span lines and
+    blank lines are skipped, so row number + 2 is not the line a reader looks for; and pandas
+    silently renames a repeated column (``arm``, ``arm.1``).
+    """
     if path.suffix.lower() != ".csv":
         raise _fail(path, None, None, "file must be a CSV file (.csv)")
     try:
         raw = path.read_bytes()
-    except OSError as exc:  # pragma: no cover - permissions etc.
-        raise _fail(path, None, None, "file must be readable", str(exc)) from exc
+    except OSError as exc:
+        raise _fail(path, None, None, "file must be readable", exc.strerror or type(exc).__name__) from None
     if b"\x00" in raw[:4096]:
         raise _fail(path, None, None, "file must be a text CSV file", "binary content found")
     if not raw.strip():
         raise _fail(path, None, None, "file must not be empty")
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise _fail(path, None, None, "file must be a well-formed CSV file", str(exc).strip()) from exc
-    if df.empty:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _fail(path, None, None, "file must be UTF-8 text", f"byte {exc.start}") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    try:
+        while True:
+            start = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            if not row or all(not c.strip() for c in row) and len(row) <= 1:
+                continue  # a blank line
+            if header is None:
+                header = [c.strip() for c in row]
+                continue
+            rows.append(row)
+            starts.append(start)
+    except csv.Error as exc:
+        raise _fail(path, None, None, "file must be a well-formed CSV file", lines=f"line {reader.line_num}",
+                    detail=str(exc)) from None
+    assert header is not None
+    if len(header) == 1:
+        for sep in (";", "\t", "|"):
+            if sep in header[0]:
+                raise _fail(path, None, None, "fields must be separated by commas",
+                            f"the header is separated by {sep!r}", lines="line 1")
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, start=1):
+        if name in seen:
+            raise _fail(path, name, None, "column names must be unique",
+                        f"{name!r} is column {seen[name]} and column {i}", lines="line 1")
+        seen[name] = i
+    if not rows:
         raise _fail(path, None, None, "file must have at least one data row")
-    df.columns = [c.strip() for c in df.columns]
+    for row, start in zip(rows, starts):
+        if len(row) != len(header):
+            raise _fail(path, None, None, "every row must have as many fields as the header",
+                        f"{len(row)} fields, header has {len(header)}", lines=f"line {start}")
+    df = pd.DataFrame(rows, columns=header, index=pd.Index(starts, name="line"), dtype=object)
+    df = df.apply(lambda c: c.str.strip()).replace("", np.nan)
     return df
+
+
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 
 
 def _coerce(df: pd.DataFrame, cols: tuple[_Col, ...], path: Path) -> pd.DataFrame:
@@ -218,19 +278,30 @@ def _coerce(df: pd.DataFrame, cols: tuple[_Col, ...], path: Path) -> pd.DataFram
     for col in cols:
         if col.name not in out.columns:
             continue
-        s = out[col.name].str.strip()
+        # Text is compared in Unicode normal form C: "é" typed as one character or as "e" plus an
+        # accent is the same identifier.
+        s = out[col.name].map(lambda v: unicodedata.normalize("NFC", v) if isinstance(v, str) else v)
         if col.kind in ("float", "int01"):
             num = pd.to_numeric(s, errors="coerce")
             bad = num.isna() & s.notna()
             if bad.any():
                 raise _fail(path, col.name, out.index[bad], "value must be numeric",
                             f"found {s[bad].iloc[0]!r}")
+            inf = ~np.isfinite(num) & num.notna()
+            if inf.any():
+                raise _fail(path, col.name, out.index[inf], "value must be a finite number",
+                            f"found {s[inf].iloc[0]!r}")
             out[col.name] = num.astype(float)
         elif col.kind == "date":
-            d = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
-            bad = d.isna() & s.notna()
+            bad = s.notna() & ~s.astype(str).str.fullmatch(_ISO_DATE)
+            d = pd.to_datetime(s.where(~bad), format="%Y-%m-%d", errors="coerce")
+            bad |= d.isna() & s.notna()
             if bad.any():
                 raise _fail(path, col.name, out.index[bad], col.rule, f"found {s[bad].iloc[0]!r}")
+            future = d > pd.Timestamp.now().normalize()
+            if future.any():
+                raise _fail(path, col.name, out.index[future], "date must not be in the future",
+                            f"found {s[future].iloc[0]!r}")
             out[col.name] = d
         else:
             out[col.name] = s
@@ -281,7 +352,7 @@ def _validate_table(name: str, path: Path) -> pd.DataFrame:
         spec = next(c for c in cols if c.name == colname)
         rows = fc.loc[(fc["column"] == first["column"]) & (fc["check"] == first["check"]), "index"]
         raise _fail(path, colname, rows, _rule_text(spec, str(first["check"])),
-                    f"found {first['failure_case']!r}") from None
+                    f"found {_plain(first['failure_case'])}") from None
     return df
 
 
@@ -354,6 +425,10 @@ def _cross_checks(p: pd.DataFrame, tables: dict[str, pd.DataFrame | None], folde
         miss = analyzed & p[c].isna()
         if miss.any():
             raise _fail(fp, c, p.index[miss], "outcome required for analyzed patients")
+        extra = ~analyzed & p[c].notna()
+        if extra.any():
+            raise _fail(fp, c, p.index[extra], "outcome must be empty for patients not analysed "
+                        "(withdrew, lost_to_follow_up): their outcome is unknown")
     bad = p["hcc_months"] > p["os_months"] + 1e-9
     if bad.any():
         raise _fail(fp, "hcc_months", p.index[bad], "hcc_months must not exceed os_months")
@@ -418,15 +493,21 @@ def load_trial(path: str | Path | None = None) -> Trial:
         With the file, column, CSV line(s) and the rule broken.
     """
     folder = Path(path) if path is not None else data_dir()
+    if not folder.exists():
+        raise _fail(folder, None, None, "trial data must be a folder of CSV files", "not found")
     if not folder.is_dir():
-        raise _fail(folder, None, None, "trial data must be a folder of CSV files",
-                    "not found" if not folder.exists() else "not a folder")
+        raise _fail(folder, None, None, "trial data must be a folder of CSV files", "not a folder")
+    try:
+        listing = sorted(p.name for p in folder.iterdir())
+    except OSError as exc:
+        raise _fail(folder, None, None, "the folder must be readable", exc.strerror or type(exc).__name__) from None
+    meta, synthetic = _read_meta(folder / "dataset.yaml") if "dataset.yaml" in listing else ({}, False)
     tables: dict[str, pd.DataFrame | None] = {}
     notes: list[str] = []
     for name, (_, required) in _TABLES.items():
         f = folder / f"{name}.csv"
-        if not f.exists():
-            others = sorted(folder.glob(f"{name}.*"))
+        if f.name not in listing:
+            others = [folder / n for n in listing if n.startswith(f"{name}.")]
             if others:
                 raise _fail(others[0], None, None, "file must be a CSV file named " + f.name)
             if required:
@@ -446,10 +527,10 @@ def load_trial(path: str | Path | None = None) -> Trial:
             patients[c] = patients[c].astype("Int64")
     for c in ("death", "hcc"):
         patients[c] = patients[c].astype("Int64")
-    meta: dict = {}
-    meta_file = folder / "dataset.yaml"
-    if meta_file.exists():
-        meta = yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}
+    for name, t in tables.items():  # line numbers were for messages; tables are indexed 0..n-1
+        if t is not None:
+            tables[name] = t.reset_index(drop=True)
+    patients = tables["patients"]
     ae = tables["adverse_events"]
     if ae is not None:
         ae["serious"] = ae["serious"].astype(int)
@@ -459,10 +540,38 @@ def load_trial(path: str | Path | None = None) -> Trial:
         labs=tables["labs"],
         adverse_events=ae,
         path=folder.resolve(),
-        synthetic=bool(meta.get("synthetic", False)),
+        synthetic=synthetic,
         meta=meta,
         notes=tuple(notes),
     )
+
+
+def _read_meta(path: Path) -> tuple[dict, bool]:
+    """``dataset.yaml``: a mapping; ``synthetic`` is the YAML boolean ``true`` or ``false`` if present.
+
+    Only ``true`` (unquoted) marks data synthetic, and so allows patient-level figures: a quoted
+    ``"false"`` or ``"no"`` is a string, which Python would take as true, so anything other than
+    a boolean is an error rather than a guess.
+    """
+    try:
+        meta = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise _fail(path, None, None, "file must be readable", exc.strerror or type(exc).__name__) from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise _fail(path, None, None, "file must be well-formed YAML",
+                    lines=f"line {mark.line + 1}" if mark is not None else "",
+                    detail=getattr(exc, "problem", None) or type(exc).__name__) from None
+    if meta is None:
+        return {}, False
+    if not isinstance(meta, dict):
+        raise _fail(path, None, None, "file must hold a mapping of keys to values",
+                    f"found a {type(meta).__name__}")
+    flag = meta.get("synthetic", False)
+    if not isinstance(flag, bool):
+        raise _fail(path, "synthetic", None, "synthetic must be the YAML boolean true or false (unquoted)",
+                    f"found {flag!r}")
+    return meta, flag
 
 
 def validate_folder(path: str | Path) -> Trial:
