@@ -30,21 +30,25 @@ book: $(STAMP)
 	rm -rf book/_build
 	$(BIN)/python -m analysis.buildbook -j $(JOBS) -- book/ -W -n --keep-going
 
-## Run every test: unit tests, reference comparisons, book build, browser, and nbval on each chapter
-## notebook. Two pytest processes run side by side (one per core): nbval on the chapter notebooks,
-## and everything else; nbval's report is printed after the other's.
+## Run every test: unit and reference tests, nbval on each chapter notebook, the book build, the
+## runs on other datasets and the browser test. Three pytest processes share the cores: nbval on the
+## chapter notebooks, the unit tests, and the slow tests (which wait for the background build);
+## each one's report is printed in turn.
 test: $(STAMP)
-	@log=$$(mktemp); \
-	$(BIN)/python -m pytest book/notebooks -q > $$log 2>&1 & nbval=$$!; \
-	$(BIN)/python -m pytest tests; rc=$$?; \
-	wait $$nbval; nrc=$$?; \
-	echo "--- nbval: chapter notebooks re-executed and compared with their stored outputs ---"; \
-	cat $$log; rm -f $$log; \
-	test $$rc -eq 0 -a $$nrc -eq 0
+	@d=$$(mktemp -d); \
+	$(BIN)/python -m pytest book/notebooks -q > $$d/nbval.log 2>&1 & p1=$$!; \
+	$(BIN)/python -m pytest tests -m "not slow" -q > $$d/unit.log 2>&1 & p2=$$!; \
+	$(BIN)/python -m pytest tests -m slow > $$d/slow.log 2>&1 & p3=$$!; \
+	wait $$p1; r1=$$?; wait $$p2; r2=$$?; wait $$p3; r3=$$?; \
+	echo "=== unit and reference tests (exit $$r2) ==="; cat $$d/unit.log; \
+	echo "=== book build, other datasets, browser (exit $$r3) ==="; cat $$d/slow.log; \
+	echo "=== nbval: chapter notebooks re-executed and compared with their stored outputs (exit $$r1) ==="; \
+	cat $$d/nbval.log; rm -rf $$d; \
+	test $$r1 -eq 0 -a $$r2 -eq 0 -a $$r3 -eq 0
 
 ## The inner loop: unit and reference tests only (no book build, no notebook, no browser).
 check: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not slow and not browser" -q
+	$(BIN)/python -m pytest tests -m "not slow and not browser" -q -n 2
 
 ## Re-pair the chapter .md files with their notebooks and re-execute them (stored outputs for nbval).
 notebooks: $(STAMP)

@@ -55,6 +55,8 @@ __all__ = [
     "FIXTURE_BUILDS",
     "build_command",
     "find_in_tree",
+    "plant_markers",
+    "MARKERS",
     "make_private_copy",
     "private_id",
     "start_needed",
@@ -136,6 +138,41 @@ def make_private_copy(src: Path, dst: Path) -> dict[str, str]:
             writer.writeheader()
             writer.writerows(rows)
     return ids | screening
+
+
+#: Values planted in the private copy: each is one patient's exact value, which the small-cell rule
+#: of ``analysis.disclosure`` must keep out of every output (see :func:`plant_markers`).
+MARKERS = {"duration_hours": "11.37", "temperature_c": "38.93", "onset_hours_after_infusion": "5.71",
+           "os_max": "86.917", "os_min": "0.317"}
+
+
+def plant_markers(folder: Path) -> list[str]:
+    """Plant distinctive single-patient values in a trial folder; the marker strings.
+
+    The first UC-MSC fever gets a duration, temperature and onset that no other patient has;
+    the first analysed patient who is alive gets the longest follow-up and the first who died
+    the shortest. Each value is written with digits that a rounded or suppressed statistic
+    cannot show.
+    """
+    import pandas as pd
+
+    p = pd.read_csv(folder / "patients.csv", dtype=str, keep_default_na=False)
+    ana = p["disposition"] == "analyzed"
+    alive = p.index[ana & (p["death"] == "0")][0]
+    dead = p.index[ana & (p["death"] == "1")][0]
+    p.loc[alive, ["os_months", "hcc_months"]] = MARKERS["os_max"]
+    p.loc[alive, "hcc"] = "0"
+    p.loc[dead, ["os_months", "hcc_months"]] = MARKERS["os_min"]
+    p.loc[dead, "hcc"] = "0"
+    p.to_csv(folder / "patients.csv", index=False)
+    ae = pd.read_csv(folder / "adverse_events.csv", dtype=str, keep_default_na=False)
+    arm = dict(zip(p["patient_id"], p["arm"]))
+    fever = ae.index[(ae["term"] == "fever") & (ae["patient_id"].map(arm) == "ucmsc")
+                     & (ae["infusion_number"] != "")][0]
+    for col in ("duration_hours", "temperature_c", "onset_hours_after_infusion"):
+        ae.loc[fever, col] = MARKERS[col]
+    ae.to_csv(folder / "adverse_events.csv", index=False)
+    return list(MARKERS.values())
 
 
 def find_in_tree(root: Path, pattern: re.Pattern[bytes], skip_suffixes: Iterable[str] = ()) -> dict[str, list[str]]:
@@ -348,6 +385,7 @@ def _dataset(root: Path, name: str) -> Path:
         data = root / "data" / "private-cohort-copy"
         if not data.exists():
             make_private_copy(default_data_dir(), data)
+            plant_markers(data)
         return data
     if name == "second":
         return SECOND_DATASET

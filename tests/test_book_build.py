@@ -178,6 +178,9 @@ def test_private_run_shows_no_identifier(private_book):
     assert not not_on_copy, f"chapters without the real-data notice for {private_book.data.name}: {not_on_copy}"
     hits = bb.find_in_tree(private_book.out, bb.ID_PATTERN)
     assert not hits, f"identifiers in the output run on real data: {hits}"
+    markers = re.compile(b"|".join(re.escape(m.encode()) for m in bb.MARKERS.values()))
+    leaked = bb.find_in_tree(private_book.out, markers)
+    assert not leaked, f"single-patient values planted in the data appear in the output: {leaked}"
     paths = bb.find_in_tree(private_book.out, re.compile(re.escape(str(private_book.data)).encode()))
     assert not paths, f"the data folder's path in the output run on real data: {paths}"
 

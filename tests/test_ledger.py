@@ -57,7 +57,7 @@ def test_status_rules(trial_dir):
     from analysis import load_trial
 
     p = pd.read_csv(trial_dir / "patients.csv", dtype=str, keep_default_na=False)
-    p.loc[p["arm"] == "ucmsc", "hcc"] = "0"
+    p.loc[(p["arm"] == "ucmsc") & (p["disposition"] == "analyzed"), "hcc"] = "0"
     p.to_csv(trial_dir / "patients.csv", index=False)
     (trial_dir / "adverse_events.csv").unlink()
     df = ledger_frame(build_ledger(load_trial(trial_dir))).set_index("id")

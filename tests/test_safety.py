@@ -157,14 +157,14 @@ def test_ae_by_seriousness_vs_r(trial):
 
 def test_infusion_reactions_vs_r(trial):
     """R: min, median, max of onset and duration hours, temperature range of infusion-linked events."""
-    ours = S.infusion_reactions(trial)
+    ours = S.infusion_reactions(trial, protect=False)
     assert len(ours) == len(REF["infusion"]) == 1
     r, o = REF["infusion"][0], ours.iloc[0]
     assert (o["term"], o["arm"], o["patients"], o["events"]) == (r["term"], r["arm"], r["patients"], r["events"])
     for c in ["onset_min", "onset_median", "onset_max", "duration_min", "duration_median", "duration_max",
               "temperature_min", "temperature_max"]:
         np.testing.assert_allclose(o[c], r[c], rtol=1e-12, err_msg=c)
-    by = S.infusion_reactions(trial, by_infusion=True)
+    by = S.infusion_reactions(trial, by_infusion=True, protect=False)
     assert by["events"].sum() == r["events"]
     assert sorted(by["infusion_number"]) == [1.0, 2.0, 3.0]
 
@@ -292,11 +292,11 @@ def test_format_incidence(trial):
 
 def test_format_infusion_reactions(trial):
     r = REF["infusion"][0]
-    f = S.format_infusion_reactions(S.infusion_reactions(trial))
+    f = S.format_infusion_reactions(S.infusion_reactions(trial, protect=False))
     assert f.iloc[0]["Onset, h after infusion: median (range)"] == \
         f"{r['onset_median']:.1f} ({r['onset_min']:.1f} to {r['onset_max']:.1f})"
     assert f.iloc[0]["Temperature, °C (range)"] == f"{r['temperature_min']:.1f} to {r['temperature_max']:.1f}"
-    by = S.format_infusion_reactions(S.infusion_reactions(trial, by_infusion=True))
+    by = S.format_infusion_reactions(S.infusion_reactions(trial, by_infusion=True, protect=False))
     assert by["Infusion"].tolist() == ["1", "2", "3"]
     with pytest.raises(ValueError, match="infusion_reactions"):
         S.format_infusion_reactions(S.ae_by_term(trial))

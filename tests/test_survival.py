@@ -210,7 +210,7 @@ def test_followup_matches_reverse_km(ds):
     d = input_frame(ds)
     pat = pd.DataFrame({"arm": d["arm"], "os_months": d["os_time_full"], "death": d["os_event_full"],
                         "hcc_months": d["os_time_full"], "hcc": 0})
-    fu = followup(pat).set_index("arm")
+    fu = followup(pat, protect=False).set_index("arm")
     ref = reference(ds)["followup"]
     np.testing.assert_allclose(fu.loc[list(ARMS), "median_reverse_km"], arr(ref["median_reverse_km"]), rtol=RTOL)
     np.testing.assert_allclose(fu.loc[list(ARMS), "ci_low"], arr(ref["lcl"]), rtol=RTOL, equal_nan=True)

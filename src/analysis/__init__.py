@@ -47,6 +47,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "survival_plots": ('AT_RISK_TIMES', 'plot_km', 'plot_landmark_km', 'plot_forest', 'plot_zph', 'plot_cif', 'plot_landmark_grid', 'format_hr_table', 'format_km_times'),
     "synthetic": ('DAYS_PER_MONTH', 'LabEffects', 'SyntheticParameters', 'derive_event_counts', 'BILIRUBIN_UMOL_PER_MG', 'CREATININE_UMOL_PER_MG', 'MELD_COEFFICIENTS', 'meld_score', 'generate', 'write_cohort', 'cohort_digest'),
     "tables": ('DEFAULT_DECIMALS', 'published_decimals', 'format_p', 'baseline_display', 'format_baseline', 'side_by_side_display', 'format_side_by_side', 'consistency_display', 'format_consistency', 'format_test_comparison'),
+    "disclosure": ("MIN_CELL", "applies", "protected_summary", "SMALL_CELL_NOTE"),
     "warnings": ('StatisticalWarning',),
 }
 _SUBMODULES = (*_EXPORTS, "book")

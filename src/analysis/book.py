@@ -15,6 +15,7 @@ import numpy as np
 from IPython.display import Markdown, display
 
 from .data import Trial, TrialDataError, load_trial
+from .disclosure import SMALL_CELL_NOTE
 from .paths import TRIAL_DATA_ENV, data_dir
 from .plotting import set_style
 from .published import Published, load_published
@@ -54,7 +55,7 @@ def data_notice(trial: Trial) -> str:
     body = (
         f"This page was computed on the dataset **{name}** (set with `{TRIAL_DATA_ENV}`), "
         "not on the synthetic cohort. Only aggregates are shown; no patient-level rows or "
-        "identifiers appear."
+        "identifiers appear. " + SMALL_CELL_NOTE
     )
     if trial.notes:
         body += "\n\nMissing in this dataset, and skipped:\n\n" + "\n".join(f"- {n}" for n in trial.notes)

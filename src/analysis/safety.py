@@ -24,13 +24,16 @@ Conventions (explicit arguments with these defaults):
 
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import disclosure
 from .data import ARM_LABELS, ARMS, SEVERITIES, Trial
+from .disclosure import protected_summary
 
 __all__ = [
     "ANY_EVENT",
@@ -325,6 +328,7 @@ def infusion_reactions(
     *,
     population: str = "analyzed",
     by_infusion: bool = False,
+    protect: bool | None = None,
 ) -> pd.DataFrame:
     """Events linked to an infusion: onset after the infusion and duration, by term.
 
@@ -337,6 +341,10 @@ def infusion_reactions(
         See :func:`ae_frame`.
     by_infusion
         Also split by infusion number (1, 2, 3).
+    protect
+        Apply the small-cell rule (:mod:`analysis.disclosure`): cells of fewer than 5 patients
+        show counts only and ranges are rounded outwards (whole hours, 0.5 °C). Default: on
+        real data (``trial.synthetic`` False), not on the synthetic cohort.
 
     Returns
     -------
@@ -354,6 +362,7 @@ def infusion_reactions(
     Median as R's ``median`` (mean of the two middle values for an even
     count).
     """
+    protect = disclosure.applies(trial) if protect is None else protect
     ae = ae_frame(trial, population=population)
     cols = ["term", "arm", *(["infusion_number"] if by_infusion else []), "patients", "events",
             "onset_min", "onset_median", "onset_max", "duration_min", "duration_median", "duration_max", "n_timed"]
@@ -372,12 +381,14 @@ def infusion_reactions(
     for k, g in f.groupby(keys, observed=True):
         on, du = g["onset_hours_after_infusion"], g["duration_hours"]
         r = dict(zip(keys, k if isinstance(k, tuple) else (k,)))
-        r.update(patients=int(g["patient_id"].nunique()), events=int(len(g)),
-                 onset_min=on.min(), onset_median=on.median(), onset_max=on.max(),
-                 duration_min=du.min(), duration_median=du.median(), duration_max=du.max(),
-                 n_timed=int((on.notna() & du.notna()).sum()))
+        n_pat = int(g["patient_id"].nunique())
+        r.update(patients=n_pat, events=int(len(g)), n_timed=int((on.notna() & du.notna()).sum()))
+        for name, values, step in (("onset", on, 1.0), ("duration", du, 1.0)):
+            ps = protected_summary(values, patients=n_pat, step=step, protect=protect)
+            r.update({f"{name}_{k}": v for k, v in ps.items()})
         if temp:
-            r.update(temperature_min=g["temperature_c"].min(), temperature_max=g["temperature_c"].max())
+            ps = protected_summary(g["temperature_c"], patients=n_pat, step=0.5, protect=protect)
+            r.update(temperature_min=ps["min"], temperature_max=ps["max"])
         rows.append(r)
     return pd.DataFrame(rows, columns=cols)
 
@@ -496,7 +507,8 @@ def hcc_incidence(
 # ----------------------------------------------------------------------------
 # The paper's statements
 # ----------------------------------------------------------------------------
-def safety_statements(trial: Trial, published: Any, *, population: str = "analyzed") -> pd.DataFrame:
+def safety_statements(trial: Trial, published: Any, *, population: str = "analyzed",
+                      protect: bool | None = None) -> pd.DataFrame:
     """Set the paper's safety statements beside the cohort's values.
 
     Parameters
@@ -508,6 +520,9 @@ def safety_statements(trial: Trial, published: Any, *, population: str = "analyz
         ``hcc_incidence``).
     population
         See :func:`ae_frame`.
+    protect
+        Small-cell rule for the fever ranges shown (:mod:`analysis.disclosure`); default on
+        real data. The verdicts use the exact values either way.
 
     Returns
     -------
@@ -524,6 +539,7 @@ def safety_statements(trial: Trial, published: Any, *, population: str = "analyz
     have no event in the UC-MSC arm during the collection window; HCC counts
     must equal the published counts over the published horizon.
     """
+    protect = disclosure.applies(trial) if protect is None else protect
     pa = published.adverse_events
     hi = published.hcc_incidence
     window = 7.0 * float(pa["collection_weeks"])
@@ -551,14 +567,19 @@ def safety_statements(trial: Trial, published: Any, *, population: str = "analyz
             if col in f.columns and f[col].notna().any():
                 v = pd.to_numeric(f[col], errors="coerce").dropna()
                 ok = bool(v.min() >= lo and v.max() <= hi_)
-                coh = f"{v.min():g}-{v.max():g} {unit}"
+                ps = protected_summary(v, patients=n_fev, step=1.0 if unit == "h" else 0.5, protect=protect)
+                coh = (f"{ps['min']:g}-{ps['max']:g} {unit}" if not math.isnan(ps["min"])
+                       else f"within {lo:g}-{hi_:g} {unit}" if ok else f"outside {lo:g}-{hi_:g} {unit}")
             else:
                 ok, coh = pd.NA, "not recorded"
             add(f"fever_{key}", label, f"{lo:g}-{hi_:g} {unit}", coh, nan, nan, ok)
         lim = float(fev["resolved_within_hours"])
         if "duration_hours" in f.columns and f["duration_hours"].notna().any():
             mx = float(f["duration_hours"].max())
-            add("fever_resolution", "Fever resolved within", f"{lim:g} h", f"longest {mx:g} h", lim, mx, mx <= lim)
+            shown = protected_summary(f["duration_hours"], patients=n_fev, step=1.0, protect=protect)["max"]
+            coh = f"longest {shown:g} h" if not math.isnan(shown) else ("all within" if mx <= lim else "not all within")
+            add("fever_resolution", "Fever resolved within", f"{lim:g} h", coh, lim,
+                mx if not protect else shown, mx <= lim)
         else:
             add("fever_resolution", "Fever resolved within", f"{lim:g} h", "not recorded", lim, nan, pd.NA)
         u = ae[ae["arm"] == "ucmsc"]
@@ -670,9 +691,9 @@ def format_infusion_reactions(table: pd.DataFrame, *, digits: int = 1) -> pd.Dat
     if not need <= set(table.columns):
         raise ValueError(f"table must be infusion_reactions() output; missing {sorted(need - set(table.columns))}")
 
-    def mr(m: float, lo: float, hi: float) -> str:
+    def mr(m: float, lo: float, hi: float, n: int) -> str:
         if not np.isfinite(m):
-            return "not recorded"
+            return f"not shown (< {disclosure.MIN_CELL} patients)" if n > 0 else "not recorded"
         return f"{m:.{digits}f} ({lo:.{digits}f} to {hi:.{digits}f})"
 
     out = pd.DataFrame({"Event": [_label(t) for t in table["term"]],
@@ -682,9 +703,11 @@ def format_infusion_reactions(table: pd.DataFrame, *, digits: int = 1) -> pd.Dat
     out["Patients"] = table["patients"].astype(int).astype(str).to_numpy()
     out["Events"] = table["events"].astype(int).astype(str).to_numpy()
     out["Onset, h after infusion: median (range)"] = [
-        mr(m, lo, hi) for m, lo, hi in zip(table["onset_median"], table["onset_min"], table["onset_max"])]
+        mr(m, lo, hi, n) for m, lo, hi, n in zip(table["onset_median"], table["onset_min"], table["onset_max"],
+                                                 table["n_timed"])]
     out["Duration, h: median (range)"] = [
-        mr(m, lo, hi) for m, lo, hi in zip(table["duration_median"], table["duration_min"], table["duration_max"])]
+        mr(m, lo, hi, n) for m, lo, hi, n in zip(table["duration_median"], table["duration_min"],
+                                                 table["duration_max"], table["n_timed"])]
     if "temperature_min" in table.columns:
         out["Temperature, °C (range)"] = [
             "not recorded" if not np.isfinite(lo) else f"{lo:.1f} to {hi:.1f}"

@@ -783,7 +783,8 @@ def hr_models(
 # ----------------------------------------------------------------------------
 # Follow-up
 # ----------------------------------------------------------------------------
-def followup(trial: Trial | pd.DataFrame, *, endpoint: str = "os", alpha: float = 0.05) -> pd.DataFrame:
+def followup(trial: Trial | pd.DataFrame, *, endpoint: str = "os", alpha: float = 0.05,
+             protect: bool | None = None) -> pd.DataFrame:
     """Median follow-up per arm: simple and reverse Kaplan-Meier.
 
     Parameters
@@ -795,6 +796,10 @@ def followup(trial: Trial | pd.DataFrame, *, endpoint: str = "os", alpha: float 
         Whose time and event define follow-up (default ``"os"``).
     alpha
         1 - confidence level of the reverse-KM median's CI (log-log).
+    protect
+        Small-cell rule (:mod:`analysis.disclosure`): ``min`` and ``max`` rounded outwards to
+        whole months, and an arm of fewer than 5 patients without them. Default: on real data
+        (a :class:`Trial` not marked synthetic; a plain frame counts as real).
 
     Returns
     -------
@@ -809,6 +814,9 @@ def followup(trial: Trial | pd.DataFrame, *, endpoint: str = "os", alpha: float 
     Schemper M, Smith TL. A note on quantifying follow-up in studies of
     failure time. Control Clin Trials 1996;17:343-6.
     """
+    from . import disclosure
+
+    protect = disclosure.applies(trial) if protect is None else protect
     df = endpoint_frame(trial, endpoint, horizon=None)
     rev = df.assign(event=1 - df["event"])
     med = kaplan_meier(rev, alpha=alpha).median().set_index("arm")
@@ -817,8 +825,9 @@ def followup(trial: Trial | pd.DataFrame, *, endpoint: str = "os", alpha: float 
         t = df.loc[df["arm"] == arm, "time"]
         if t.empty:
             continue
-        rows.append({"arm": arm, "n": len(t), "median_simple": float(t.median()), "min": float(t.min()),
-                     "max": float(t.max()), "median_reverse_km": med.loc[arm, "median"],
+        ps = disclosure.protected_summary(t, patients=len(t), step=1.0, protect=protect)
+        rows.append({"arm": arm, "n": len(t), "median_simple": ps["median"], "min": ps["min"],
+                     "max": ps["max"], "median_reverse_km": med.loc[arm, "median"],
                      "ci_low": med.loc[arm, "ci_low"], "ci_high": med.loc[arm, "ci_high"]})
     return pd.DataFrame(rows)
 

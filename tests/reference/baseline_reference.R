@@ -29,6 +29,8 @@ pt$os_months <- round(runif(n, 1, 80), 1)
 pt$death <- rbinom(n, 1, 0.2)
 pt$hcc_months <- round(pt$os_months * runif(n, 0.5, 1), 1)
 pt$hcc <- rbinom(n, 1, 0.15)
+# Patients not analysed have no outcome (the schema's rule; set after every random draw).
+pt[pt$disposition != "analyzed", c("os_months", "death", "hcc_months", "hcc")] <- NA
 dir.create("tests/data/baseline_trial", showWarnings = FALSE, recursive = TRUE)
 write.csv(pt, "tests/data/baseline_trial/patients.csv", row.names = FALSE, na = "")
 
