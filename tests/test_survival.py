@@ -377,3 +377,56 @@ def test_ph_test_with_delayed_entry_matches_cox_zph(ds, ep, key):
     w = window_frame(endpoint(ds, ep), float(ref["landmark"]), 75.0)
     z = ph_test(w)
     np.testing.assert_allclose(z.table["chisq"], arr(ref["zph_late"]["chisq"]), rtol=RTOL)
+
+
+# --------------------------------------------------------------------------
+# Degenerate data (issue 11): NaN with a StatisticalWarning, as R refuses an estimate
+# --------------------------------------------------------------------------
+def test_stratified_cox_with_no_events_of_one_arm_in_informative_strata():
+    """R: ``coxph(Surv(time, event) ~ arm + strata(s))`` warns "coefficient may be infinite"."""
+    from analysis.warnings import StatisticalWarning
+
+    df = pd.DataFrame({"arm": ["control"] * 8 + ["ucmsc"] * 4, "time": [1, 2, 3, 4, 5, 6, 7, 8, 2, 3, 4, 9.],
+                       "event": [1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0], "s": ["hi"] * 4 + ["lo"] * 8})
+    with pytest.warns(StatisticalWarning, match="infinite"):
+        r = cox_hr(df, strata=["s"])
+    assert np.isnan([r.hr, r.ci_low, r.ci_high, r.p]).all()
+
+
+def test_strata_that_separate_the_arms_give_no_hazard_ratio():
+    """R: the arm coefficient is NA when no stratum holds both arms."""
+    from analysis.warnings import StatisticalWarning
+
+    df = pd.DataFrame({"arm": ["control"] * 4 + ["ucmsc"] * 3, "time": [1, 2, 3, 5, 2, 4, 6.],
+                       "event": [1, 1, 0, 1, 1, 1, 0], "s": list("aaaabbb")})
+    with pytest.warns(StatisticalWarning, match="separate the arms"):
+        r = cox_hr(df, strata=["s"])
+    assert np.isnan([r.hr, r.ci_low, r.ci_high, r.p]).all()
+
+
+def test_logrank_p_is_given_when_one_arm_has_no_events():
+    """R: ``survdiff(Surv(time, event) ~ arm)`` gives p = 3.4e-4 on data where the Cox estimate is
+    infinite; the hazard ratio is NaN (with a warning) but the log-rank p is defined."""
+    df = pd.DataFrame({"arm": ["control"] * 8 + ["ucmsc"] * 8,
+                       "time": [1, 2, 3, 4, 5, 6, 7, 8] + [2, 3, 4, 5, 6, 7, 8, 9.],
+                       "event": [1] * 8 + [0] * 8})
+    with pytest.warns(StatisticalWarning, match="infinite"):
+        r = cox_hr(df)
+    assert np.isnan(r.hr)
+    # by hand: at each control death t = 1..8, n1 = 9 - t controls and 10 - max(t, 2) UC-MSC
+    # patients (censored at 2..9) are at risk; one death each, so the variance term is e(1 - e)
+    o = 8.0
+    share = [(9 - t) / ((9 - t) + (10 - max(t, 2))) for t in range(1, 9)]
+    e = sum(share)
+    v = sum(q * (1 - q) for q in share)
+    from scipy import stats
+    assert r.p_logrank == pytest.approx(stats.chi2.sf((o - e) ** 2 / v, 1), rel=1e-12)
+    assert r.p_logrank == pytest.approx(logrank(df).p, rel=1e-12)
+
+
+def test_ph_test_with_an_arm_without_events_is_nan_with_a_warning():
+    df = pd.DataFrame({"arm": ["control"] * 6 + ["ucmsc"] * 6, "time": [1, 2, 3, 4, 5, 6.] * 2,
+                       "event": [1, 1, 0, 1, 1, 0] + [0] * 6, "x": [0.3, 1.2, 0.8, 2.0, 1.1, 0.5] * 2})
+    with pytest.warns(StatisticalWarning, match="no events"):
+        z = ph_test(df, covariates=["x"], transform="identity")
+    assert z.table["chisq"].isna().all() and z.table["p"].isna().all()

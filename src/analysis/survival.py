@@ -669,6 +669,33 @@ def cox_hr(
     n_c = int((w["arm"] == "control").sum())
     n_u = int((w["arm"] == "ucmsc").sum())
     meta = dict(direction=direction, model=model, covariates=tuple(covariates), strata=tuple(strata), n_used=len(d))
+
+    def p_logrank() -> float:
+        # Defined whenever the window has an event, even when the Cox estimate is infinite.
+        if covariates or (ev_c + ev_u) == 0:
+            return float("nan")
+        return logrank(w.loc[d.index] if strata else w, direction=direction, strata=strata or None).p
+
+    def no_estimate() -> HRResult:
+        nan = float("nan")
+        return HRResult(nan, nan, nan, nan, nan, p_logrank(), ev_c, ev_u, n_c, n_u, **meta)
+
+    if strata and ev_c and ev_u:
+        # Only strata holding both arms inform the treatment coefficient of a stratified model.
+        both = d.groupby(strata, observed=True)["trt"].transform("nunique") == 2
+        if not both.any():
+            warnings.warn(f"no hazard ratio in window ({start:g}, {end if end is not None else np.inf:g}]: "
+                          f"the strata {strata} separate the arms (no stratum holds both), so the "
+                          "treatment effect is not estimable (R: coefficient NA)", StatisticalWarning, stacklevel=2)
+            return no_estimate()
+        inf_c = int(d.loc[both & (d["trt"] == ctrl_code), "event"].sum())
+        inf_u = int(d.loc[both, "event"].sum()) - inf_c
+        if inf_c == 0 or inf_u == 0:
+            warnings.warn(f"no hazard ratio in window ({start:g}, {end if end is not None else np.inf:g}]: within "
+                          f"the strata holding both arms, events control = {inf_c}, UC-MSC = {inf_u}; an arm "
+                          "without events there makes the stratified Cox estimate infinite (R: 'coefficient may "
+                          "be infinite')", StatisticalWarning, stacklevel=2)
+            return no_estimate()
     if ev_c == 0 or ev_u == 0 or d["trt"].nunique() < 2:
         warnings.warn(
             f"no hazard ratio in window ({start:g}, {end if end is not None else np.inf:g}]: "
@@ -676,8 +703,7 @@ def cox_hr(
             StatisticalWarning,
             stacklevel=2,
         )
-        nan = float("nan")
-        return HRResult(nan, nan, nan, nan, nan, nan, ev_c, ev_u, n_c, n_u, **meta)
+        return no_estimate()
     cph = CoxPHFitter(alpha=alpha)
     cph.fit(
         d,
@@ -690,10 +716,7 @@ def cox_hr(
     beta = float(cph.params_["trt"])
     se = float(cph.standard_errors_["trt"])
     p = float(2 * stats.norm.sf(abs(beta / se)))
-    if covariates:
-        p_lr = float("nan")
-    else:
-        p_lr = logrank(w.loc[d.index] if strata else w, direction=direction, strata=strata or None).p
+    p_lr = p_logrank()
     return HRResult(
         hr=float(np.exp(beta)),
         ci_low=float(np.exp(beta - z * se)),
@@ -958,6 +981,15 @@ def ph_test(
     cols = ["time", "event", "trt", *covariates, *strata] + (["entry"] if "entry" in d.columns else [])
     d = d[cols].dropna().reset_index(drop=True)
     terms = ["trt", *covariates]
+    ev_by_arm = d.groupby("trt")["event"].sum().reindex([0.0, 1.0], fill_value=0)
+    if (ev_by_arm == 0).any():
+        warnings.warn("proportional-hazards test not defined: an arm has no events, so the Cox coefficient is "
+                      "infinite (R's cox.zph reports a meaningless finite value)", StatisticalWarning, stacklevel=2)
+        nan = float("nan")
+        table = pd.DataFrame([{"term": t, "chisq": nan, "df": 1, "p": nan} for t in terms]
+                             + [{"term": "GLOBAL", "chisq": nan, "df": len(terms), "p": nan}])
+        return ZPHResult(table, pd.DataFrame(columns=["time", "x", *terms]), dict.fromkeys(terms, nan), transform,
+                         tuple(terms))
     cph = CoxPHFitter()
     cph.fit(d, duration_col="time", event_col="event", strata=strata or None, fit_options=COX_FIT_OPTIONS,
             entry_col="entry" if "entry" in d.columns else None)
@@ -989,6 +1021,15 @@ def ph_test(
     uu = np.r_[np.zeros(p), u[p:]]
     chisq = float(uu @ np.linalg.solve(imat, uu))
     rows.append({"term": "GLOBAL", "chisq": chisq, "df": p, "p": float(stats.chi2.sf(chisq, p))})
+    negative = [r["term"] for r in rows if r["chisq"] < 0]
+    if negative:
+        # A score statistic is a quadratic form in an information matrix; a negative value means the
+        # matrix is not positive definite at the fit (a degenerate model), not evidence.
+        warnings.warn(f"proportional-hazards test not defined for {negative}: the information matrix is not "
+                      "positive definite (negative score statistic)", StatisticalWarning, stacklevel=2)
+        for r in rows:
+            if r["chisq"] < 0:
+                r["chisq"] = r["p"] = float("nan")
     nev = int(event.sum())
     vmean = imat[:p, :p] / nev
     scaled = np.linalg.solve(vmean, sres.T).T + beta
