@@ -153,3 +153,17 @@ def test_crude_incidence_counts():
     c = crude_incidence(d).set_index("arm")
     assert c.loc["control", ["n", "hcc", "death_without_hcc", "censored"]].tolist() == [3, 1, 1, 1]
     assert c.loc["ucmsc", "hcc_prop"] == pytest.approx(0.5)
+
+
+def test_gray_test_without_events_of_the_cause_is_nan_with_a_warning():
+    """No HCC at all: Gray's test is not defined (cmprsk errors); NaN with a StatisticalWarning."""
+    import warnings as _w
+
+    from analysis.competing import gray_test
+    from analysis.warnings import StatisticalWarning
+
+    df = pd.DataFrame({"arm": ["control"] * 5 + ["ucmsc"] * 5, "time": [1, 2, 3, 4, 5.] * 2,
+                       "status": [0, 2, 0, 2, 0] * 2})
+    with pytest.warns(StatisticalWarning, match="no events of cause 1"):
+        g = gray_test(df)
+    assert np.isnan(g.stat) and np.isnan(g.p)

@@ -139,3 +139,18 @@ def test_grid_fast_fit_equals_cox_hr(ds, ep):
         for win in ("early", "late"):
             for col in ("hr", "ci_low", "ci_high", "p", "p_logrank", "events_control", "n_ucmsc"):
                 np.testing.assert_allclose(g.loc[(L, win), col], w.loc[win, col], rtol=1e-8, err_msg=f"{L} {win} {col}")
+
+
+@pytest.mark.parametrize("kind,landmark", [("piecewise", 8.0), ("log", None)])
+def test_time_varying_test_with_an_arm_empty_in_a_piece(kind, landmark):
+    """No UC-MSC event before 8 months (or none at all): NaN with a warning, not a LinAlgError."""
+    from analysis.landmark import time_varying_test
+    from analysis.warnings import StatisticalWarning
+
+    ctrl_t = [1, 2, 3, 9, 12, 15, 20, 25.]
+    ucmsc_t = [10, 14, 18, 22, 26, 30, 5, 6.] if kind == "piecewise" else [10, 14, 18, 22, 26, 30, 5, 6.]
+    df = pd.DataFrame({"arm": ["control"] * 8 + ["ucmsc"] * 8, "time": ctrl_t + ucmsc_t,
+                       "event": [1] * 8 + ([1, 1, 1, 0, 0, 0, 0, 0] if kind == "piecewise" else [0] * 8)})
+    with pytest.warns(StatisticalWarning, match="no events"):
+        r = time_varying_test(df, kind=kind, landmark=landmark)
+    assert np.isnan(r.p_interaction) and r.coef["hr"].isna().all()

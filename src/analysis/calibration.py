@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import disclosure
+from .disclosure import protected_summary
 from .data import ARMS, Trial
 from .published import Published, load_published
 from .survival import cox_hr, endpoint_frame
@@ -54,9 +56,12 @@ def calibration_report(trial: Trial, published: Published | None = None, hr_tole
         Columns ``group``, ``quantity``, ``arm``, ``published``, ``cohort``,
         ``rule``, ``within`` (bool), ``kind`` (``exact``: reproduced by
         construction; ``calibrated``: targeted within a tolerance;
-        ``computed``: a consequence, reported with its gap) and ``note``.
+        ``computed``: a consequence, reported with its gap) and ``note``. On real data the
+        ``cohort`` extremes (minimum, maximum) are shown under the small-cell rule of
+        :mod:`analysis.disclosure`; ``within`` is decided on the exact values.
     """
     pub = published or load_published()
+    protect = disclosure.applies(trial)  # real data: no single patient's exact extreme is shown
     p = trial.patients
     an = trial.analyzed
     rows = []
@@ -92,8 +97,10 @@ def calibration_report(trial: Trial, published: Published | None = None, hr_tole
                                  printed(sd, dec["sd"]) == st["sd"], kind, note))
             elif r.kind == "median_range":
                 v = x[r.variable]
+                shown = protected_summary(v, patients=len(v), step=1.0, protect=protect)
                 for stat, val in (("median", v.median()), ("min", v.min()), ("max", v.max())):
-                    rows.append(_row("Table 1", f"{r.variable} {stat}", a, st[stat], val, "equal", val == st[stat], "exact"))
+                    rows.append(_row("Table 1", f"{r.variable} {stat}", a, st[stat], shown[stat], "equal",
+                                     val == st[stat], "exact"))
             elif r.kind == "counts":
                 if r.variable == "meld_gt15":
                     if "meld" not in x.columns:
@@ -109,9 +116,10 @@ def calibration_report(trial: Trial, published: Published | None = None, hr_tole
     fu = pub.followup
     for a in ARMS:
         t = an.loc[an["arm"] == a, "os_months"]
+        shown = protected_summary(t, patients=len(t), step=1.0, protect=protect)
         for stat, val in (("median", t.median()), ("min", t.min()), ("max", t.max())):
-            rows.append(_row("Follow-up", f"follow-up {stat} (months)", a, fu[a][stat], val, "equal at 0 decimals",
-                             printed(val, 0) == fu[a][stat], "exact"))
+            rows.append(_row("Follow-up", f"follow-up {stat} (months)", a, fu[a][stat], shown[stat],
+                             "equal at 0 decimals", printed(val, 0) == fu[a][stat], "exact"))
     inc = pub.hcc_incidence
     d = endpoint_frame(trial, "hcc", horizon=pub.horizon)
     for a in ARMS:

@@ -21,6 +21,7 @@ Conventions: time in months from randomization, administrative censoring at
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -29,6 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from .data import ARMS, Trial
+from .warnings import StatisticalWarning
 from .survival import HRResult, _administrative_censoring, _check_alpha, _check_arms, _require, cox_hr
 
 __all__ = [
@@ -362,6 +364,11 @@ def gray_test(df: pd.DataFrame, cause: int = 1, *, rho: float = 0.0, strata: str
     if len(groups) < 2:
         raise ValueError("df must hold both arms for Gray's test")
     code = df["arm"].map({a: i for i, a in enumerate(groups)}).to_numpy(int)
+    if not (df["status"] == cause).any():
+        warnings.warn(f"Gray's test not defined: no events of cause {cause} ({CAUSES.get(cause, cause)})",
+                      StatisticalWarning, stacklevel=2)
+        nan = float("nan")
+        return GrayResult(nan, 1, nan, nan, nan, cause, rho)
     key = df[strata].astype(str).to_numpy() if strata else np.zeros(len(df), dtype=int)
     s_tot = np.zeros(1)
     v_tot = np.zeros((1, 1))
@@ -370,6 +377,11 @@ def gray_test(df: pd.DataFrame, cause: int = 1, *, rho: float = 0.0, strata: str
         s, v = _gray_stratum(df["time"].to_numpy(float)[m], df["status"].to_numpy(int)[m], code[m], cause, rho, 2)
         s_tot += s
         v_tot += v
+    if not v_tot[0, 0] > 0:
+        warnings.warn("Gray's test not defined: the variance of the score is zero", StatisticalWarning,
+                      stacklevel=2)
+        nan = float("nan")
+        return GrayResult(nan, 1, nan, float(s_tot[0]), float(v_tot[0, 0]), cause, rho)
     stat = float(s_tot @ np.linalg.solve(v_tot, s_tot))
     return GrayResult(stat, 1, float(stats.chi2.sf(stat, 1)), float(s_tot[0]), float(v_tot[0, 0]), cause, rho)
 

@@ -19,6 +19,7 @@ ties, Wald p (``p``) and log-rank p (``p_logrank``) both reported.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -26,6 +27,8 @@ import numpy as np
 import pandas as pd
 from lifelines import CoxTimeVaryingFitter
 from scipy import stats
+
+from lifelines.exceptions import ConvergenceError
 
 from .published import Published
 from .survival import (
@@ -40,6 +43,7 @@ from .survival import (
     logrank,
     window_frame,
 )
+from .warnings import StatisticalWarning
 
 __all__ = [
     "landmark_windows",
@@ -427,9 +431,28 @@ def time_varying_test(
         cols = ["trt_early", "trt_late"]
     else:
         raise ValueError(f"kind must be 'log' or 'piecewise', got {kind!r}")
+
+    def undefined(why: str) -> TimeVaryingResult:
+        warnings.warn(f"time-varying treatment test ({kind}) not defined: {why}", StatisticalWarning, stacklevel=3)
+        nan = np.full(len(cols), np.nan)
+        coef = pd.DataFrame({"term": cols, "coef": nan, "se": nan, "hr": nan, "ci_low": nan, "ci_high": nan,
+                             "p": nan})
+        return TimeVaryingResult(kind, coef, float("nan"), landmark if kind == "piecewise" else None, float("nan"))
+
+    # Every coefficient needs events of both arms where it applies (else it is infinite).
+    arm_of_id = d["trt"].to_numpy()
+    ev = ep[ep["event"] == 1]
+    pieces = ({"the follow-up": ev} if kind == "log" else
+              {f"(0, {landmark:g}]": ev[ev["start"] < landmark], f"({landmark:g}, end]": ev[ev["start"] >= landmark]})
+    for name, e in pieces.items():
+        if np.unique(arm_of_id[e["id"].to_numpy()]).size < 2:
+            return undefined(f"an arm has no events in {name}")
     ctv = CoxTimeVaryingFitter(alpha=alpha)
-    ctv.fit(ep[["id", "start", "stop", "event", *cols]], id_col="id", start_col="start", stop_col="stop",
-            event_col="event", fit_options=dict(COX_FIT_OPTIONS))
+    try:
+        ctv.fit(ep[["id", "start", "stop", "event", *cols]], id_col="id", start_col="start", stop_col="stop",
+                event_col="event", fit_options=dict(COX_FIT_OPTIONS))
+    except (np.linalg.LinAlgError, ConvergenceError) as exc:
+        return undefined(f"the model cannot be fitted ({type(exc).__name__})")
     b = ctv.params_[cols].to_numpy(float)
     V = np.asarray(ctv.variance_matrix_, float)  # rows and columns in the order of ``cols``
     se = np.sqrt(np.diag(V))
