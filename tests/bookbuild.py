@@ -29,6 +29,7 @@ another for a TCP port.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
 import re
@@ -39,11 +40,13 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterable
 
 import yaml
 
+from analysis.data import load_trial
 from analysis.paths import TRIAL_DATA_ENV, default_data_dir, repo_root
 
 __all__ = [
@@ -302,6 +305,177 @@ class BookBuild:
                     pass
 
 
+# --- page helpers ------------------------------------------------------------------------------
+
+class _Anchors(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.anchors: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.anchors.append({k: v or "" for k, v in attrs})
+
+
+def anchors(page: Path, css_class: str) -> list[dict[str, str]]:
+    """The ``<a>`` elements of a page with the given class."""
+    p = _Anchors()
+    p.feed(page.read_text())
+    return [a for a in p.anchors if css_class in a.get("class", "").split()]
+
+
+def page_text(page: Path) -> str:
+    """The page's text: tags removed, entities decoded, whitespace collapsed."""
+    raw = re.sub(r"<(script|style)\b.*?</\1>", " ", page.read_text(), flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", raw)).split())
+
+
+# --- the staleness probe: a one-page book built, changed, rebuilt ---------------------------------
+
+PROBE = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+(probe)=
+# Probe
+
+```{code-cell} ipython3
+import analysis
+from analysis.book import chapter
+
+ch = chapter()
+print("ANALYSIS-FROM", analysis.__file__)
+print("AGE-SUM", int(ch.trial.patients["age"].sum()))
+```
+"""
+
+#: Appended to the temporary copy of ``analysis/book.py``: a real change to the
+#: function every chapter calls for its data notice.
+CODE_CHANGE = '''
+
+_data_notice_before_change = data_notice
+
+
+def data_notice(trial):
+    return _data_notice_before_change(trial) + "\\n\\nSTALENESS-PROBE-CODE-V2"
+'''
+
+
+def _probe_book(tmp: Path) -> Path:
+    """The project's book folder (its _config.yml, extensions, bibliography) with one page in the toc."""
+    book = tmp / "book"
+    shutil.copytree(ROOT / "book", book, ignore=shutil.ignore_patterns("_build", "notebooks", "chapters"))
+    (book / "chapters").mkdir()
+    (book / "chapters" / "probe.md").write_text(PROBE)
+    (book / "_toc.yml").write_text("format: jb-book\nroot: chapters/probe\n")
+    return book
+
+
+def _start(book: Path, out: Path, env: dict, jobs: int = 1) -> subprocess.Popen:
+    return subprocess.Popen(build_command(book, out, jobs), env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+
+
+def _page(proc: subprocess.Popen, out: Path) -> str:
+    """Wait for a probe build; the text of its page (checked to offer its executed notebook)."""
+    log, _ = proc.communicate(timeout=300)
+    if proc.returncode != 0:
+        reports = "".join(f.read_text(errors="replace")[-3000:] for f in out.rglob("reports/**/*.err.log"))
+        raise RuntimeError(f"probe build failed:\n{log[-3000:]}\n{reports}")
+    page = out / "_build" / "html" / "chapters" / "probe.html"
+    ipynb = anchors(page, "btn-download-notebook-button")
+    assert len(ipynb) == 1, ipynb
+    code = [c for c in json.loads((page.parent / ipynb[0]["href"]).read_text())["cells"] if c["cell_type"] == "code"]
+    assert code and all(isinstance(c.get("execution_count"), int) and c["outputs"] for c in code), \
+        "the downloadable notebook of an executed build has unexecuted cells"
+    return page_text(page)
+
+
+def run_probe(tmp: Path) -> dict:
+    """A one-page book built, then code and data changed, then rebuilt two ways at once.
+
+    The page is built with the project's ``_config.yml`` and the kernel imports a
+    temporary copy of ``src/analysis`` (first on ``PYTHONPATH``), which is then
+    edited: ``data_notice``, called by every chapter, gains a line. The data
+    folder's ages change at the same time (each + 1). Then the book is rebuilt into the first build's folder (``incremental``: what ``jupyter-book build book/`` does when ``book/_build`` exists).
+    """
+    # A copy of the project's layout (repo_root() is two folders above the package).
+    repo = tmp / "repo"
+    src = repo / "src"
+    shutil.copytree(ROOT / "src" / "analysis", src / "analysis", ignore=shutil.ignore_patterns("__pycache__"))
+    (repo / "data").mkdir()
+    for sub in ("published", "synthetic"):
+        (repo / "data" / sub).symlink_to(ROOT / "data" / sub, target_is_directory=True)
+    book = _probe_book(repo)
+    data = tmp / "data"
+    data.mkdir()
+    shutil.copy(SECOND_DATASET / "patients.csv", data / "patients.csv")
+    env = dict(os.environ, PYTHONPATH=str(src), PYTHONDONTWRITEBYTECODE="1", **{TRIAL_DATA_ENV: str(data)})
+
+    # make book's command (parallel Sphinx workers) for the first build
+    first = _page(_start(book, tmp / "out1", env, jobs=2), tmp / "out1")
+    ages = [load_trial(data).patients["age"].sum()]
+
+    with open(src / "analysis" / "book.py", "a") as fh:
+        fh.write(CODE_CHANGE)
+    lines = (data / "patients.csv").read_text().splitlines()
+    k = lines[0].split(",").index("age")
+    rows = [r.split(",") for r in lines[1:]]
+    for r in rows:
+        r[k] = str(float(r[k]) + 1)
+    (data / "patients.csv").write_text("\n".join([lines[0]] + [",".join(r) for r in rows]) + "\n")
+    ages.append(load_trial(data).patients["age"].sum())
+
+    # jupyter-book build into the existing folder: the case where stale outputs could survive
+    pages = {"incremental": _page(_start(book, tmp / "out1", env), tmp / "out1")}
+    return {"src": src, "ages": ages, "n": len(rows), "first": first, **pages}
+
+
+
+
+class _Probe:
+    """:func:`run_probe` in a background thread."""
+
+    def __init__(self, root: Path):
+        import threading
+
+        self._result: dict | None = None
+        self._error: BaseException | None = None
+        (root / "probe").mkdir(parents=True, exist_ok=True)
+
+        def work():
+            try:
+                self._result = run_probe(root / "probe")
+            except BaseException as exc:  # reported to the waiting test
+                self._error = exc
+
+        self._thread = threading.Thread(target=work, daemon=True)
+        self._thread.start()
+
+    def result(self, timeout: float = BUILD_TIMEOUT) -> dict:
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise TimeoutError(f"the probe builds took more than {timeout:.0f} s")
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+
+def get_probe() -> _Probe:
+    if _state.get("probe") is None:
+        _state["probe"] = _Probe(_root())
+    return _state["probe"]
+
+
 # --- chapter runs on other datasets (no HTML) --------------------------------------------
 
 @dataclass(frozen=True)
@@ -451,6 +625,9 @@ def start_needed(items) -> list[str]:
                 needed.append(name)
     for name in sorted(needed, key=list(FIXTURE_BUILDS.values()).index):
         get_build(name)
+    if any("probe_builds" in getattr(item, "fixturenames", ()) for item in items):
+        get_probe()
+        needed.append("probe")
     return needed
 
 
@@ -461,6 +638,9 @@ def stop_all(keep: bool = False) -> None:
     if _state["runs"] is not None:
         _state["runs"].stop()
     root = _state["root"]
+    probe = _state.get("probe")
+    if probe is not None:
+        probe._thread.join(timeout=60)
     if root is not None and not keep:
         shutil.rmtree(root, ignore_errors=True)
-    _state.update(root=None, builds={}, runs=None)
+    _state.update(root=None, builds={}, runs=None, probe=None)

@@ -40,9 +40,15 @@ import bookbuild as _bookbuild
 
 
 def pytest_collection_modifyitems(items):
-    """Unit tests first, then the tests that wait for the background builds and runs (marked
-    ``slow``): the background work overlaps with the unit tests instead of being waited for."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is not None)
+    """Unit tests first, then the browser, then the tests that wait for the background runs (marked
+    ``slow``): the background work overlaps with the other tests instead of being waited for."""
+    def order(item):
+        if item.get_closest_marker("slow") is None:
+            return 0
+        # the browser needs only the quick HTML build; the chapter runs finish meanwhile
+        return 1 if item.get_closest_marker("browser") is not None else 2
+
+    items.sort(key=order)
 
 
 def pytest_collection_finish(session):

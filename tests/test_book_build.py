@@ -7,12 +7,9 @@ one-page book twice, executing it each time.
 
 from __future__ import annotations
 
-import html
 import json
 import re
-import shutil
 import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -31,26 +28,8 @@ CHAPTERS = bb.toc_chapters()
 
 # --- helpers -----------------------------------------------------------------------------
 
-class _Anchors(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.anchors: list[dict[str, str]] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "a":
-            self.anchors.append({k: v or "" for k, v in attrs})
-
-
-def _anchors(page: Path, css_class: str) -> list[dict[str, str]]:
-    p = _Anchors()
-    p.feed(page.read_text())
-    return [a for a in p.anchors if css_class in a.get("class", "").split()]
-
-
-def _text(page: Path) -> str:
-    """The page's text: tags removed, entities decoded, whitespace collapsed."""
-    raw = re.sub(r"<(script|style)\b.*?</\1>", " ", page.read_text(), flags=re.S)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", raw)).split())
+_anchors = bb.anchors
+_text = bb.page_text
 
 
 def _assert_built(build: bb.BuildResult) -> None:
@@ -227,119 +206,11 @@ def test_build_on_invalid_real_data_stops_before_any_chapter(tmp_path):
 
 # --- staleness --------------------------------------------------------------------------------
 
-PROBE = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-(probe)=
-# Probe
-
-```{code-cell} ipython3
-import analysis
-from analysis.book import chapter
-
-ch = chapter()
-print("ANALYSIS-FROM", analysis.__file__)
-print("AGE-SUM", int(ch.trial.patients["age"].sum()))
-```
-"""
-
-#: Appended to the temporary copy of ``analysis/book.py``: a real change to the
-#: function every chapter calls for its data notice.
-CODE_CHANGE = '''
-
-_data_notice_before_change = data_notice
-
-
-def data_notice(trial):
-    return _data_notice_before_change(trial) + "\\n\\nSTALENESS-PROBE-CODE-V2"
-'''
-
-
-def _probe_book(tmp: Path) -> Path:
-    """The project's book folder (its _config.yml, extensions, bibliography) with one page in the toc."""
-    book = tmp / "book"
-    shutil.copytree(ROOT / "book", book, ignore=shutil.ignore_patterns("_build", "notebooks", "chapters"))
-    (book / "chapters").mkdir()
-    (book / "chapters" / "probe.md").write_text(PROBE)
-    (book / "_toc.yml").write_text("format: jb-book\nroot: chapters/probe\n")
-    return book
-
-
-def _start(book: Path, out: Path, env: dict, jobs: int = 1) -> subprocess.Popen:
-    return subprocess.Popen(bb.build_command(book, out, jobs), env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
-
-
-def _page(proc: subprocess.Popen, out: Path) -> str:
-    """Wait for a probe build; the text of its page (checked to offer its executed notebook)."""
-    log, _ = proc.communicate(timeout=300)
-    if proc.returncode != 0:
-        reports = "".join(f.read_text(errors="replace")[-3000:] for f in out.rglob("reports/**/*.err.log"))
-        pytest.fail(f"probe build failed:\n{log[-3000:]}\n{reports}")
-    page = out / "_build" / "html" / "chapters" / "probe.html"
-    ipynb = _anchors(page, "btn-download-notebook-button")
-    assert len(ipynb) == 1, ipynb
-    code = [c for c in json.loads((page.parent / ipynb[0]["href"]).read_text())["cells"] if c["cell_type"] == "code"]
-    assert code and all(isinstance(c.get("execution_count"), int) and c["outputs"] for c in code), \
-        "the downloadable notebook of an executed build has unexecuted cells"
-    return _text(page)
-
-
 @pytest.fixture(scope="module")
-def probe_builds(tmp_path_factory):
-    """A one-page book built, then code and data changed, then rebuilt two ways at once.
-
-    The page is built with the project's ``_config.yml`` and the kernel imports a
-    temporary copy of ``src/analysis`` (first on ``PYTHONPATH``), which is then
-    edited: ``data_notice``, called by every chapter, gains a line. The data
-    folder's ages change at the same time (each + 1). Then the book is rebuilt
-    into a fresh folder (``clean``: what ``make book`` does) and into the first
-    build's folder (``incremental``: what ``jupyter-book build book/`` does when
-    ``book/_build`` exists), in parallel.
-    """
-    import os
-
-    tmp = tmp_path_factory.mktemp("probe")
-    # A copy of the project's layout (repo_root() is two folders above the package).
-    repo = tmp / "repo"
-    src = repo / "src"
-    shutil.copytree(ROOT / "src" / "analysis", src / "analysis", ignore=shutil.ignore_patterns("__pycache__"))
-    (repo / "data").mkdir()
-    for sub in ("published", "synthetic"):
-        (repo / "data" / sub).symlink_to(ROOT / "data" / sub, target_is_directory=True)
-    book = _probe_book(repo)
-    data = tmp / "data"
-    data.mkdir()
-    shutil.copy(bb.SECOND_DATASET / "patients.csv", data / "patients.csv")
-    env = dict(os.environ, PYTHONPATH=str(src), PYTHONDONTWRITEBYTECODE="1", **{TRIAL_DATA_ENV: str(data)})
-
-    first = _page(_start(book, tmp / "out1", env), tmp / "out1")
-    ages = [load_trial(data).patients["age"].sum()]
-
-    with open(src / "analysis" / "book.py", "a") as fh:
-        fh.write(CODE_CHANGE)
-    lines = (data / "patients.csv").read_text().splitlines()
-    k = lines[0].split(",").index("age")
-    rows = [r.split(",") for r in lines[1:]]
-    for r in rows:
-        r[k] = str(float(r[k]) + 1)
-    (data / "patients.csv").write_text("\n".join([lines[0]] + [",".join(r) for r in rows]) + "\n")
-    ages.append(load_trial(data).patients["age"].sum())
-
-    procs = {"incremental": (_start(book, tmp / "out1", env), tmp / "out1"),
-             # make book's command: a fresh folder and parallel Sphinx workers
-             "clean": (_start(book, tmp / "out2", env, jobs=2), tmp / "out2")}
-    pages = {name: _page(p, out) for name, (p, out) in procs.items()}
-    return {"src": src, "ages": ages, "n": len(rows), "first": first, **pages}
+def probe_builds():
+    """A one-page book built, then code and data changed, then rebuilt (``bookbuild.run_probe``,
+    started in the background when the session was collected)."""
+    return bb.get_probe().result()
 
 
 def test_probe_build_runs_on_the_copies(probe_builds):
@@ -351,7 +222,7 @@ def test_probe_build_runs_on_the_copies(probe_builds):
     assert ages[1] == ages[0] + probe_builds["n"]
 
 
-@pytest.mark.parametrize("rebuild", ["clean", "incremental"])
+@pytest.mark.parametrize("rebuild", ["incremental"])
 def test_rebuild_never_shows_outputs_from_older_code_or_data(probe_builds, rebuild):
     """After a change to a function of ``analysis`` and to the data, the rebuilt page shows both."""
     after = probe_builds[rebuild]
