@@ -438,3 +438,25 @@ def test_plain_dict_input_is_reusable():
     assert chk.loc["sbp", "recomputed"] == pytest.approx(1.0)
     assert chk.loc["smoker", "recomputed"] == pytest.approx(1.0)
     assert (chk["verdict"] == "consistent").all()
+
+
+def test_exact_test_too_large_falls_back_with_a_note():
+    """A 2 x 3 table of 200,000 patients: no exact enumeration; Table 1 reports the chi-square p
+    and says why the exact p is missing (issue 11)."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.baseline import baseline_table
+    from analysis.consistency import TableTooLargeError, fisher_from_counts
+
+    with pytest.raises(TableTooLargeError, match="chi-square"):
+        fisher_from_counts([[30000, 50000, 20000], [31000, 49000, 20000]])
+    rng = np.random.default_rng(3)
+    n = 200_000
+    df = pd.DataFrame({"arm": np.repeat(["control", "ucmsc"], n // 2), "disposition": "analyzed",
+                       "age": rng.integers(20, 65, n).astype(float), "sex": rng.choice(["M", "F"], n),
+                       "child_pugh": rng.choice(["A", "B", "C"], n)})
+    tab = baseline_table(df)
+    row = tab.summary[tab.summary["variable"] == "child_pugh"].iloc[0]
+    assert np.isnan(row["p_fisher"]) and 0 <= row["p"] <= 1
+    assert any("child_pugh" in n and "exact test is not computed" in n for n in tab.notes)

@@ -104,3 +104,30 @@ def test_hr_tolerance_is_on_the_log_scale(ledger):
     assert r["tolerance_type"] == "log_ratio"
     assert (abs(math.log(r["reproduced"] / r["published"])) <= r["tolerance"]) == (r["status"] == "match")
     assert np.isfinite(df["reproduced"].dropna().astype(float)).all()
+
+
+def test_data_identity_is_the_content(tmp_path, trial):
+    """Shuffled rows, reordered columns, another folder name or an output written into the folder
+    leave the ledger's data hash unchanged; a changed value changes it (issue 11)."""
+    import shutil
+
+    import pandas as pd
+
+    from analysis import load_trial
+    from analysis.data import content_digest
+
+    base = content_digest(trial)
+    other = tmp_path / "some-other-name"
+    shutil.copytree(trial.path, other)
+    for name in ("patients", "labs", "adverse_events", "screening"):
+        df = pd.read_csv(other / f"{name}.csv", dtype=str, keep_default_na=False)
+        df = df.sample(frac=1.0, random_state=7)[list(reversed(df.columns))]
+        df.to_csv(other / f"{name}.csv", index=False)
+    write_ledger(other, other / "ledger.json")  # --out inside the data folder
+    assert content_digest(load_trial(other)) == base
+    assert build_ledger(load_trial(other))["data"] == build_ledger(trial)["data"]
+    assert "folder" not in build_ledger(trial)["data"]
+    p = pd.read_csv(other / "patients.csv", dtype=str, keep_default_na=False)
+    p.loc[p.index[0], "age"] = str(float(p.loc[p.index[0], "age"]) + 1)
+    p.to_csv(other / "patients.csv", index=False)
+    assert content_digest(load_trial(other)) != base

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .consistency import chisq_from_counts, fisher_from_counts
+from .consistency import TableTooLargeError, chisq_from_counts, fisher_from_counts
 from .data import ARMS, BASELINE_CATEGORICAL, BASELINE_CONTINUOUS, Trial
 from .warnings import StatisticalWarning
 
@@ -247,7 +247,7 @@ def _continuous_rows(var: str, kind: str, groups: dict[str, pd.Series], arms: tu
 
 
 def _categorical_rows(var: str, groups: dict[str, pd.Series], levels: tuple[tuple[Any, str], ...],
-                      arms: tuple[str, str], correction: bool) -> list[dict]:
+                      arms: tuple[str, str], correction: bool, notes: list[str] | None = None) -> list[dict]:
     vals = [lv for lv, _ in levels]
     counts = {a: [int((groups[a] == lv).sum()) for lv in vals] for a in arms}
     nonmiss = {a: int(groups[a].notna().sum()) for a in arms}
@@ -260,7 +260,14 @@ def _categorical_rows(var: str, groups: dict[str, pd.Series], levels: tuple[tupl
             warnings.warn(f"{var}: expected counts below 5 ({expected.min():.1f}); the chi-square "
                           "approximation is poor, prefer p_fisher", StatisticalWarning, stacklevel=3)
         chi, dof, p = chisq_from_counts(tab, correction=False)
-        tests = dict(p_chisq=p, p_fisher=fisher_from_counts(tab))
+        try:
+            p_exact = fisher_from_counts(tab)
+        except TableTooLargeError:
+            p_exact = float("nan")
+            if notes is not None:
+                notes.append(f"'{var}': the exact test is not computed (too many tables to enumerate at "
+                             "this sample size); the chi-square test is reported, accurate at this size.")
+        tests = dict(p_chisq=p, p_fisher=p_exact)
         if keep.sum() == 2:
             tests["p_chisq_yates"] = chisq_from_counts(tab, correction=True)[2]
         if correction and keep.sum() == 2:
@@ -374,11 +381,12 @@ def baseline_table(
             cut = {a: g["meld"].where(g["meld"].isna(), (g["meld"] > meld_cutoff).astype(float))
                    for a, g in groups.items()}
             c = f"{meld_cutoff:g}"
-            rows += _categorical_rows(var, cut, ((1.0, f"> {c}"), (0.0, f"<= {c}")), arms, correction)
+            rows += _categorical_rows(var, cut, ((1.0, f"> {c}"), (0.0, f"<= {c}")), arms, correction, notes)
             for r in rows[-2:]:
                 r["level"] = f">{c}" if r["level"] == "1.0" else f"<={c}"
         else:
-            rows += _categorical_rows(var, {a: g[var] for a, g in groups.items()}, _LEVELS[var], arms, correction)
+            rows += _categorical_rows(var, {a: g[var] for a, g in groups.items()}, _LEVELS[var], arms, correction,
+                                      notes)
     summary = pd.DataFrame(rows).reindex(columns=_columns(arms))
     for col in summary.columns:
         if col not in ("variable", "label", "unit", "kind", "level", "level_label", "test", "skewed"):

@@ -64,6 +64,7 @@ __all__ = [
     "ttest_from_summary",
     "chisq_from_counts",
     "fisher_from_counts",
+    "TableTooLargeError",
     "WaldFromCI",
     "wald_from_ci",
     "implied_events",
@@ -364,6 +365,14 @@ def chisq_from_counts(counts: Any, *, correction: bool = False) -> tuple[float, 
     return float(r.statistic), int(r.dof), float(r.pvalue)
 
 
+class TableTooLargeError(ValueError):
+    """The exact test would enumerate too many tables; use the large-sample (chi-square) test."""
+
+
+#: Most tables :func:`fisher_from_counts` enumerates for a 2 x k table.
+MAX_EXACT_TABLES = 5_000_000
+
+
 def _fisher_2xk(t: np.ndarray) -> float:
     """Freeman-Halton exact test for a 2 x k table by full enumeration."""
     col = t.sum(axis=0)
@@ -387,8 +396,9 @@ def _fisher_2xk(t: np.ndarray) -> float:
         for x in range(lo, hi + 1):
             rec(j + 1, left - x, acc + logc[j][x])
 
-    if math.prod(int(c) + 1 for c in col[:-1]) > 5_000_000:
-        raise ValueError("counts: table too large for exact enumeration (use the chi-square test)")
+    if math.prod(int(c) + 1 for c in col[:-1]) > MAX_EXACT_TABLES:
+        raise TableTooLargeError(f"counts: more than {MAX_EXACT_TABLES:,} tables to enumerate for the exact test "
+                                 "(use the chi-square test, which is accurate at this size)")
     rec(0, r1, 0.0)
     lp = np.array(probs) - log_total
     # R's fisher.test counts tables with probability <= observed * (1 + 1e-7)
@@ -407,6 +417,8 @@ def fisher_from_counts(counts: Any) -> float:
     -------
     float
         The two-sided p value. 2 x 2: :func:`scipy.stats.fisher_exact`.
+        2 x k tables that would need more than :data:`MAX_EXACT_TABLES` tables raise
+        :class:`TableTooLargeError` (the caller falls back to the chi-square test).
         2 x k: Freeman-Halton extension by full enumeration of the tables
         with the observed margins (written here because SciPy's r x c
         version is a Monte Carlo approximation by default), summing the
@@ -955,7 +967,10 @@ def compare_table1_tests(
             if _table(tab).shape == (2, 2):
                 p = chisq_from_counts(tab, correction=True)[2]
                 add(r, "chi-square, Yates", p, p, p)
-            p = fisher_from_counts(tab)
+            try:
+                p = fisher_from_counts(tab)
+            except TableTooLargeError:
+                p = float("nan")
             add(r, "Fisher exact", p, p, p)
         elif r["kind"] == "median_range":
             p, lo, hi, _ = _median_range_p(r, arms, n)

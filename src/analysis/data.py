@@ -45,6 +45,7 @@ __all__ = [
     "Trial",
     "load_trial",
     "validate_folder",
+    "content_digest",
     "data_dictionary",
 ]
 
@@ -572,6 +573,49 @@ def _read_meta(path: Path) -> tuple[dict, bool]:
         raise _fail(path, "synthetic", None, "synthetic must be the YAML boolean true or false (unquoted)",
                     f"found {flag!r}")
     return meta, flag
+
+
+def content_digest(trial: Trial) -> str:
+    """SHA-256 of a trial's content: the schema's tables, independent of row and column order.
+
+    The identity of a dataset is what it holds, not where it lies or how its files are laid out:
+    each table (``patients``, ``screening``, ``labs``, ``adverse_events``, those present) is hashed
+    with its columns sorted by name and its rows sorted, every value normalised (numbers as
+    ``repr(float)``, dates as ``YYYY-MM-DD``, text in Unicode NFC, missing as empty). The folder's
+    name, other files (an output written into the folder) and ``dataset.yaml`` do not count.
+
+    Parameters
+    ----------
+    trial
+        A validated trial (:func:`load_trial`).
+
+    Returns
+    -------
+    str
+        Hexadecimal digest.
+    """
+    import hashlib
+
+    def norm(col: pd.Series) -> pd.Series:
+        if pd.api.types.is_datetime64_any_dtype(col):
+            out = col.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            out = col.astype("float64").map(repr)
+        else:
+            out = col.map(lambda v: unicodedata.normalize("NFC", str(v)) if isinstance(v, str) else v)
+        return out.where(col.notna(), "").astype(str)
+
+    h = hashlib.sha256()
+    for name in _TABLES:
+        t = getattr(trial, name)
+        if t is None:
+            continue
+        cols = sorted(t.columns)
+        text = [norm(t[c]).to_numpy(dtype=object) for c in cols]
+        rows = np.sort(np.array(["\x1f".join(r) for r in zip(*text)], dtype=object)) if len(t) else []
+        h.update(f"\x1e{name}\x1d{chr(0x1f).join(cols)}\x1d".encode())
+        h.update("\x1e".join(rows).encode())
+    return h.hexdigest()
 
 
 def validate_folder(path: str | Path) -> Trial:

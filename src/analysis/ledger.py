@@ -38,10 +38,9 @@ import pandas as pd
 
 from .baseline import baseline_table
 from .consistency import _decimals_of, ttest_from_summary
-from .data import ARM_LABELS, ARMS, Trial, load_trial
+from .data import ARM_LABELS, ARMS, Trial, content_digest, load_trial
 from .published import Published, load_published
 from .survival import ENDPOINTS, cox_hr, endpoint_frame, followup, logrank
-from .synthetic import cohort_digest
 from .warnings import StatisticalWarning
 
 __all__ = ["HR_LOG_TOLERANCE", "LEDGER_VERSION", "STATUSES", "build_ledger", "format_ledger_html", "ledger_frame", "write_ledger"]
@@ -230,7 +229,7 @@ def build_ledger(data: Trial | str | Path | None = None, published: Published | 
     Returns
     -------
     dict
-        ``{"ledger_version", "data": {"folder", "sha256", "synthetic"},
+        ``{"ledger_version", "data": {"sha256", "synthetic"},
         "conventions", "entries": [...]}``. The same data give the same dict.
     """
     trial = data if isinstance(data, Trial) else load_trial(data)
@@ -244,8 +243,7 @@ def build_ledger(data: Trial | str | Path | None = None, published: Published | 
     return {
         "ledger_version": LEDGER_VERSION,
         "data": {
-            "folder": trial.path.name,
-            "sha256": cohort_digest(trial.path),
+            "sha256": content_digest(trial),  # the content, not the folder's name or layout
             "synthetic": trial.synthetic,
         },
         "conventions": {
