@@ -71,6 +71,11 @@ __all__ = [
 ROOT = repo_root()
 BOOK_DIR = ROOT / "book"
 SECOND_DATASET = ROOT / "tests" / "datasets" / "gbsg"
+#: Public trials of other shapes (tests/datasets/README.md): a sparse second endpoint with no
+#: event in the first 8 months and no dates; a tiny survival-only trial whose second endpoint has
+#: no event at all.
+OTHER_DATASETS = {"actg175": ROOT / "tests" / "datasets" / "actg175",
+                  "leukemia": ROOT / "tests" / "datasets" / "leukemia"}
 #: Distinctive identifiers for the "private" copy: letters that appear in no
 #: word of the book, so a match can only be a leaked identifier.
 PATIENT_PREFIX = "ZQX-"
@@ -563,13 +568,18 @@ def _dataset(root: Path, name: str) -> Path:
         return data
     if name == "second":
         return SECOND_DATASET
+    if name in OTHER_DATASETS:
+        return OTHER_DATASETS[name]
     raise KeyError(name)
 
 
 # --- the session's builds -------------------------------------------------------------------
 
 #: Fixture name (in conftest.py) -> build or run name.
-FIXTURE_BUILDS = {"synthetic_book": "synthetic", "private_book": "private", "second_book": "second"}
+FIXTURE_BUILDS = {"synthetic_book": "synthetic", "private_book": "private", "second_book": "second",
+                  "actg175_book": "actg175", "leukemia_book": "leukemia"}
+#: The datasets the chapters are run on (one background process, in this order).
+RUN_NAMES = ["private", "second", "actg175", "leukemia"]
 
 _state: dict = {"root": None, "builds": {}, "runs": None}
 
@@ -603,7 +613,7 @@ def cached_config(root: Path) -> Path:
 
 
 def get_build(name: str):
-    """The session's build (``synthetic``) or chapter run (``private``, ``second``)."""
+    """The session's build (``synthetic``) or chapter runs (:data:`RUN_NAMES`)."""
     if name == "synthetic":
         builds = _state["builds"]
         if name not in builds:
@@ -611,7 +621,7 @@ def get_build(name: str):
             builds[name] = BookBuild(name, None, root / name, config=cached_config(root)).start()
         return builds[name]
     if _state["runs"] is None:
-        _state["runs"] = _Runs(_root(), ["private", "second"])
+        _state["runs"] = _Runs(_root(), RUN_NAMES)
     return _state["runs"]
 
 

@@ -75,3 +75,15 @@ def private_book():
 def second_book():
     """Every chapter run on a second, public dataset with only patients.csv (GBSG-2; a ChapterRun)."""
     return _bookbuild.get_build("second").result("second")
+
+
+@pytest.fixture(scope="session")
+def actg175_book():
+    """Every chapter run on ACTG 175 (two arms; a sparse second endpoint; no dates; a ChapterRun)."""
+    return _bookbuild.get_build("actg175").result("actg175")
+
+
+@pytest.fixture(scope="session")
+def leukemia_book():
+    """Every chapter run on Freireich's leukemia trial (survival only; a ChapterRun)."""
+    return _bookbuild.get_build("leukemia").result("leukemia")

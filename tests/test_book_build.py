@@ -139,10 +139,12 @@ def _prose_keys(chapter: str) -> set[str]:
     return {k for k, _ in _GLUE_ROLE.findall((ROOT / "book" / f"{chapter}.md").read_text())}
 
 
-@pytest.mark.parametrize("name", ["private_book", "second_book"])
+@pytest.mark.parametrize("name", ["private_book", "second_book", "actg175_book", "leukemia_book"])
 def test_every_chapter_runs_and_glues_every_key(name, request):
-    """On data other than the cohort, each chapter runs without error or stderr output, and glues
-    every key its prose uses (a missing key is a warning, so an error, in the book build)."""
+    """On data other than the cohort (four shapes: every table; no optional table, unequal arms;
+    a sparse second endpoint without early events; survival only, no second-endpoint event),
+    each chapter runs without error or stderr output, and glues every key its prose uses (a
+    missing key is a warning, so an error, in the book build)."""
     run = request.getfixturevalue(name)
     _assert_ran(run)
     for chapter in CHAPTERS:
@@ -164,8 +166,10 @@ def test_private_run_shows_no_identifier(private_book):
     assert not paths, f"the data folder's path in the output run on real data: {paths}"
 
 
-def test_second_dataset_skips_missing_tables_with_a_note(second_book):
-    """GBSG-2 (patients.csv only): each chapter says what it skipped; no ids shown."""
+@pytest.mark.parametrize("name", ["second_book", "actg175_book", "leukemia_book"])
+def test_public_trials_skip_missing_tables_with_a_note(name, request):
+    """GBSG-2, ACTG 175, leukemia (patients.csv only): each chapter says what it skipped; no ids shown."""
+    second_book = request.getfixturevalue(name)
     _assert_ran(second_book)
     trial = load_trial(second_book.data)
     assert not trial.synthetic and trial.notes, "the second dataset should be real and lack optional tables"
@@ -177,7 +181,14 @@ def test_second_dataset_skips_missing_tables_with_a_note(second_book):
         assert not missing, f"{chapter}: skipped parts not announced: {missing}"
     ids = re.compile(rb"\b(?:" + b"|".join(re.escape(i.encode()) for i in trial.patients["patient_id"]) + rb")\b")
     hits = bb.find_in_tree(second_book.out, ids)
-    assert not hits, f"patient ids of the second dataset in the output: {hits}"
+    assert not hits, f"patient ids of {trial.meta['name']} in the output: {hits}"
+
+
+def test_analyses_not_defined_on_the_data_say_so(leukemia_book):
+    """No second-endpoint event and follow-up shorter than the landmarks: notes, not errors."""
+    _assert_ran(leukemia_book)
+    for chapter in ("chapters/survival", "chapters/landmark"):
+        assert "Not defined on these data" in leukemia_book.text(chapter), chapter
 
 
 def test_build_on_invalid_real_data_stops_before_any_chapter(tmp_path):

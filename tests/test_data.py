@@ -51,7 +51,7 @@ CASES = [
     ("event not 0/1", "patients", _set("death", 0, "2"), "patients.csv", "death", "line 2", "one of 0, 1"),
     ("non-numeric", "patients", _set("alb", 10, "high"), "patients.csv", "alb", "line 12", "numeric"),
     ("bad date", "patients", _set("randomized_on", 2, "15/10/2010"), "patients.csv", "randomized_on", "line 4", "ISO date"),
-    ("NaN where required", "patients", _set("sex", 4, ""), "patients.csv", "sex", "line 6", "value required"),
+    ("NaN where required", "patients", _set("disposition", 4, ""), "patients.csv", "disposition", "line 6", "value required"),
     ("outcome missing for analysed", "patients", _set("os_months", 0, ""), "patients.csv", "os_months", "line 2", "outcome required"),
     ("single arm", "patients", _set("arm", slice(None), "control"), "patients.csv", "arm", None, "both arms"),
     ("lab for unknown patient", "labs", _set("patient_id", 0, "X999"), "labs.csv", "patient_id", "line 2", "must exist in patients.csv"),
@@ -331,3 +331,14 @@ def test_public_message_has_no_path_and_no_value(trial_dir):
     public = err.value.public
     assert "P001" not in public and str(trial_dir) not in public
     assert public.startswith("patients.csv, column 'patient_id', lines 2, 7: violates rule: patient_id must be unique")
+
+
+def test_survival_only_dataset_is_valid(tmp_path):
+    """patients.csv with the identity, arm, disposition and outcome columns only (no dates, age or
+    sex; what a reconstruction from published curves gives) is valid, and says what is absent."""
+    import shutil
+
+    shutil.copytree(repo_root() / "tests" / "datasets" / "leukemia", tmp_path / "l")
+    t = load_trial(tmp_path / "l")
+    assert set(t.patients.columns) == {"patient_id", "arm", "disposition", "os_months", "death", "hcc_months", "hcc"}
+    assert any("no age column" in n for n in t.notes) and any("no sex column" in n for n in t.notes)

@@ -350,7 +350,7 @@ def baseline_table(
     df = data.analyzed if isinstance(data, Trial) else data
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"data must be a Trial or a pandas DataFrame, got {type(data).__name__}")
-    missing = [c for c in ("arm", "age", "sex") if c not in df.columns]
+    missing = [c for c in ("arm",) if c not in df.columns]
     if missing:
         raise ValueError(f"data: required column(s) missing: {', '.join(missing)}")
     arms: tuple[str, str] = ARMS  # type: ignore[assignment]
@@ -367,7 +367,7 @@ def baseline_table(
     for var in TABLE1_ORDER:
         source = "meld" if var == "meld_gt15" else var
         if source not in df.columns:
-            if var in (*BASELINE_CONTINUOUS, *BASELINE_CATEGORICAL):
+            if var in ("age", "sex", *BASELINE_CONTINUOUS, *BASELINE_CATEGORICAL):
                 notes.append(f"'{var}' is not in the data: its row is skipped.")
             continue
         if df[source].isna().all():

@@ -79,6 +79,7 @@ def chapter(show_notice: bool = True) -> Chapter:
     import matplotlib.pyplot as plt
 
     plt.ioff()
+    _warnings_as_notes()
     try:
         trial = load_trial(data_dir())
     except TrialDataError as exc:
@@ -103,6 +104,39 @@ def _decimals(fmt: str | None) -> int | None:
     if fmt == "d":
         return 0
     return None
+
+
+_NOTED: set[str] = set()
+
+
+def _warnings_as_notes() -> None:
+    """Show each :class:`~analysis.warnings.StatisticalWarning` as a note on the page.
+
+    An analysis that is not defined on the data at hand (no events in a window, a follow-up too
+    short for the horizon) warns; on a page the warning becomes a visible note where it arises,
+    once per message, and the chapter goes on. Other warnings go to stderr as usual, which the
+    book build treats as an error. The note carries the message only, never the path of a
+    source file.
+    """
+    import warnings
+
+    from .warnings import StatisticalWarning
+
+    _NOTED.clear()
+    # the book's own handler may be installed already (several chapters in one kernel)
+    original = getattr(warnings.showwarning, "_analysis_original", warnings.showwarning)
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if not issubclass(category, StatisticalWarning):
+            return original(message, category, filename, lineno, file, line)
+        text = str(message)
+        if text not in _NOTED:
+            _NOTED.add(text)
+            display(Markdown(f":::{{note}}\nNot defined on these data: {text}.\n:::"))
+
+    show._analysis_original = original  # type: ignore[attr-defined]
+    warnings.showwarning = show
+    warnings.simplefilter("always", StatisticalWarning)
 
 
 def glue_formats(chapters: Path | None = None) -> dict[str, str | None]:

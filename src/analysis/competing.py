@@ -176,7 +176,7 @@ class CIFResult:
         t = self.table[self.table["arm"] == arm][["time", "cif", "ci_low", "ci_high"]]
         start = pd.DataFrame({"time": [0.0], "cif": [0.0], "ci_low": [0.0], "ci_high": [0.0]})
         end = t.tail(1).assign(time=self.last_time[arm]) if len(t) else start.assign(time=self.last_time[arm])
-        return pd.concat([start, t, end], ignore_index=True)
+        return pd.concat([x for x in (start, t, end) if len(x)], ignore_index=True)
 
 
 def _cif_ci(cif: np.ndarray, var: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:

@@ -119,9 +119,10 @@ _PATIENTS: tuple[_Col, ...] = (
     _Col("patient_id", "str", rule="unique, non-empty"),
     _Col("arm", "cat", values=ARMS),
     _Col("disposition", "cat", values=DISPOSITIONS),
-    _Col("randomized_on", "date", rule="ISO date YYYY-MM-DD"),
-    _Col("age", "float", checks=(pa.Check.in_range(0, 120),), rule="between 0 and 120"),
-    _Col("sex", "cat", values=("M", "F")),
+    _Col("randomized_on", "date", required=False, nullable=True, rule="ISO date YYYY-MM-DD"),
+    _Col("age", "float", required=False, nullable=True, checks=(pa.Check.in_range(0, 120),),
+         rule="between 0 and 120"),
+    _Col("sex", "cat", required=False, nullable=True, values=("M", "F")),
     *(_ge0(c, required=False, nullable=True) for c in BASELINE_CONTINUOUS),
     _Col("hbeag", "int01", required=False, nullable=True, values=(0, 1)),
     _Col("child_pugh", "cat", required=False, nullable=True, values=("A", "B", "C")),
@@ -520,7 +521,7 @@ def load_trial(path: str | Path | None = None) -> Trial:
     patients = tables["patients"]
     assert patients is not None
     _cross_checks(patients, tables, folder)
-    for c in (*BASELINE_CONTINUOUS, *BASELINE_CATEGORICAL):
+    for c in ("age", "sex", *BASELINE_CONTINUOUS, *BASELINE_CATEGORICAL):
         if c not in patients.columns:
             notes.append(f"patients.csv has no {c} column: its baseline row and adjustments are skipped.")
     for c in ("hbeag", "ascites"):

@@ -46,6 +46,7 @@ from .survival import (
 from .warnings import StatisticalWarning
 
 __all__ = [
+    "landmark_km",
     "landmark_windows",
     "landmark_comparison",
     "landmark_grid",
@@ -53,6 +54,43 @@ __all__ = [
     "TimeVaryingResult",
     "time_varying_test",
 ]
+
+def landmark_km(df: pd.DataFrame, landmark: float, horizon: float = 75.0):
+    """Kaplan-Meier curves of the two landmark windows, (0, L] and (L, horizon].
+
+    Parameters
+    ----------
+    df
+        Endpoint frame (:func:`analysis.survival.endpoint_frame`).
+    landmark
+        The landmark time L (months).
+    horizon
+        End of the late window.
+
+    Returns
+    -------
+    tuple
+        ``(early, late)`` :class:`~analysis.survival.KMResult`; ``late`` is ``None`` (with a
+        :class:`~analysis.warnings.StatisticalWarning`) when nobody is followed beyond L. The late
+        curve restarts at 1 among the patients still at risk at L (R: ``survfit`` on
+        ``subset(df, time > L)`` with ``Surv(L, time, event)``).
+
+    References
+    ----------
+    Anderson JR, Cain KC, Gelber RD. Analysis of survival by tumor response. J Clin Oncol
+    1983;1:710-9.
+    """
+    from .survival import kaplan_meier
+
+    early = kaplan_meier(window_frame(df, 0.0, landmark))
+    late_frame = window_frame(df, landmark, horizon)
+    if late_frame.empty or late_frame["arm"].nunique() < 2:
+        warnings.warn(f"no landmark curve after {landmark:g} months: no patient of "
+                      f"{'either arm' if late_frame.empty else 'one arm'} is followed beyond it",
+                      StatisticalWarning, stacklevel=2)
+        return early, None
+    return early, kaplan_meier(late_frame)
+
 
 _COLS = ["endpoint", "window", "start", "end", "hr", "ci_low", "ci_high", "p", "p_logrank",
          "events_control", "events_ucmsc", "n_control", "n_ucmsc"]
@@ -421,7 +459,7 @@ def time_varying_test(
         ep["trt_x_logt"] = ep["trt"] * np.log(ep["stop"])
         cols = ["trt", "trt_x_logt"]
     elif kind == "piecewise":
-        if landmark is None or not (0 < landmark < d["time"].max()):
+        if landmark is None or not landmark > 0:
             raise HorizonError(f"kind='piecewise' needs 0 < landmark < last time; got landmark={landmark}")
         ep = _split_at(d, np.array([landmark]))
         late = (ep["start"] >= landmark).astype(float)
@@ -439,6 +477,9 @@ def time_varying_test(
                              "p": nan})
         return TimeVaryingResult(kind, coef, float("nan"), landmark if kind == "piecewise" else None, float("nan"))
 
+    if kind == "piecewise" and not landmark < d["time"].max():
+        return undefined(f"the landmark ({landmark:g} months) is not before the last follow-up "
+                         f"({d['time'].max():g} months)")
     # Every coefficient needs events of both arms where it applies (else it is infinite).
     arm_of_id = d["trt"].to_numpy()
     ev = ep[ep["event"] == 1]

@@ -1079,7 +1079,8 @@ def _rmst_arm(km: pd.DataFrame, tau: float, start: float = 0.0) -> tuple[float, 
     return float(rect.sum() + start), float(np.sqrt(np.sum(area_after**2 * hh)))
 
 
-def rmst(df: pd.DataFrame, tau: float = 75.0, *, direction: str = "control_vs_ucmsc", alpha: float = 0.05) -> RMSTResult:
+def rmst(df: pd.DataFrame, tau: float = 75.0, *, direction: str = "control_vs_ucmsc", alpha: float = 0.05,
+         truncate: bool = False) -> RMSTResult:
     """Restricted mean survival time up to ``tau`` per arm and the difference.
 
     Parameters
@@ -1094,6 +1095,10 @@ def rmst(df: pd.DataFrame, tau: float = 75.0, *, direction: str = "control_vs_uc
         UC-MSC patients live longer on average); or the reverse.
     alpha
         1 - confidence level; Wald interval on the difference.
+    truncate
+        If ``tau`` exceeds the last follow-up of an arm: ``False`` (default) raises
+        :class:`HorizonError`; ``True`` restricts to the shortest arm's last follow-up, with a
+        :class:`StatisticalWarning` (the result's ``tau`` says which was used).
 
     Returns
     -------
@@ -1118,6 +1123,12 @@ def rmst(df: pd.DataFrame, tau: float = 75.0, *, direction: str = "control_vs_uc
     num, ref = _arms_in_direction(direction)
     if tau <= 0:
         raise HorizonError(f"tau must be > 0 months, got {tau}")
+    if truncate:
+        last = float(df.groupby("arm")["time"].max().min())
+        if last < tau:
+            warnings.warn(f"RMST restricted to {last:.1f} months instead of {tau:g}: the follow-up of one arm ends "
+                          "there", StatisticalWarning, stacklevel=2)
+            tau = last
     if "entry" in df.columns and (df["entry"] > 0).any():
         raise ValueError("rmst needs follow-up from time 0; df has delayed entry ('entry' > 0)")
     km = kaplan_meier(df, alpha=alpha)
@@ -1126,10 +1137,12 @@ def rmst(df: pd.DataFrame, tau: float = 75.0, *, direction: str = "control_vs_uc
         t = km.table[km.table["arm"] == arm]
         if t["time"].max() < tau:
             raise HorizonError(f"tau = {tau} exceeds the last follow-up time of arm {arm!r} ({t['time'].max():g})")
+        # (with truncate=True, tau was lowered to the shortest arm's last follow-up above)
         m, se = _rmst_arm(t, tau)
         rows.append({"arm": arm, "rmst": m, "se": se, "ci_low": m - z * se, "ci_high": m + z * se})
     arms = pd.DataFrame(rows).set_index("arm")
     diff = arms.loc[num, "rmst"] - arms.loc[ref, "rmst"]
     se = float(np.hypot(arms.loc[num, "se"], arms.loc[ref, "se"]))
+    p = float(2 * stats.norm.sf(abs(diff / se))) if se > 0 else float("nan")  # no event: no variance
     return RMSTResult(float(tau), arms.reset_index(), float(diff), se, float(diff - z * se), float(diff + z * se),
-                      float(2 * stats.norm.sf(abs(diff / se))), direction)
+                      p, direction)

@@ -190,12 +190,13 @@ def plot_forest(
     fig, ax = plt.subplots(figsize=figsize or (7.0, 0.55 * n + 1.3))
     y = np.arange(n)[::-1].astype(float)
     off = 0.18 if published else 0.0
-    ax.errorbar(table["hr"], y + off, xerr=[table["hr"] - table["ci_low"], table["ci_high"] - table["hr"]],
+    col = lambda c: table[c].to_numpy(dtype=float)  # noqa: E731  (arrays: NaN rows are simply not drawn)
+    ax.errorbar(col("hr"), y + off, xerr=[col("hr") - col("ci_low"), col("ci_high") - col("hr")],
                 fmt="s", color="black", ms=6, capsize=3, lw=1.4, label="This cohort")
     if published:
-        ax.errorbar(table["hr_published"], y - off,
-                    xerr=[table["hr_published"] - table["ci_low_published"],
-                          table["ci_high_published"] - table["hr_published"]],
+        ax.errorbar(col("hr_published"), y - off,
+                    xerr=[col("hr_published") - col("ci_low_published"),
+                          col("ci_high_published") - col("hr_published")],
                     fmt="o", mfc="white", color="0.5", ms=6, capsize=3, lw=1.2, label="Published")
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     ax.axvline(1, color="0.4", lw=1, ls=":")
@@ -282,6 +283,13 @@ def plot_cif(
     return fig
 
 
+
+def _finite_range(*columns, default: tuple[float, float]) -> tuple[float, float]:
+    """Smallest and largest finite value over the columns (``default`` if there is none)."""
+    v = np.concatenate([np.asarray(c, dtype=float) for c in columns])
+    v = v[np.isfinite(v)]
+    return (float(v.min()), float(v.max())) if v.size else default
+
 def plot_landmark_grid(grid: pd.DataFrame, chosen: float, *, window: str = "late", alpha: float = 0.05) -> Figure:
     """Hazard ratio and p value of one landmark window over a grid of landmark times.
 
@@ -303,15 +311,16 @@ def plot_landmark_grid(grid: pd.DataFrame, chosen: float, *, window: str = "late
     ax.axhline(1, color="0.4", ls=":", lw=1)
     ax.set_yscale("log")
     ax.set_ylabel("HR, control vs UC-MSC\n(log scale)")
-    yt = [t for t in (0.25, 0.5, 1, 2, 4, 8, 16) if np.nanmin(g["ci_low"]) / 1.2 <= t <= np.nanmax(g["ci_high"]) * 1.2]
+    lo, hi = _finite_range(g["ci_low"], g["ci_high"], default=(0.5, 2.0))
+    yt = [t for t in (0.25, 0.5, 1, 2, 4, 8, 16) if lo / 1.2 <= t <= hi * 1.2]
     ax.set_yticks(yt, [f"{t:g}" for t in yt])
     ax.minorticks_off()
     axp.plot(g["landmark"], g["p"], "o-", color="black", ms=4, label="Cox Wald p")
     axp.plot(g["landmark"], g["p_logrank"], "s--", color="0.5", ms=3, label="Log-rank p")
     axp.axhline(alpha, color="#D55E00", ls=":", lw=1.2, label=f"p = {alpha:g}")
     axp.set_yscale("log")
-    pt = [t for t in (0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0)
-          if np.nanmin(np.r_[g["p"], g["p_logrank"]]) / 2 <= t <= max(np.nanmax(np.r_[g["p"], g["p_logrank"]]), alpha) * 2]
+    plo, phi = _finite_range(g["p"], g["p_logrank"], default=(alpha, alpha))
+    pt = [t for t in (0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0) if plo / 2 <= t <= max(phi, alpha) * 2]
     axp.set_yticks(pt, [f"{t:g}" for t in pt])
     axp.minorticks_off()
     axp.set_ylabel("p value (log scale)")
