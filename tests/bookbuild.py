@@ -526,8 +526,8 @@ class _Runs:
     def __init__(self, root: Path, names: list[str]):
         self.root, self.names, self._results = root, names, {}
         self._datasets = {name: _dataset(root, name) for name in names}
-        script = ("import sys; from pathlib import Path; from analysis.notebooks import run_chapters\n"
-                  "for data, out in zip(sys.argv[1::2], sys.argv[2::2]): run_chapters(Path(data), Path(out))\n")
+        script = ("import sys; from analysis.notebooks import run_datasets\n"
+                  "run_datasets(list(zip(sys.argv[1::2], sys.argv[2::2])))\n")
         args = [a for n in names for a in (str(self._datasets[n]), str(root / n))]
         self._log = open(root / "runs.log", "wb")
         env = dict(os.environ, PYTHONUNBUFFERED="1")

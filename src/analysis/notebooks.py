@@ -37,7 +37,7 @@ from nbclient import NotebookClient
 
 from .paths import repo_root
 
-__all__ = ["chapter_pairs", "pair_differences", "build_notebook", "run_chapters"]
+__all__ = ["chapter_pairs", "pair_differences", "build_notebook", "run_chapters", "run_datasets"]
 
 FORMATS = "chapters///md:myst,notebooks///ipynb"
 
@@ -94,7 +94,8 @@ def _kernel_manager(folder: Path):
     return KernelManager(kernel_name="python3", transport="ipc", ip=str(folder / "kernel"))
 
 
-def run_chapters(data: Path, out: Path, chapters: list[str] | None = None, timeout: int = 600) -> dict:
+def run_chapters(data: Path, out: Path, chapters: list[str] | None = None, timeout: int = 600,
+                 km=None) -> dict:
     """Execute chapters on the dataset ``data`` (as ``TRIAL_DATA``), without building the book.
 
     The data are validated first, as the book build does (``book/_ext/book_fixes.py``): on
@@ -112,6 +113,8 @@ def run_chapters(data: Path, out: Path, chapters: list[str] | None = None, timeo
         Chapter names (default: every chapter).
     timeout
         Seconds a cell may run.
+    km
+        A started kernel manager to use (see :func:`run_datasets`); default: a new kernel.
 
     Returns
     -------
@@ -131,38 +134,67 @@ def run_chapters(data: Path, out: Path, chapters: list[str] | None = None, timeo
         summary = {"valid": False, "error": exc.public, "chapters": {}}
         (out / "summary.json").write_text(json.dumps(summary, indent=1))
         return summary
-    os.environ["TRIAL_DATA"] = str(Path(data).resolve())  # the kernel inherits it
+    if km is None:
+        with tempfile.TemporaryDirectory(prefix="kernel-") as tmp:
+            km = _start_kernel(Path(tmp))
+            try:
+                return run_chapters(data, out, chapters, timeout, km)
+            finally:
+                km.shutdown_kernel(now=True)
     book = repo_root() / "book"
-    with tempfile.TemporaryDirectory(prefix="kernel-") as tmp:
-        # One kernel for all chapters (the libraries are imported once); each chapter starts
-        # from an empty namespace and no open figure.
-        km = _kernel_manager(Path(tmp))
-        km.start_kernel(cwd=str(book / "chapters"))
+    # Each chapter starts from an empty namespace, no open figure, and this dataset.
+    reset = (f"%reset -f\nimport os\nos.environ['TRIAL_DATA'] = {str(Path(data).resolve())!r}\n"
+             "import matplotlib.pyplot\nmatplotlib.pyplot.close('all')")
+    for md, _ in chapter_pairs(book):
+        if chapters and md.stem not in chapters:
+            continue
+        nb = jupytext.read(md)
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.cells.insert(0, nbformat.v4.new_code_cell(reset))
+        start, error = time.perf_counter(), None
+        client = NotebookClient(nb, km=km, timeout=timeout, resources={"metadata": {"path": str(md.parent)}})
         try:
-            for md, _ in chapter_pairs(book):
-                if chapters and md.stem not in chapters:
-                    continue
-                nb = jupytext.read(md)
-                nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-                nb.cells.insert(0, nbformat.v4.new_code_cell("%reset -f\nimport matplotlib.pyplot\n"
-                                                             "matplotlib.pyplot.close('all')"))
-                start, error = time.perf_counter(), None
-                client = NotebookClient(nb, km=km, timeout=timeout,
-                                        resources={"metadata": {"path": str(md.parent)}})
-                try:
-                    client.execute()
-                except CellExecutionError as exc:
-                    error = str(exc)[-3000:]
-                del nb.cells[0]
-                stderr = [o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                          for o in c.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stderr"]
-                summary["chapters"][md.stem] = {"error": error, "stderr": stderr,
-                                                "seconds": round(time.perf_counter() - start, 2)}
-                nbformat.write(nb, out / f"{md.stem}.ipynb")
-        finally:
-            km.shutdown_kernel(now=True)
+            client.execute()
+        except CellExecutionError as exc:
+            error = str(exc)[-3000:]
+        del nb.cells[0]
+        stderr = [o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                  for o in c.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+        summary["chapters"][md.stem] = {"error": error, "stderr": stderr,
+                                        "seconds": round(time.perf_counter() - start, 2)}
+        nbformat.write(nb, out / f"{md.stem}.ipynb")
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     return summary
+
+
+def _start_kernel(folder: Path):
+    km = _kernel_manager(folder)
+    km.start_kernel(cwd=str(repo_root() / "book" / "chapters"))
+    return km
+
+
+def run_datasets(pairs: list[tuple[Path, Path]], timeout: int = 600) -> list[dict]:
+    """:func:`run_chapters` on several datasets, one after another, in one kernel (the libraries
+    are imported once).
+
+    Parameters
+    ----------
+    pairs
+        ``(data folder, output folder)`` for each dataset.
+    timeout
+        Seconds a cell may run.
+
+    Returns
+    -------
+    list of dict
+        Each dataset's summary.
+    """
+    with tempfile.TemporaryDirectory(prefix="kernel-") as tmp:
+        km = _start_kernel(Path(tmp))
+        try:
+            return [run_chapters(Path(d), Path(o), timeout=timeout, km=km) for d, o in pairs]
+        finally:
+            km.shutdown_kernel(now=True)
 
 
 def main(argv: list[str] | None = None) -> int:
