@@ -36,8 +36,8 @@ book: $(STAMP)
 ## the background from the start. Each one's report is printed in turn.
 test: $(STAMP)
 	@d=$$(mktemp -d); \
-	$(BIN)/python -m pytest tests book/notebooks -m "not slow" -q > $$d/fast.log 2>&1 & p1=$$!; \
-	$(BIN)/python -m pytest tests -m slow > $$d/slow.log 2>&1 & p2=$$!; \
+	$(BIN)/python -m pytest tests book/notebooks -m "not slow and not heavy" -q > $$d/fast.log 2>&1 & p1=$$!; \
+	$(BIN)/python -m pytest tests -m "slow or heavy" > $$d/slow.log 2>&1 & p2=$$!; \
 	wait $$p1; r1=$$?; wait $$p2; r2=$$?; \
 	echo "=== unit and reference tests; nbval: chapter notebooks re-executed and compared (exit $$r1) ==="; \
 	cat $$d/fast.log; \

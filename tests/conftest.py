@@ -44,7 +44,7 @@ def pytest_collection_modifyitems(items):
     ``slow``): the background work overlaps with the other tests instead of being waited for."""
     def order(item):
         if item.get_closest_marker("slow") is None:
-            return 0
+            return 0  # unit tests (and "heavy" ones) first
         # the browser needs only the quick HTML build; the chapter runs finish meanwhile
         return 1 if item.get_closest_marker("browser") is not None else 2
 

@@ -23,6 +23,9 @@ from analysis import load_published
 from analysis.landmark import landmark_comparison, landmark_grid, landmark_windows, time_varying_test
 from analysis.survival import HorizonError
 
+# Runs in make test's second process, to balance the two (still part of make check).
+pytestmark = pytest.mark.heavy
+
 LANDMARKS = {"os": 13.0, "hcc": 8.0}
 CASES = [(ds, ep) for ds in DATASETS for ep in ENDPOINTS]
 

@@ -21,6 +21,9 @@ from analysis import longitudinal as L
 from analysis.data import LAB_ANALYTES, load_trial
 from analysis.warnings import StatisticalWarning
 
+# Runs in make test's second process, to balance the two (still part of make check).
+pytestmark = pytest.mark.heavy
+
 DATA = Path(__file__).parent / "data"
 REF = json.loads((DATA / "longitudinal_reference.json").read_text())
 KEYS = {"describe": ["analyte", "arm", "week"], "paired": ["analyte", "arm", "week"],
