@@ -11,9 +11,9 @@ from analysis.calibration import calibration_report
 from analysis.paths import default_data_dir
 from analysis.synthetic import SyntheticParameters, derive_event_counts, generate, meld_score, write_cohort
 
-
 # Runs in make test's second process, to balance the two (still part of make check).
 pytestmark = pytest.mark.heavy
+
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
