@@ -342,3 +342,30 @@ def test_survival_only_dataset_is_valid(tmp_path):
     t = load_trial(tmp_path / "l")
     assert set(t.patients.columns) == {"patient_id", "arm", "disposition", "os_months", "death", "hcc_months", "hcc"}
     assert any("no age column" in n for n in t.notes) and any("no sex column" in n for n in t.notes)
+
+
+def test_unreadable_folder_under_any_user(trial_dir, monkeypatch):
+    """As above, for a user (root, in CI) that the file mode does not stop: the listing fails."""
+    real = Path.iterdir
+
+    def iterdir(self):
+        if self == trial_dir:
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    with pytest.raises(TrialDataError, match="the folder must be readable.*Permission denied"):
+        load_trial(trial_dir)
+
+
+def test_unreadable_file_is_a_rule(trial_dir, monkeypatch):
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "labs.csv":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    with pytest.raises(TrialDataError, match=r"labs.csv: violates rule: file must be readable \(Permission denied\)"):
+        load_trial(trial_dir)
