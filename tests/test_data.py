@@ -341,7 +341,7 @@ def test_survival_only_dataset_is_valid(tmp_path):
     shutil.copytree(repo_root() / "tests" / "datasets" / "leukemia", tmp_path / "l")
     t = load_trial(tmp_path / "l")
     assert set(t.patients.columns) == {"patient_id", "arm", "disposition", "os_months", "death", "hcc_months", "hcc"}
-    assert any("no age column" in n for n in t.notes) and any("no sex column" in n for n in t.notes)
+    assert any(n.startswith("patients.csv has no age, sex, tp,") for n in t.notes)
 
 
 def test_unreadable_folder_under_any_user(trial_dir, monkeypatch):

@@ -521,9 +521,10 @@ def load_trial(path: str | Path | None = None) -> Trial:
     patients = tables["patients"]
     assert patients is not None
     _cross_checks(patients, tables, folder)
-    for c in ("age", "sex", *BASELINE_CONTINUOUS, *BASELINE_CATEGORICAL):
-        if c not in patients.columns:
-            notes.append(f"patients.csv has no {c} column: its baseline row and adjustments are skipped.")
+    absent = [c for c in ("age", "sex", *BASELINE_CONTINUOUS, *BASELINE_CATEGORICAL) if c not in patients.columns]
+    if absent:
+        notes.append(f"patients.csv has no {', '.join(absent)} column{'s' if len(absent) > 1 else ''}: "
+                     f"{'their' if len(absent) > 1 else 'its'} baseline rows and adjustments are skipped.")
     for c in ("hbeag", "ascites"):
         if c in patients.columns:
             patients[c] = patients[c].astype("Int64")
