@@ -21,9 +21,11 @@ The other datasets are run without an HTML build (``python -m analysis.notebooks
     with a visible note, and write nothing to stderr.
 
 These start when the session has been collected (``pytest_collection_finish`` in
-``conftest.py``), one after another in one background process, each chapter in a kernel
-on Unix sockets: with nbval's kernel, at most two kernels run at once, and none can race
-another for a TCP port.
+``conftest.py``), one dataset after another in one background process and one kernel on Unix
+sockets, which cannot race another process for a TCP port. With nbval's kernel and the
+staleness probe's (:func:`run_probe`, in a background thread), at most three kernels run at
+once; the kernel-start retry of earlier versions is gone (its cause was three full builds and
+nbval starting kernels together on a 2-core machine).
 """
 
 from __future__ import annotations

@@ -132,7 +132,7 @@ def _warnings_as_notes() -> None:
         text = str(message)
         if text not in _NOTED:
             _NOTED.add(text)
-            display(Markdown(f":::{{note}}\nNot defined on these data: {text}.\n:::"))
+            display(Markdown(f":::{{note}}\nOn these data: {text}.\n:::"))
 
     show._analysis_original = original  # type: ignore[attr-defined]
     warnings.showwarning = show
