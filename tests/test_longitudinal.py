@@ -435,3 +435,33 @@ def test_mmrm_warns_when_not_converged(frame, monkeypatch):
     with pytest.warns(StatisticalWarning, match="did not converge"):
         r = L.mmrm(frame, "pta")
     assert not r.converged
+
+
+def test_reml_gradient_equals_finite_differences(trial):
+    """The exact gradient of -2 REML (used by BFGS) against central differences, at a point away
+    from the optimum, for every analyte's visit patterns."""
+    from scipy import optimize
+
+    import analysis.longitudinal as lf
+
+    frame = lf.lab_frame(trial, weeks=(0, 12, 24, 48))
+    captured = []
+    real = optimize.minimize
+
+    def spy(fun, x0, args=(), **kw):
+        captured.append((x0, args))
+        return real(fun, x0, args=args, **kw)
+
+    lf.optimize.minimize = spy
+    try:
+        lf.adjusted_effects(frame)
+    finally:
+        lf.optimize.minimize = real
+    assert len(captured) == 4
+    for x0, args in captured:
+        x = x0 + 0.1
+        _, grad = lf._neg2reml_and_grad(x, *args)
+        h = 1e-5
+        num = np.array([(lf._neg2reml(x + h * e, *args) - lf._neg2reml(x - h * e, *args)) / (2 * h)
+                        for e in np.eye(len(x))])
+        np.testing.assert_allclose(grad, num, rtol=1e-5, atol=1e-5 * np.abs(num).max())

@@ -603,6 +603,36 @@ def _neg2reml(theta, groups, k, p, n_obs):
     return logdet + ld_a + rss + (n_obs - p) * np.log(2 * np.pi)
 
 
+def _neg2reml_and_grad(theta, groups, k, p, n_obs):
+    """-2 REML log-likelihood and its exact gradient in ``theta`` (log-Cholesky of the covariance).
+
+    With S = L L', S_g the block of a visit pattern, A = sum X' S_g^-1 X and the GLS residuals r
+    at beta-hat, the derivative of -2 l_R in S is G = sum_g S_g^-1 (m_g S_g - sum X A^-1 X'
+    - sum r r') S_g^-1 (the residual term by the envelope theorem, beta-hat minimising it); in L it
+    is 2 G L, and the chain rule through exp gives the diagonal. Written here because an exact
+    gradient lets BFGS converge in a tenth of the evaluations of a central-difference one
+    (``tests/test_longitudinal.py`` checks it against finite differences).
+    """
+    L = _chol(theta, k)
+    S, A, bvec, logdet, inv = _reml_pieces(theta, groups, k, p)
+    sign, ld_a = np.linalg.slogdet(A)
+    if sign <= 0:
+        return np.inf, np.zeros_like(theta)
+    beta = np.linalg.solve(A, bvec)
+    Ainv = np.linalg.inv(A)
+    rss = 0.0
+    G = np.zeros((k, k))
+    for (idx, Xg, Yg), Si in zip(groups, inv):
+        r = Yg - Xg @ beta  # (m, |S|)
+        rss += np.einsum("mi,ij,mj->", r, Si, r)
+        inner = Xg.shape[0] * S[np.ix_(idx, idx)] - np.einsum("mip,pq,mjq->ij", Xg, Ainv, Xg) - r.T @ r
+        G[np.ix_(idx, idx)] += Si @ inner @ Si
+    f = logdet + ld_a + rss + (n_obs - p) * np.log(2 * np.pi)
+    dL = 2.0 * G @ L
+    dL[np.diag_indices(k)] *= np.diag(L)  # d/d log(L_aa)
+    return f, dL[np.tril_indices(k)]
+
+
 def mmrm(
     frame: pd.DataFrame,
     analyte: str,
@@ -727,9 +757,9 @@ def mmrm(
     L0 = np.linalg.cholesky(S0)
     L0[np.diag_indices(k)] = np.log(np.diag(L0))
     theta0 = L0[np.tril_indices(k)]
-    # central-difference gradients: forward differences are too noisy near the optimum of a
-    # criterion of size ~1e3 to reach a tight gradient tolerance
-    res = optimize.minimize(_neg2reml, theta0, args=(groups, k, p, n_obs), method="BFGS", jac="3-point",
+    # exact gradient (finite differences are noisy near the optimum of a criterion of size ~1e3,
+    # and cost 2 evaluations per parameter)
+    res = optimize.minimize(_neg2reml_and_grad, theta0, args=(groups, k, p, n_obs), method="BFGS", jac=True,
                             options={"gtol": 1e-7, "maxiter": 2000})
     converged = bool(res.success) or float(np.max(np.abs(res.jac))) < 1e-4
     if not converged:
