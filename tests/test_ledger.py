@@ -14,6 +14,9 @@ from analysis.landmark import landmark_comparison
 from analysis.ledger import STATUSES, build_ledger, ledger_frame, write_ledger
 from analysis.survival import followup
 
+# Runs in make test's second process, to balance the two (still part of make check).
+pytestmark = pytest.mark.heavy
+
 REQUIRED = (
     ["consort.screened", "consort.randomized.control", "consort.randomized.ucmsc", "consort.analyzed.control",
      "consort.analyzed.ucmsc", "followup.median.control", "followup.median.ucmsc",

@@ -29,6 +29,9 @@ from analysis.simulate import (
 )
 from analysis.warnings import StatisticalWarning
 
+# Runs in make test's second process, to balance the two (still part of make check).
+pytestmark = pytest.mark.heavy
+
 DATA = Path(__file__).parent / "data"
 
 

@@ -29,6 +29,9 @@ from analysis.survival import (
 )
 from analysis.warnings import StatisticalWarning
 
+# Runs in make test's second process, to balance the two (still part of make check).
+pytestmark = pytest.mark.heavy
+
 CASES = [(ds, ep) for ds in DATASETS for ep in ENDPOINTS]
 ARMS = ("control", "ucmsc")
 
