@@ -46,6 +46,7 @@ from .survival import (
 from .warnings import StatisticalWarning
 
 __all__ = [
+    "LANDMARK_GRID",
     "landmark_km",
     "landmark_windows",
     "landmark_comparison",
@@ -90,6 +91,11 @@ def landmark_km(df: pd.DataFrame, landmark: float, horizon: float = 75.0):
                       StatisticalWarning, stacklevel=2)
         return early, None
     return early, kaplan_meier(late_frame)
+
+
+#: Landmark times (months) of the sensitivity grid: every month from 3 to 24, the range in which
+#: both of the paper's landmarks (13 and 8 months) lie with room on either side.
+LANDMARK_GRID: tuple[int, ...] = tuple(range(3, 25))
 
 
 _COLS = ["endpoint", "window", "start", "end", "hr", "ci_low", "ci_high", "p", "p_logrank",
@@ -199,7 +205,7 @@ def landmark_comparison(
 
 def landmark_grid(
     df: pd.DataFrame,
-    landmarks: Sequence[float] = tuple(range(3, 25)),
+    landmarks: Sequence[float] = LANDMARK_GRID,
     *,
     horizon: float = 75.0,
     direction: str = "control_vs_ucmsc",
