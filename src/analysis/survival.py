@@ -1049,10 +1049,14 @@ def ph_test(
                              + [{"term": "GLOBAL", "chisq": nan, "df": len(terms), "p": nan}])
         return ZPHResult(table, pd.DataFrame(columns=["time", "x", *terms]), dict.fromkeys(terms, nan), transform,
                          tuple(terms))
-    cph = CoxPHFitter()
-    cph.fit(d, duration_col="time", event_col="event", strata=strata or None, fit_options=COX_FIT_OPTIONS,
-            entry_col="entry" if "entry" in d.columns else None)
-    beta = cph.params_[terms].to_numpy(float)
+    same_entry = "entry" not in d.columns or (d["entry"].nunique() == 1 and (d["time"] > d["entry"]).all())
+    if not covariates and not strata and same_entry:
+        beta = np.array([_cox_1d(d["time"].to_numpy(float), d["event"].to_numpy(int), d["trt"].to_numpy(float))[0]])
+    else:
+        cph = CoxPHFitter()
+        cph.fit(d, duration_col="time", event_col="event", strata=strata or None, fit_options=COX_FIT_OPTIONS,
+                entry_col="entry" if "entry" in d.columns else None)
+        beta = cph.params_[terms].to_numpy(float)
     time = d["time"].to_numpy(float)
     event = d["event"].to_numpy(int)
     entry = d["entry"].to_numpy(float) if "entry" in d.columns else np.full(len(d), -np.inf)
