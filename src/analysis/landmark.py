@@ -25,10 +25,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxTimeVaryingFitter
 from scipy import stats
-
-from lifelines.exceptions import ConvergenceError
 
 from .published import Published
 from .survival import (
@@ -445,6 +442,9 @@ def time_varying_test(
     for name, e in pieces.items():
         if np.unique(arm_of_id[e["id"].to_numpy()]).size < 2:
             return undefined(f"an arm has no events in {name}")
+    from lifelines import CoxTimeVaryingFitter  # imported when needed (1 s)
+    from lifelines.exceptions import ConvergenceError
+
     ctv = CoxTimeVaryingFitter(alpha=alpha)
     try:
         ctv.fit(ep[["id", "start", "stop", "event", *cols]], id_col="id", start_col="start", stop_col="stop",

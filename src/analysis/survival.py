@@ -33,7 +33,6 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter
 from scipy import stats
 
 from .data import ARMS, Trial
@@ -763,6 +762,8 @@ def cox_hr(
     if not covariates and not strata:
         beta, se = _cox_1d(d["time"].to_numpy(float), d["event"].to_numpy(int), d["trt"].to_numpy(float))
     else:
+        from lifelines import CoxPHFitter  # imported when needed: 1 s that most chapters skip
+
         cph = CoxPHFitter(alpha=alpha)
         cph.fit(
             d,
@@ -1053,6 +1054,8 @@ def ph_test(
     if not covariates and not strata and same_entry:
         beta = np.array([_cox_1d(d["time"].to_numpy(float), d["event"].to_numpy(int), d["trt"].to_numpy(float))[0]])
     else:
+        from lifelines import CoxPHFitter
+
         cph = CoxPHFitter()
         cph.fit(d, duration_col="time", event_col="event", strata=strata or None, fit_options=COX_FIT_OPTIONS,
                 entry_col="entry" if "entry" in d.columns else None)
