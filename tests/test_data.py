@@ -145,9 +145,12 @@ def test_analyzed_population(trial, published):
 
 
 def test_data_readme_documents_every_column():
+    """Every column of the schema is on the page, with the same "required" and "empty allowed"."""
     readme = (repo_root() / "data" / "README.md").read_text()
+    yes = {True: "yes", False: "no"}
     for _, r in data_dictionary().iterrows():
-        assert re.search(rf"\| `{re.escape(r.column)}` \|", readme), r.column
+        row = rf"\| `{re.escape(r.column)}` \| {yes[bool(r.required)]} \| {yes[bool(r.empty_allowed)]} \|"
+        assert re.search(row, readme), f"{r.file} {r.column}: required={r.required}, empty={r.empty_allowed}"
 
 
 # --- issue 11: edges that were accepted or crashed ------------------------------------------
