@@ -65,25 +65,17 @@ def synthetic_book():
     return _bookbuild.get_build("synthetic").result()
 
 
-@pytest.fixture(scope="session")
-def private_book():
-    """Every chapter run on a copy of the cohort with distinctive ids, marked as real data (a ChapterRun)."""
-    return _bookbuild.get_build("private").result("private")
+def _chapter_run(name: str, doc: str):
+    """A session fixture: every chapter run on the dataset ``name`` (a ``bookbuild.ChapterRun``)."""
+
+    def run():
+        return _bookbuild.get_build(name).result(name)
+
+    run.__doc__ = doc
+    return pytest.fixture(scope="session", name=f"{name}_book")(run)
 
 
-@pytest.fixture(scope="session")
-def second_book():
-    """Every chapter run on a second, public dataset with only patients.csv (GBSG-2; a ChapterRun)."""
-    return _bookbuild.get_build("second").result("second")
-
-
-@pytest.fixture(scope="session")
-def actg175_book():
-    """Every chapter run on ACTG 175 (two arms; a sparse second endpoint; no dates; a ChapterRun)."""
-    return _bookbuild.get_build("actg175").result("actg175")
-
-
-@pytest.fixture(scope="session")
-def leukemia_book():
-    """Every chapter run on Freireich's leukemia trial (survival only; a ChapterRun)."""
-    return _bookbuild.get_build("leukemia").result("leukemia")
+private_book = _chapter_run("private", "A copy of the cohort with distinctive ids and planted values, marked as real data.")
+second_book = _chapter_run("second", "A second, public dataset with only patients.csv (GBSG-2).")
+actg175_book = _chapter_run("actg175", "ACTG 175: two arms, a sparse second endpoint, no dates.")
+leukemia_book = _chapter_run("leukemia", "Freireich's leukemia trial: survival columns only.")

@@ -1203,7 +1203,6 @@ def rmst(df: pd.DataFrame, tau: float = 75.0, *, direction: str = "control_vs_uc
         t = km.table[km.table["arm"] == arm]
         if t["time"].max() < tau:
             raise HorizonError(f"tau = {tau} exceeds the last follow-up time of arm {arm!r} ({t['time'].max():g})")
-        # (with truncate=True, tau was lowered to the shortest arm's last follow-up above)
         m, se = _rmst_arm(t, tau)
         rows.append({"arm": arm, "rmst": m, "se": se, "ci_low": m - z * se, "ci_high": m + z * se})
     arms = pd.DataFrame(rows).set_index("arm")
