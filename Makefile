@@ -28,7 +28,7 @@ venv: $(STAMP)
 ## Build the HTML book (book/_build/html/index.html). TRIAL_DATA=DIR runs it on other data.
 book: $(STAMP)
 	rm -rf book/_build
-	$(BIN)/python -m analysis.buildbook -j $(JOBS) -- book/ -W -n --keep-going
+	$(BIN)/python -m analysis.build.buildbook -j $(JOBS) -- book/ -W -n --keep-going
 
 ## Run every test: unit and reference tests, nbval on each chapter notebook, the book build, the
 ## runs on other datasets and the browser test. Two pytest processes share the cores: the unit tests
@@ -53,7 +53,7 @@ check: $(STAMP)
 
 ## Re-pair the chapter .md files with their notebooks and re-execute them (stored outputs for nbval).
 notebooks: $(STAMP)
-	$(BIN)/python -m analysis.notebooks
+	$(BIN)/python -m analysis.build.notebooks
 
 ## Write the results ledger of the data the book runs on ($$TRIAL_DATA or the synthetic cohort).
 ledger: $(STAMP)

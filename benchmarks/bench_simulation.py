@@ -3,7 +3,7 @@
 Simulates 10,000 trials of 250 patients (125 per arm; the paper's randomized sample
 size) under the effect the paper reports (no difference before 13 months, control
 hazard 3.68 times UC-MSC's after), analyses each by the log-rank test with
-``analysis.simulate`` (vectorised over trials), and the same trials with a Python
+``analysis.toolkit.simulate`` (vectorised over trials), and the same trials with a Python
 loop over ``lifelines.statistics.logrank_test``. The loop is timed on a subset and
 scaled. The two must agree to 1e-8 on the chi-square statistic, for continuous
 times and for times rounded up to whole days (ties).
@@ -28,8 +28,9 @@ import tracemalloc
 import numpy as np
 from lifelines.statistics import logrank_test
 
-from analysis.design import SurvivalDesign, reported_effect_hazards
-from analysis.simulate import DAY_IN_MONTHS, logrank_statistics, simulate_trials
+from analysis.toolkit.design import SurvivalDesign
+from analysis.trial.paper import reported_effect_hazards
+from analysis.toolkit.simulate import DAY_IN_MONTHS, logrank_statistics, simulate_trials
 
 TOL = 1e-8
 

@@ -7,7 +7,7 @@ command with the stored, nbval-checked notebooks served from a Jupyter cache
 (``execute_notebooks: cache``, a cache filled from ``book/notebooks``), so the pages are
 those a forced execution gives, built in seconds. ``make book`` itself always executes.
 
-The other datasets are run without an HTML build (``python -m analysis.notebooks --data``):
+The other datasets are run without an HTML build (``python -m analysis.build.notebooks --data``):
 
 ``private``
     A copy of the synthetic cohort whose patient and screening identifiers are
@@ -48,8 +48,8 @@ from typing import Iterable
 
 import yaml
 
-from analysis.data import load_trial
-from analysis.paths import TRIAL_DATA_ENV, default_data_dir, repo_root
+from analysis.trial.data import load_trial
+from analysis.trial.paths import TRIAL_DATA_ENV, default_data_dir
 
 __all__ = [
     "BOOK_DIR",
@@ -70,7 +70,7 @@ __all__ = [
     "toc_chapters",
 ]
 
-ROOT = repo_root()
+ROOT = Path(__file__).resolve().parents[1]
 BOOK_DIR = ROOT / "book"
 SECOND_DATASET = ROOT / "tests" / "datasets" / "gbsg"
 #: Public trials of other shapes (tests/datasets/README.md): a sparse second endpoint with no
@@ -97,14 +97,14 @@ def build_command(source: Path, out: Path, jobs: int = 1, config: Path | None = 
     """The book build command (warnings are errors, nitpicky), to ``out``.
 
     ``jobs == 1``: ``jupyter-book build``, as a reader types it. ``jobs > 1``:
-    ``python -m analysis.buildbook -j N``, what ``make book`` runs (the same
+    ``python -m analysis.build.buildbook -j N``, what ``make book`` runs (the same
     build with parallel Sphinx workers). ``config``: another ``_config.yml``.
     """
     args = [str(source), "-W", "-n", "--keep-going", "--path-output", str(out)]
     if config is not None:
         args += ["--config", str(config)]
     if jobs > 1:
-        return [sys.executable, "-m", "analysis.buildbook", "-j", str(jobs), "--", *args]
+        return [sys.executable, "-m", "analysis.build.buildbook", "-j", str(jobs), "--", *args]
     exe = Path(sys.executable).with_name("jupyter-book")
     jb = str(exe) if exe.exists() else (shutil.which("jupyter-book") or "jupyter-book")
     return [jb, "build", *args]
@@ -151,7 +151,7 @@ def make_private_copy(src: Path, dst: Path) -> dict[str, str]:
 
 
 #: Values planted in the private copy: each is one patient's exact value, which the small-cell rule
-#: of ``analysis.disclosure`` must keep out of every output (see :func:`plant_markers`).
+#: of ``analysis.toolkit.disclosure`` must keep out of every output (see :func:`plant_markers`).
 MARKERS = {"duration_hours": "11.37", "temperature_c": "38.93", "onset_hours_after_infusion": "5.71",
            "os_max": "86.917", "os_min": "0.317"}
 
@@ -356,7 +356,7 @@ kernelspec:
 
 ```{code-cell} ipython3
 import analysis
-from analysis.book import chapter
+from analysis.report.book import chapter
 
 ch = chapter()
 print("ANALYSIS-FROM", analysis.__file__)
@@ -414,7 +414,7 @@ def run_probe(tmp: Path) -> dict:
     edited: ``data_notice``, called by every chapter, gains a line. The data
     folder's ages change at the same time (each + 1). Then the book is rebuilt into the first build's folder (``incremental``: what ``jupyter-book build book/`` does when ``book/_build`` exists).
     """
-    # A copy of the project's layout (repo_root() is two folders above the package).
+    # A copy of the project's layout (the kernel finds data/published/ above its folder).
     repo = tmp / "repo"
     src = repo / "src"
     shutil.copytree(ROOT / "src" / "analysis", src / "analysis", ignore=shutil.ignore_patterns("__pycache__"))
@@ -487,7 +487,7 @@ def get_probe() -> _Probe:
 
 @dataclass(frozen=True)
 class ChapterRun:
-    """Every chapter executed on one dataset (``python -m analysis.notebooks --data``)."""
+    """Every chapter executed on one dataset (``python -m analysis.build.notebooks --data``)."""
 
     name: str
     data: Path
@@ -528,7 +528,7 @@ class _Runs:
     def __init__(self, root: Path, names: list[str]):
         self.root, self.names, self._results = root, names, {}
         self._datasets = {name: _dataset(root, name) for name in names}
-        script = ("import sys; from analysis.notebooks import run_datasets\n"
+        script = ("import sys; from analysis.build.notebooks import run_datasets\n"
                   "run_datasets(list(zip(sys.argv[1::2], sys.argv[2::2])))\n")
         args = [a for n in names for a in (str(self._datasets[n]), str(root / n))]
         self._log = open(root / "runs.log", "wb")

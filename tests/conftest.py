@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from analysis import load_published, load_trial
-from analysis.paths import default_data_dir
+from analysis.trial.paths import default_data_dir
 
 
 @pytest.fixture(scope="session")

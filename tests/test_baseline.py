@@ -1,4 +1,4 @@
-"""Tests of analysis.baseline and the Table 1 formatting in analysis.tables."""
+"""Tests of analysis.toolkit.baseline and the Table 1 formatting in analysis.report.tables."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import tables
-from analysis.baseline import (
+from analysis.report import tables
+from analysis.toolkit.baseline import (
     BaselineTable,
     baseline_imbalances,
     baseline_table,
@@ -20,9 +20,9 @@ from analysis.baseline import (
     smd_categorical,
     smd_continuous,
 )
-from analysis.data import load_trial
-from analysis.published import load_published
-from analysis.warnings import StatisticalWarning
+from analysis.trial.data import load_trial
+from analysis.trial.published import load_published
+from analysis.toolkit.warnings import StatisticalWarning
 
 DATA = Path(__file__).parent / "data"
 
@@ -239,7 +239,7 @@ def test_baseline_html_snapshot(table):
     Regenerate after an intended change (and look at the result) with::
 
         python -c "import warnings; warnings.simplefilter('ignore'); from analysis import load_trial, tables; \\
-        from analysis.baseline import baseline_table; t = baseline_table(load_trial('tests/data/baseline_trial')); \\
+        from analysis.toolkit.baseline import baseline_table; t = baseline_table(load_trial('tests/data/baseline_trial')); \\
         open('tests/data/baseline_table_snapshot.html', 'w').write(tables.format_baseline(t).as_raw_html())"
     """
     html = tables.format_baseline(table).as_raw_html()
@@ -249,7 +249,7 @@ def test_baseline_html_snapshot(table):
 
 def test_side_by_side_and_consistency_tables():
     """Published cells print the YAML values with the paper's decimals; tables render deterministically."""
-    from analysis import consistency
+    from analysis.toolkit import consistency
 
     pub = load_published()
     with warnings.catch_warnings():

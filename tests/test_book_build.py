@@ -16,13 +16,13 @@ import pytest
 import yaml
 
 from analysis import load_trial
-from analysis.paths import TRIAL_DATA_ENV, default_data_dir, repo_root
+from analysis.trial.paths import TRIAL_DATA_ENV, default_data_dir
 
 import bookbuild as bb
 
 pytestmark = pytest.mark.slow
 
-ROOT = repo_root()
+ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = bb.toc_chapters()
 
 
@@ -134,7 +134,7 @@ def _assert_ran(run: bb.ChapterRun) -> None:
 
 
 def _prose_keys(chapter: str) -> set[str]:
-    from analysis.book import _GLUE_ROLE
+    from analysis.report.book import _GLUE_ROLE
 
     return {k for k, _ in _GLUE_ROLE.findall((ROOT / "book" / f"{chapter}.md").read_text())}
 
@@ -210,7 +210,7 @@ def test_build_on_invalid_real_data_stops_before_any_chapter(tmp_path):
     assert bb.private_id(bb.PATIENT_PREFIX, 1) not in log and str(data) not in log
     written = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
     assert not written, f"files written by a build on invalid data: {written}"
-    summary = __import__("analysis.notebooks", fromlist=["run_chapters"]).run_chapters(data, tmp_path / "runs")
+    summary = __import__("analysis.build.notebooks", fromlist=["run_chapters"]).run_chapters(data, tmp_path / "runs")
     assert summary["valid"] is False and summary["chapters"] == {}
     assert not bb.find_in_tree(tmp_path / "runs", bb.ID_PATTERN)
 

@@ -32,14 +32,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from analysis.ledger import build_ledger
-from analysis.paths import default_data_dir, repo_root
+from analysis.report.ledger import build_ledger
+from analysis.trial.paths import default_data_dir
 
 import bookbuild as bb
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = repo_root()
+ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = bb.toc_chapters()
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -16,13 +16,13 @@ import pandas as pd
 import pytest
 from survival_refs import DATASETS, RTOL, arr, assert_curve, competing, reference
 
-from analysis.competing import (
+from analysis.toolkit.competing import (
     cause_specific_hr,
     competing_frame,
     cumulative_incidence,
     gray_test,
 )
-from analysis.survival import kaplan_meier
+from analysis.toolkit.survival import kaplan_meier
 
 ARMS = ("control", "ucmsc")
 CASES = [(ds, cause) for ds in DATASETS for cause in (1, 2)]
@@ -146,7 +146,7 @@ def test_bad_input_is_named(frame, match):
 
 
 def test_crude_incidence_counts():
-    from analysis.competing import crude_incidence
+    from analysis.toolkit.competing import crude_incidence
 
     d = pd.DataFrame({"time": [1.0, 2, 3, 4, 5], "status": [1, 2, 0, 1, 0],
                       "arm": ["control", "control", "control", "ucmsc", "ucmsc"]})
@@ -159,8 +159,8 @@ def test_gray_test_without_events_of_the_cause_is_nan_with_a_warning():
     """No HCC at all: Gray's test is not defined (cmprsk errors); NaN with a StatisticalWarning."""
     import warnings as _w
 
-    from analysis.competing import gray_test
-    from analysis.warnings import StatisticalWarning
+    from analysis.toolkit.competing import gray_test
+    from analysis.toolkit.warnings import StatisticalWarning
 
     df = pd.DataFrame({"arm": ["control"] * 5 + ["ucmsc"] * 5, "time": [1, 2, 3, 4, 5.] * 2,
                        "status": [0, 2, 0, 2, 0] * 2})

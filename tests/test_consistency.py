@@ -1,4 +1,4 @@
-"""Tests of analysis.consistency: against R, textbook cases and hand computations."""
+"""Tests of analysis.toolkit.consistency: against R, textbook cases and hand computations."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import consistency as c
-from analysis.published import load_published
+from analysis.toolkit import consistency as c
+from analysis.trial.published import load_published
 
 DATA = Path(__file__).parent / "data"
 
@@ -446,8 +446,8 @@ def test_exact_test_too_large_falls_back_with_a_note():
     import numpy as np
     import pandas as pd
 
-    from analysis.baseline import baseline_table
-    from analysis.consistency import TableTooLargeError, fisher_from_counts
+    from analysis.toolkit.baseline import baseline_table
+    from analysis.toolkit.consistency import TableTooLargeError, fisher_from_counts
 
     with pytest.raises(TableTooLargeError, match="chi-square"):
         fisher_from_counts([[30000, 50000, 20000], [31000, 49000, 20000]])

@@ -1,4 +1,4 @@
-"""Tests of analysis.consort: the flow is counted from the data and the figure shows exactly those counts.
+"""Tests of analysis.toolkit.consort: the flow is counted from the data and the figure shows exactly those counts.
 
 The reference for every count is the construction of the small trials below:
 each case states how many patients of each arm have each disposition and how
@@ -18,16 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.consort import (
-    STAGES,
-    analysis_population,
-    consort_comparison,
-    consort_counts,
-    plot_consort,
-    published_consort_counts,
-)
-from analysis.data import ARMS, load_trial
-from analysis.published import load_published
+from analysis.toolkit.consort import STAGES, analysis_population, consort_comparison, consort_counts, published_consort_counts
+from analysis.report.figures import plot_consort
+from analysis.trial.data import ARMS, load_trial
+from analysis.trial.published import load_published
 
 
 # ----------------------------------------------------------------------------

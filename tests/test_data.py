@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from analysis import TrialDataError, load_trial
-from analysis.data import data_dictionary
-from analysis.paths import repo_root
+from analysis.trial.data import data_dictionary
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _edit(folder: Path, name: str, fn) -> None:
@@ -146,7 +147,7 @@ def test_analyzed_population(trial, published):
 
 def test_data_readme_documents_every_column():
     """Every column of the schema is on the page, with the same "required" and "empty allowed"."""
-    readme = (repo_root() / "data" / "README.md").read_text()
+    readme = (ROOT / "data" / "README.md").read_text()
     yes = {True: "yes", False: "no"}
     for _, r in data_dictionary().iterrows():
         row = rf"\| `{re.escape(r.column)}` \| {yes[bool(r.required)]} \| {yes[bool(r.empty_allowed)]} \|"
@@ -267,7 +268,7 @@ def test_line_numbers_count_blank_lines_and_quoted_newlines(trial_dir):
         return "\n".join(lines) + "\n"
     folder = trial_dir.parent / "t2"
     import shutil
-    shutil.copytree(repo_root() / "data" / "synthetic", folder)
+    shutil.copytree(ROOT / "data" / "synthetic", folder)
     _raw(folder, "adverse_events", ae)
     with pytest.raises(TrialDataError, match=r"adverse_events.csv, column 'severity', line 4:"):
         load_trial(folder)
@@ -341,7 +342,7 @@ def test_survival_only_dataset_is_valid(tmp_path):
     sex; what a reconstruction from published curves gives) is valid, and says what is absent."""
     import shutil
 
-    shutil.copytree(repo_root() / "tests" / "datasets" / "leukemia", tmp_path / "l")
+    shutil.copytree(ROOT / "tests" / "datasets" / "leukemia", tmp_path / "l")
     t = load_trial(tmp_path / "l")
     assert set(t.patients.columns) == {"patient_id", "arm", "disposition", "os_months", "death", "hcc_months", "hcc"}
     assert any(n.startswith("patients.csv has no age, sex, tp,") for n in t.notes)

@@ -1,4 +1,4 @@
-"""Tests of analysis.design against rpact, published software benchmarks and hand computation."""
+"""Tests of analysis.toolkit.design against rpact, published software benchmarks and hand computation."""
 
 from __future__ import annotations
 
@@ -10,30 +10,10 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from analysis.design import (
-    METHODS,
-    PiecewiseExponential,
-    SurvivalDesign,
-    asymptotic_logrank_moments,
-    detectable_hazard_ratio,
-    dropout_hazard,
-    event_probability,
-    events_required,
-    expected_events,
-    hazard_from_survival,
-    observed_dropout,
-    paper_design,
-    paper_scenarios,
-    plot_expected_events,
-    power_from_events,
-    power_survival,
-    power_table,
-    reported_effect_design,
-    reported_effect_hazards,
-    sample_size_survival,
-    sample_size_table,
-)
-from analysis.published import load_published
+from analysis.toolkit.design import METHODS, PiecewiseExponential, SurvivalDesign, asymptotic_logrank_moments, detectable_hazard_ratio, dropout_hazard, event_probability, events_required, expected_events, hazard_from_survival, power_from_events, power_survival, power_table, sample_size_survival, sample_size_table
+from analysis.trial.paper import observed_dropout, paper_design, paper_scenarios, reported_effect_design, reported_effect_hazards
+from analysis.report.figures import plot_expected_events
+from analysis.trial.published import load_published
 
 DATA = Path(__file__).parent / "data"
 RPACT = json.loads((DATA / "design_rpact.json").read_text())
@@ -445,7 +425,7 @@ def test_observed_accrual_months_by_hand():
     not pandas), at 365.25/12 days per month."""
     from datetime import date
 
-    from analysis.design import observed_accrual_months
+    from analysis.trial.paper import observed_accrual_months
 
     pub = load_published()
     rec = pub.raw["recruitment"]
@@ -457,7 +437,7 @@ def test_observed_accrual_months_by_hand():
 def test_events_with_fixed_follow_up_by_hand():
     """No dropout: n (1 - S(f)) per arm; with dropout eta and exponential lambda:
     n lambda/(lambda+eta) (1 - exp(-(lambda+eta) f))."""
-    from analysis.design import events_with_fixed_follow_up
+    from analysis.toolkit.design import events_with_fixed_follow_up
 
     d = paper_design()
     f = 75.0

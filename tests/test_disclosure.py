@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from analysis import load_trial
-from analysis.disclosure import MIN_CELL, applies, protected_summary
-from analysis.safety import infusion_reactions, safety_statements
-from analysis.survival import followup
+from analysis.toolkit.disclosure import MIN_CELL, applies, protected_summary
+from analysis.toolkit.safety import infusion_reactions, safety_statements
+from analysis.toolkit.survival import followup
 
 import bookbuild as bb
 

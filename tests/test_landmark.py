@@ -20,8 +20,9 @@ from scipy import stats
 from survival_refs import DATASETS, ENDPOINTS, RTOL, endpoint, reference
 
 from analysis import load_published
-from analysis.landmark import landmark_comparison, landmark_grid, landmark_windows, time_varying_test
-from analysis.survival import HorizonError
+from analysis.toolkit.landmark import landmark_grid, landmark_windows, time_varying_test
+from analysis.trial.paper import landmark_comparison
+from analysis.toolkit.survival import HorizonError
 
 # Runs in make test's second process, to balance the two (still part of make check).
 pytestmark = pytest.mark.heavy
@@ -121,7 +122,7 @@ def test_bad_input_is_named(call, exc, match):
 
 
 def test_grid_summary_by_hand():
-    from analysis.landmark import grid_summary
+    from analysis.toolkit.landmark import grid_summary
 
     g = pd.DataFrame({"landmark": [3.0, 3.0, 6.0, 6.0, 9.0, 9.0], "window": ["early", "late"] * 3,
                       "hr": [np.nan, 2.0, 1.0, 3.0, 1.0, 4.0], "p": [np.nan, 0.2, 0.9, 0.04, 0.8, 0.01]})
@@ -147,8 +148,8 @@ def test_grid_fast_fit_equals_cox_hr(ds, ep):
 @pytest.mark.parametrize("kind,landmark", [("piecewise", 8.0), ("log", None)])
 def test_time_varying_test_with_an_arm_empty_in_a_piece(kind, landmark):
     """No UC-MSC event before 8 months (or none at all): NaN with a warning, not a LinAlgError."""
-    from analysis.landmark import time_varying_test
-    from analysis.warnings import StatisticalWarning
+    from analysis.toolkit.landmark import time_varying_test
+    from analysis.toolkit.warnings import StatisticalWarning
 
     ctrl_t = [1, 2, 3, 9, 12, 15, 20, 25.]
     ucmsc_t = [10, 14, 18, 22, 26, 30, 5, 6.] if kind == "piecewise" else [10, 14, 18, 22, 26, 30, 5, 6.]

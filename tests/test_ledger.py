@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from analysis.__main__ import main
-from analysis.baseline import baseline_table
-from analysis.landmark import landmark_comparison
-from analysis.ledger import STATUSES, build_ledger, ledger_frame, write_ledger
-from analysis.survival import followup
+from analysis.toolkit.baseline import baseline_table
+from analysis.trial.paper import landmark_comparison
+from analysis.report.ledger import STATUSES, build_ledger, ledger_frame, write_ledger
+from analysis.toolkit.survival import followup
 
 # Runs in make test's second process, to balance the two (still part of make check).
 pytestmark = pytest.mark.heavy
@@ -117,7 +117,7 @@ def test_data_identity_is_the_content(tmp_path, trial):
     import pandas as pd
 
     from analysis import load_trial
-    from analysis.data import content_digest
+    from analysis.trial.data import content_digest
 
     base = content_digest(trial)
     other = tmp_path / "some-other-name"

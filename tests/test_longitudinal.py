@@ -1,4 +1,4 @@
-"""Tests of analysis.longitudinal against R (stored output) and exact invariants.
+"""Tests of analysis.toolkit.longitudinal against R (stored output) and exact invariants.
 
 Reference values: ``tests/data/longitudinal_reference.json``, written by
 ``Rscript tests/reference/longitudinal_reference.R`` (R 4.2.2, nlme 3.1.162),
@@ -17,9 +17,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import longitudinal as L
-from analysis.data import LAB_ANALYTES, load_trial
-from analysis.warnings import StatisticalWarning
+from analysis.toolkit import longitudinal as L
+from analysis.trial.data import LAB_ANALYTES, load_trial
+from analysis.toolkit.warnings import StatisticalWarning
+from analysis.report import figures
+from analysis.report import tables
 
 # Runs in make test's second process, to balance the two (still part of make check).
 pytestmark = pytest.mark.heavy
@@ -365,7 +367,7 @@ def test_evaluate_statements_rejects_change_table(frame):
 def test_plot_lab_means(frame):
     import matplotlib.pyplot as plt
 
-    fig = L.plot_lab_means(L.describe_visits(frame), geometric=L.LOG_ANALYTES)
+    fig = figures.plot_lab_means(L.describe_visits(frame), geometric=L.LOG_ANALYTES)
     axes = [ax for ax in fig.axes if ax.get_visible()]
     assert len(axes) == 4
     assert "geometric" in axes[3].get_ylabel() and "µmol/L" in axes[3].get_ylabel()
@@ -377,8 +379,8 @@ def test_trajectories_only_for_synthetic(trial):
     from dataclasses import replace
 
     with pytest.raises(PermissionError, match="synthetic"):
-        L.plot_trajectories(trial)
-    fig = L.plot_trajectories(replace(trial, synthetic=True), n_per_arm=3, seed=1)
+        figures.plot_trajectories(trial)
+    fig = figures.plot_trajectories(replace(trial, synthetic=True), n_per_arm=3, seed=1)
     lines = sum(len(ax.get_lines()) for ax in fig.axes)
     assert lines == 4 * 6
     plt.close(fig)
@@ -389,16 +391,16 @@ def test_trajectories_only_for_synthetic(trial):
 # ---------------------------------------------------------------------------
 def test_format_estimates_snapshot(frame):
     """Snapshot of the rendered rows (numbers are tested against R above)."""
-    adj = L.format_estimates(L.adjusted_effects(frame, analytes=["alb", "tbil"]))
+    adj = tables.format_estimates(L.adjusted_effects(frame, analytes=["alb", "tbil"]))
     assert adj.columns.tolist() == ["Analyte", "Week", "n", "Effect", "Estimate (95% CI)", "p"]
     assert adj.iloc[0].tolist() == ["ALB (g/L)", "12", "38/38", "difference", "-0.1 (-1.9 to 1.6)", "0.895"]
     assert adj.iloc[3]["Effect"] == "ratio" and adj.iloc[3]["Analyte"] == "TBIL (µmol/L)"
-    paired = L.format_estimates(L.change_from_baseline(frame))
+    paired = tables.format_estimates(L.change_from_baseline(frame))
     assert paired.columns.tolist() == ["Analyte", "Week", "Arm", "n", "Effect", "Estimate (95% CI)", "p"]
 
 
 def test_format_visits(frame):
-    out = L.format_visits(L.describe_visits(frame), L.visit_status(frame))
+    out = tables.format_visits(L.describe_visits(frame), L.visit_status(frame))
     assert out["Analyte"].str.split(" ").str[0].unique().tolist() == ["ALB", "PTA", "CHE", "TBIL"]
     row = out[(out["Analyte"] == "ALB (g/L)") & (out["Week"] == "48")].iloc[0]
     desc = L.describe_visits(frame)
@@ -409,15 +411,15 @@ def test_format_visits(frame):
 
 def test_format_rejects_other_tables(frame):
     with pytest.raises(ValueError, match="estimate table"):
-        L.format_estimates(L.visit_status(frame))
+        tables.format_estimates(L.visit_status(frame))
     with pytest.raises(ValueError, match="describe_visits"):
-        L.format_visits(L.visit_status(frame))
+        tables.format_visits(L.visit_status(frame))
 
 
 def test_message_figure():
     import matplotlib.pyplot as plt
 
-    fig = L.message_figure("absent")
+    fig = figures.message_figure("absent")
     assert [t.get_text() for t in fig.axes[0].texts] == ["absent"]
     plt.close(fig)
 
@@ -442,7 +444,7 @@ def test_reml_gradient_equals_finite_differences(trial):
     from the optimum, for every analyte's visit patterns."""
     from scipy import optimize
 
-    import analysis.longitudinal as lf
+    import analysis.toolkit.longitudinal as lf
 
     frame = lf.lab_frame(trial, weeks=(0, 12, 24, 48))
     captured = []

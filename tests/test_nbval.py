@@ -17,12 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from analysis.book import displayed, glue_formats
-from analysis.paths import repo_root
+from analysis.report.book import displayed, glue_formats
 
 pytestmark = pytest.mark.slow
 
-ROOT = repo_root()
+ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = "survival"
 
 

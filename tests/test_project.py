@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import re
 import tomllib
 
 import pytest
 import yaml
 
-from analysis.notebooks import chapter_pairs, pair_differences
-from analysis.paths import repo_root
+from analysis.build.notebooks import chapter_pairs, pair_differences
 
-ROOT = repo_root()
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _pyproject_pins() -> dict[str, str]:
@@ -86,11 +87,82 @@ def test_lazy_export_table_matches_every_module():
 
     import analysis
 
-    modules = sorted(p.stem for p in (ROOT / "src" / "analysis").glob("*.py")
-                     if not p.stem.startswith("_") and p.stem not in {"book", "buildbook", "notebooks"})
+    modules = sorted(f"{p.parent.name}.{p.stem}" for layer in ("toolkit", "trial", "report")
+                     for p in (ROOT / "src" / "analysis" / layer).glob("*.py") if not p.stem.startswith("_"))
     assert sorted(analysis._EXPORTS) == modules
     for name, names in analysis._EXPORTS.items():
         assert tuple(importlib.import_module(f"analysis.{name}").__all__) == names, name
+    assert len(set(analysis.__all__)) == len(analysis.__all__), "a public name is defined in two modules"
+
+
+#: The layers, lowest first: a module may import its own layer and the layers before it.
+LAYERS = ("toolkit", "trial", "report", "build")
+
+
+def _package_imports(path: Path) -> set[str]:
+    """The ``analysis`` modules a source file imports, anywhere in it, as dotted names."""
+    import ast
+
+    rel = path.relative_to(ROOT / "src").with_suffix("")
+    package = list(rel.parts[:-1]) if rel.name != "__init__" else list(rel.parts[:-1])
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            if mod.startswith("analysis"):
+                names = [a.name for a in node.names]
+                out.update(f"{mod}.{n}" if (ROOT / "src" / Path(*mod.split("."), n)).exists()
+                           or (ROOT / "src" / Path(*mod.split("."), f"{n}.py")).exists() else mod for n in names)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.startswith("analysis"))
+    return out
+
+
+def test_layers_import_only_downward_and_have_no_cycles():
+    """toolkit < trial < report < build: no module imports a later layer, and modules form no cycle."""
+    graph = {}
+    for path in (ROOT / "src" / "analysis").rglob("*.py"):
+        rel = path.relative_to(ROOT / "src").with_suffix("")
+        name = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+        graph[name] = {m for m in _package_imports(path) if m != name}
+    bad = []
+    for mod, deps in graph.items():
+        parts = mod.split(".")
+        if len(parts) < 2 or parts[1] not in LAYERS:
+            continue
+        mine = LAYERS.index(parts[1])
+        for d in deps:
+            dp = d.split(".")
+            if len(dp) > 1 and dp[1] in LAYERS and LAYERS.index(dp[1]) > mine:
+                bad.append(f"{mod} imports {d}")
+    assert not bad, "upward imports: " + "; ".join(sorted(bad))
+    toolkit_sources = (ROOT / "src" / "analysis" / "toolkit").glob("*.py")
+    for path in toolkit_sources:  # the toolkit neither draws nor formats for display
+        text = path.read_text()
+        assert "matplotlib" not in text and "great_tables" not in text, path.name
+    # cycles, by depth-first search over modules of the package
+    state: dict[str, int] = {}
+
+    def visit(m: str, stack: list[str]) -> None:
+        state[m] = 1
+        for d in sorted(graph.get(m, ())):
+            if d not in graph or d in ("analysis",) or d.count(".") < 1 and d == "analysis":
+                continue
+            if d.endswith("__init__") or d in {"analysis", "analysis.toolkit", "analysis.trial", "analysis.report", "analysis.build"}:
+                continue
+            if state.get(d) == 1:
+                raise AssertionError("import cycle: " + " -> ".join(stack + [m, d]))
+            if d not in state:
+                visit(d, stack + [m])
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [])
 
 
 def test_import_analysis_loads_no_scientific_library():
@@ -104,7 +176,7 @@ def test_import_analysis_loads_no_scientific_library():
     assert out.strip() == "[]"
     code = "import analysis; f = analysis.cox_hr; import sys; print('scipy.stats' in sys.modules, f.__module__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["True", "analysis.survival"]
+    assert out.split() == ["True", "analysis.toolkit.survival"]
 
 
 def _distinctive_published_values() -> set[str]:
@@ -163,6 +235,6 @@ def test_published_numbers_are_not_retyped():
 
 @pytest.mark.parametrize("p,text", [(0.0123, "= 0.012"), (0.0004, "< 0.001"), (0.001, "= 0.001"), (float("nan"), "not computable")])
 def test_p_text(p, text):
-    from analysis.book import p_text
+    from analysis.report.book import p_text
 
     assert p_text(p) == text

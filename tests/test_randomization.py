@@ -1,4 +1,4 @@
-"""Tests of analysis.randomization: balance properties, reproducibility, concealment.
+"""Tests of analysis.toolkit.randomization: balance properties, reproducibility, concealment.
 
 References used: the permuted-block design's defining properties (Rosenberger
 and Lachin 2016, section 3.5), Blackwell and Hodges's closed form for the
@@ -20,22 +20,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.randomization import (
-    CODE_ALPHABET,
-    AllocationList,
-    ConcealmentRecord,
-    allocation_balance,
-    allocation_list,
-    assign_arms,
-    chance_significance,
-    expected_predictability,
-    generate_allocation,
-    guessing_predictability,
-    plot_imbalance,
-    reproduce_allocation,
-    simple_allocation_list,
-    verify_allocation,
-)
+from analysis.toolkit.randomization import CODE_ALPHABET, AllocationList, ConcealmentRecord, allocation_balance, allocation_list, assign_arms, chance_significance, expected_predictability, generate_allocation, guessing_predictability, reproduce_allocation, simple_allocation_list, verify_allocation
+from analysis.report.figures import plot_imbalance
 
 ARMS2 = ("control", "ucmsc")
 
@@ -448,7 +434,7 @@ def test_chance_significance_displays_its_numbers():
 
 
 def test_to_csv_refuses_to_overwrite_and_writes_whole_files(tmp_path):
-    from analysis.randomization import generate_allocation, verify_allocation
+    from analysis.toolkit.randomization import generate_allocation, verify_allocation
 
     a = generate_allocation(20, block_sizes=(4,), seed=7)
     b = generate_allocation(20, block_sizes=(4,), seed=8)

@@ -1,4 +1,4 @@
-"""Tests of analysis.safety against R (stored output), Newcombe's published table and hand counts.
+"""Tests of analysis.toolkit.safety against R (stored output), Newcombe's published table and hand counts.
 
 Reference values: ``tests/data/safety_reference.json``, written by
 ``Rscript tests/reference/safety_reference.R`` (R 4.2.2), which also
@@ -20,8 +20,10 @@ import pandas as pd
 import pytest
 
 from analysis import load_published
-from analysis import safety as S
-from analysis.data import load_trial
+from analysis.toolkit import safety as S
+from analysis.trial.data import load_trial
+from analysis.report import figures
+from analysis.report import tables
 
 DATA = Path(__file__).parent / "data"
 REF = json.loads((DATA / "safety_reference.json").read_text())
@@ -244,14 +246,14 @@ def test_safety_statements(trial):
 def test_format_ae_table_snapshot(trial):
     """Snapshot of the rendered table (numbers are tested above)."""
     t = S.ae_by_term(trial, terms=["fever", "infection"], include_other=False, window_days=WINDOW)
-    f = S.format_ae_table(t)
+    f = tables.format_ae_table(t)
     assert f.columns.tolist() == ["Event", "Control (N=30)", "UC-MSC (N=30)", "Difference, % points (95% CI)",
                                   "p (Fisher)"]
     assert f.iloc[1].tolist() == ["Fever", "0 (0.0%) [0]", "5 (16.7%) [6]", "16.7 (2.0 to 33.6)", "0.052"]
 
 
 def test_format_severity_labels(trial):
-    f = S.format_ae_table(S.ae_by_seriousness(trial))
+    f = tables.format_ae_table(S.ae_by_seriousness(trial))
     assert f["Event"].tolist() == [S.ANY_EVENT, "Serious", "Non-serious", "Mild", "Moderate", "Severe",
                                    "Life-threatening", "Fatal"]
 
@@ -260,16 +262,16 @@ def test_format_p_threshold():
     t = pd.DataFrame([{"term": "x", "patients_control": 0, "events_control": 0, "n_control": 40,
                        "patients_ucmsc": 20, "events_ucmsc": 25, "n_ucmsc": 40,
                        **{k: v for k, v in S.compare_proportions(20, 40, 0, 40).items() if k in NUM}}])
-    assert S.format_ae_table(t)["p (Fisher)"].item() == "<0.001"
+    assert tables.format_ae_table(t)["p (Fisher)"].item() == "<0.001"
     with pytest.raises(ValueError, match="ae_by_term"):
-        S.format_ae_table(t.drop(columns="p_fisher"))
+        tables.format_ae_table(t.drop(columns="p_fisher"))
 
 
 def test_plot_risk_differences(trial):
     import matplotlib.pyplot as plt
 
     t = S.ae_by_term(trial, terms=COMPLICATIONS, include_other=False, window_days=WINDOW)
-    fig = S.plot_risk_differences(t)
+    fig = figures.plot_risk_differences(t)
     ax = fig.axes[0]
     assert len(ax.get_yticklabels()) == len(t)
     assert "percentage points" in ax.get_xlabel()
@@ -279,24 +281,24 @@ def test_plot_risk_differences(trial):
 def test_format_incidence(trial):
     pub = load_published().hcc_incidence
     h = S.hcc_incidence(trial, horizon=pub["horizon_months"], published=pub)
-    f = S.format_incidence(h)
+    f = tables.format_incidence(h)
     assert f.columns.tolist() == ["Source", "Control", "UC-MSC", "Difference, % points (95% CI)", "p (Fisher)",
                                   "p (chi-square)", "p (chi-square, Yates)"]
     c = pub["control"]
     assert f.iloc[1]["Control"] == f"{c['events']}/{c['n']} ({100 * c['events'] / c['n']:.1f}%)"
-    z = S.format_incidence(S.incidence_test(0, 10, 0, 12))
+    z = tables.format_incidence(S.incidence_test(0, 10, 0, 12))
     assert z.iloc[0]["p (chi-square)"] == "–" and "Source" not in z.columns
     with pytest.raises(ValueError, match="hcc_incidence"):
-        S.format_incidence(h.drop(columns="p_chisq"))
+        tables.format_incidence(h.drop(columns="p_chisq"))
 
 
 def test_format_infusion_reactions(trial):
     r = REF["infusion"][0]
-    f = S.format_infusion_reactions(S.infusion_reactions(trial, protect=False))
+    f = tables.format_infusion_reactions(S.infusion_reactions(trial, protect=False))
     assert f.iloc[0]["Onset, h after infusion: median (range)"] == \
         f"{r['onset_median']:.1f} ({r['onset_min']:.1f} to {r['onset_max']:.1f})"
     assert f.iloc[0]["Temperature, °C (range)"] == f"{r['temperature_min']:.1f} to {r['temperature_max']:.1f}"
-    by = S.format_infusion_reactions(S.infusion_reactions(trial, by_infusion=True, protect=False))
+    by = tables.format_infusion_reactions(S.infusion_reactions(trial, by_infusion=True, protect=False))
     assert by["Infusion"].tolist() == ["1", "2", "3"]
     with pytest.raises(ValueError, match="infusion_reactions"):
-        S.format_infusion_reactions(S.ae_by_term(trial))
+        tables.format_infusion_reactions(S.ae_by_term(trial))

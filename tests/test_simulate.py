@@ -1,4 +1,4 @@
-"""Tests of the vectorised trial simulation engine (analysis.simulate)."""
+"""Tests of the vectorised trial simulation engine (analysis.toolkit.simulate)."""
 
 from __future__ import annotations
 
@@ -10,24 +10,11 @@ import pandas as pd
 import pytest
 from lifelines.statistics import logrank_test
 
-from analysis.design import (
-    PiecewiseExponential,
-    SurvivalDesign,
-    paper_design,
-    power_survival,
-    reported_effect_hazards,
-)
-from analysis.simulate import (
-    DAY_IN_MONTHS,
-    landmark_logrank_statistics,
-    logrank_statistics,
-    plot_power_curves,
-    power_curve,
-    rmst_statistics,
-    simulate_power,
-    simulate_trials,
-)
-from analysis.warnings import StatisticalWarning
+from analysis.toolkit.design import PiecewiseExponential, SurvivalDesign, power_survival
+from analysis.trial.paper import paper_design, reported_effect_hazards
+from analysis.toolkit.simulate import DAY_IN_MONTHS, landmark_logrank_statistics, logrank_statistics, power_curve, rmst_statistics, simulate_power, simulate_trials
+from analysis.report.figures import plot_power_curves
+from analysis.toolkit.warnings import StatisticalWarning
 
 # Runs in make test's second process, to balance the two (still part of make check).
 pytestmark = pytest.mark.heavy

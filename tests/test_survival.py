@@ -14,7 +14,7 @@ from lifelines import KaplanMeierFitter
 from survival_refs import DATASETS, ENDPOINTS, RTOL, arr, assert_curve, endpoint, input_frame, reference
 
 from analysis import load_trial
-from analysis.survival import (
+from analysis.toolkit.survival import (
     HorizonError,
     add_covariates,
     cox_hr,
@@ -27,7 +27,7 @@ from analysis.survival import (
     rmst,
     window_frame,
 )
-from analysis.warnings import StatisticalWarning
+from analysis.toolkit.warnings import StatisticalWarning
 
 # Runs in make test's second process, to balance the two (still part of make check).
 pytestmark = pytest.mark.heavy
@@ -109,7 +109,7 @@ def test_km_agrees_with_lifelines(ds, ep):
 )
 def test_median_rule_is_rs(y, x, expected):
     """R's ``survival:::survmean`` rule, by hand."""
-    from analysis.survival import _r_median
+    from analysis.toolkit.survival import _r_median
 
     np.testing.assert_equal(_r_median(np.array(y), np.array(x, float)), expected)
 
@@ -337,7 +337,7 @@ def test_bad_input_is_named(call, exc, match):
 def test_km_plot_at_risk_table_shows_the_returned_numbers():
     import matplotlib.pyplot as plt
 
-    from analysis.survival_plots import AT_RISK_TIMES, plot_km
+    from analysis.report.survival_plots import AT_RISK_TIMES, plot_km
 
     km = kaplan_meier(endpoint(DATASETS[0], "os"))
     fig = plot_km(km, horizon=75.0)
@@ -352,8 +352,8 @@ def test_km_plot_at_risk_table_shows_the_returned_numbers():
 def test_forest_and_grid_plots_label_every_row():
     import matplotlib.pyplot as plt
 
-    from analysis.landmark import landmark_grid
-    from analysis.survival_plots import plot_forest, plot_landmark_grid
+    from analysis.toolkit.landmark import landmark_grid
+    from analysis.report.survival_plots import plot_forest, plot_landmark_grid
 
     df = endpoint(DATASETS[0], "os")
     t = hr_models(df, strata=["stratum"], covariates=["x1", "x2", "x3"])
@@ -387,7 +387,7 @@ def test_ph_test_with_delayed_entry_matches_cox_zph(ds, ep, key):
 # --------------------------------------------------------------------------
 def test_stratified_cox_with_no_events_of_one_arm_in_informative_strata():
     """R: ``coxph(Surv(time, event) ~ arm + strata(s))`` warns "coefficient may be infinite"."""
-    from analysis.warnings import StatisticalWarning
+    from analysis.toolkit.warnings import StatisticalWarning
 
     df = pd.DataFrame({"arm": ["control"] * 8 + ["ucmsc"] * 4, "time": [1, 2, 3, 4, 5, 6, 7, 8, 2, 3, 4, 9.],
                        "event": [1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0], "s": ["hi"] * 4 + ["lo"] * 8})
@@ -398,7 +398,7 @@ def test_stratified_cox_with_no_events_of_one_arm_in_informative_strata():
 
 def test_strata_that_separate_the_arms_give_no_hazard_ratio():
     """R: the arm coefficient is NA when no stratum holds both arms."""
-    from analysis.warnings import StatisticalWarning
+    from analysis.toolkit.warnings import StatisticalWarning
 
     df = pd.DataFrame({"arm": ["control"] * 4 + ["ucmsc"] * 3, "time": [1, 2, 3, 5, 2, 4, 6.],
                        "event": [1, 1, 0, 1, 1, 1, 0], "s": list("aaaabbb")})

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from analysis import load_trial
-from analysis.calibration import calibration_report
-from analysis.paths import default_data_dir
-from analysis.synthetic import SyntheticParameters, derive_event_counts, generate, meld_score, write_cohort
+from analysis.trial.calibration import calibration_report
+from analysis.trial.paths import default_data_dir
+from analysis.trial.synthetic import SyntheticParameters, derive_event_counts, generate, meld_score, write_cohort
 
 # Runs in make test's second process, to balance the two (still part of make check).
 pytestmark = pytest.mark.heavy

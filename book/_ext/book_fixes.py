@@ -39,8 +39,8 @@ def _default_mode(app, config):
 
 
 def _validate_data(app, config):
-    from analysis.data import TrialDataError, load_trial
-    from analysis.paths import data_dir
+    from analysis.trial.data import TrialDataError, load_trial
+    from analysis.trial.paths import data_dir
 
     try:
         load_trial(data_dir())

@@ -3,7 +3,7 @@
 nbval compares what a reader sees. It already skips ``image/png`` outputs (pixels depend on the
 font stack and the CPU); figures glued into the prose are stored under
 ``application/papermill.record/image/png``, which it does not know: skip those too. Glued numbers
-are stored at their displayed precision (``analysis.book.glue_numbers``) and are compared.
+are stored at their displayed precision (``analysis.report.book.glue_numbers``) and are compared.
 """
 
 from __future__ import annotations

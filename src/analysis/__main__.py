@@ -10,7 +10,7 @@ __all__ = ["main"]
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from .synthetic import SyntheticParameters, write_cohort
+    from .trial.synthetic import SyntheticParameters, write_cohort
 
     out = write_cohort(args.out, SyntheticParameters(seed=args.seed))
     print(f"wrote synthetic cohort (seed {args.seed}) to {out}")
@@ -18,7 +18,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .data import TrialDataError, load_trial
+    from .trial.data import TrialDataError, load_trial
 
     try:
         trial = load_trial(args.dir)
@@ -33,8 +33,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _ledger(args: argparse.Namespace) -> int:
-    from .data import TrialDataError
-    from .ledger import write_ledger
+    from .trial.data import TrialDataError
+    from .report.ledger import write_ledger
 
     try:
         out = write_ledger(args.data, args.out)

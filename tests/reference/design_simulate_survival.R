@@ -1,4 +1,4 @@
-# Reference values for the vectorised trial statistics of analysis.simulate
+# Reference values for the vectorised trial statistics of analysis.toolkit.simulate
 # (tests/test_simulate.py), computed with R's survival package.
 #
 # Input: tests/data/design_sim_trials.csv (8 simulated trials of 80 patients; trials 4-7

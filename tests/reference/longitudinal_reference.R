@@ -8,7 +8,7 @@
 #    four analytes at weeks 0, 12, 24, 48, deaths before weeks 24/48, random
 #    dropouts, one patient with no post-baseline values and one patient with
 #    a missing week-0 ALB.
-# 2. Computes, with base R and nlme, the statistics that analysis.longitudinal
+# 2. Computes, with base R and nlme, the statistics that analysis.toolkit.longitudinal
 #    must reproduce, and writes them at full precision to
 #    tests/data/longitudinal_reference.json (with R and package versions).
 suppressPackageStartupMessages({

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import load_trial
-from analysis.competing import competing_frame
-from analysis.survival import add_covariates, endpoint_frame
+from analysis.toolkit.competing import competing_frame
+from analysis.toolkit.survival import add_covariates, endpoint_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 

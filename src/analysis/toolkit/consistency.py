@@ -2,7 +2,7 @@
 
 Everything here works from **published summary statistics alone** (no patient
 data), so it can be run on any paper whose numbers are structured as in
-``data/published/*.yaml`` (an :class:`analysis.published.Published`) or as
+``data/published/*.yaml`` (an :class:`analysis.trial.published.Published`) or as
 plain dictionaries. Each check returns one row with the published value, the
 value recomputed from the other published numbers (a point and, where the
 printed rounding matters, the interval of every value the unrounded inputs
@@ -861,7 +861,7 @@ def check_table1(
     Parameters
     ----------
     table1
-        A :class:`~analysis.published.Published`, its ``table1`` rows, or a
+        A :class:`~analysis.trial.published.Published`, its ``table1`` rows, or a
         list of dicts in the YAML layout (``variable``, ``kind`` in
         ``mean_sd``/``counts``/``median_range``, one mapping per arm, ``p``,
         optional ``p_operator``, ``levels``, ``decimals``).
@@ -998,7 +998,7 @@ def check_hazard_ratios(
     Parameters
     ----------
     hazard_ratios
-        A :class:`~analysis.published.Published` or a mapping
+        A :class:`~analysis.trial.published.Published` or a mapping
         ``key -> {hr, ci_low, ci_high, p, [p_operator, label]}``.
     hr_decimals, p_decimals
         Printed decimals of HR and limits, and of p.
@@ -1241,7 +1241,7 @@ def check_consort(published: Any, *, arms: Sequence[str] = _ARMS) -> pd.DataFram
     Parameters
     ----------
     published
-        A :class:`~analysis.published.Published` or a mapping with a
+        A :class:`~analysis.trial.published.Published` or a mapping with a
         ``consort`` block in the layout of ``data/published/shi2021.yaml``.
 
     Returns
@@ -1357,7 +1357,7 @@ def check_direction(
     Parameters
     ----------
     hr
-        A :class:`~analysis.published.PublishedHR` or a mapping with ``hr``,
+        A :class:`~analysis.trial.published.PublishedHR` or a mapping with ``hr``,
         ``ci_low``, ``ci_high`` (and optionally ``label``).
     better_arm
         The arm the text says had the better (event-free) survival.
@@ -1442,7 +1442,7 @@ def check_published(
     Parameters
     ----------
     published
-        A :class:`~analysis.published.Published`.
+        A :class:`~analysis.trial.published.Published`.
     events
         Printed event counts per HR (``key -> {arm: events}``). Default: the
         ``hcc_incidence`` block, if present, for the full-window HR of the

@@ -20,7 +20,7 @@ and rule. Loading never writes anything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -33,36 +33,18 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
+from ..toolkit.schema import (ARM_LABELS, ARMS, BASELINE_CATEGORICAL, BASELINE_CONTINUOUS, DISPOSITIONS,
+                              LAB_ANALYTES, SCREENING_OUTCOMES, SEVERITIES, Trial)
 from .paths import data_dir
 
 __all__ = [
-    "ARMS",
-    "ARM_LABELS",
-    "BASELINE_CONTINUOUS",
-    "BASELINE_CATEGORICAL",
-    "LAB_ANALYTES",
     "TrialDataError",
-    "Trial",
     "load_trial",
     "validate_folder",
     "content_digest",
     "data_dictionary",
 ]
 
-#: Arm codes, control first (the paper's column order).
-ARMS = ("control", "ucmsc")
-#: Display names of the arms.
-ARM_LABELS = {"control": "Control", "ucmsc": "UC-MSC"}
-#: Optional continuous baseline columns (Table 1 order).
-BASELINE_CONTINUOUS = ("tp", "alb", "plt", "cr", "alt", "ast", "tbil", "pta", "che", "inr", "meld")
-#: Optional categorical baseline columns and their allowed values.
-BASELINE_CATEGORICAL = {"hbeag": (0, 1), "child_pugh": ("A", "B", "C"), "ascites": (0, 1)}
-#: Liver-function analytes of ``labs.csv``.
-LAB_ANALYTES = ("alb", "pta", "che", "tbil")
-
-DISPOSITIONS = ("analyzed", "withdrew", "lost_to_follow_up")
-SCREENING_OUTCOMES = ("randomized", "refused", "ineligible")
-SEVERITIES = ("mild", "moderate", "severe", "life_threatening", "fatal")
 
 
 class TrialDataError(ValueError):
@@ -358,60 +340,6 @@ def _validate_table(name: str, path: Path) -> pd.DataFrame:
     return df
 
 
-# ----------------------------------------------------------------------------
-# The trial object
-# ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Trial:
-    """A validated trial: the tables of one data folder.
-
-    Attributes
-    ----------
-    patients
-        One row per randomized patient (``patients.csv``), indexed 0..n-1.
-    screening, labs, adverse_events
-        The optional tables, or ``None`` when the folder does not have them.
-    path
-        The folder the trial was loaded from.
-    synthetic
-        True for the calibrated synthetic cohort (``dataset.yaml``). When
-        False, chapters show aggregates only, never patient-level rows.
-    meta
-        The contents of ``dataset.yaml`` (empty if absent).
-    notes
-        What is absent and therefore skipped (optional tables, baseline
-        columns), for chapters to show.
-    """
-
-    patients: pd.DataFrame
-    screening: pd.DataFrame | None
-    labs: pd.DataFrame | None
-    adverse_events: pd.DataFrame | None
-    path: Path
-    synthetic: bool
-    meta: dict = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-
-    @property
-    def analyzed(self) -> pd.DataFrame:
-        """Patients with ``disposition == 'analyzed'`` (the paper's analysis set)."""
-        return self.patients[self.patients["disposition"] == "analyzed"].reset_index(drop=True)
-
-    @property
-    def baseline_continuous(self) -> tuple[str, ...]:
-        """Continuous baseline columns present in ``patients.csv``."""
-        return tuple(c for c in BASELINE_CONTINUOUS if c in self.patients.columns)
-
-    @property
-    def baseline_categorical(self) -> tuple[str, ...]:
-        """Categorical baseline columns present in ``patients.csv``."""
-        return tuple(c for c in BASELINE_CATEGORICAL if c in self.patients.columns)
-
-    def has(self, table: str) -> bool:
-        """Whether the optional table ``table`` is present."""
-        return getattr(self, table) is not None
-
-
 def _cross_checks(p: pd.DataFrame, tables: dict[str, pd.DataFrame | None], folder: Path) -> None:
     fp = folder / "patients.csv"
     dup = p["patient_id"].duplicated(keep=False)
@@ -482,7 +410,7 @@ def load_trial(path: str | Path | None = None) -> Trial:
     path
         Folder holding ``patients.csv`` and optionally ``screening.csv``,
         ``labs.csv``, ``adverse_events.csv`` and ``dataset.yaml``. Defaults
-        to :func:`analysis.paths.data_dir` (``$TRIAL_DATA`` or the synthetic
+        to :func:`analysis.trial.paths.data_dir` (``$TRIAL_DATA`` or the synthetic
         cohort).
 
     Returns

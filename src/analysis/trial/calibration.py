@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import disclosure
-from .disclosure import protected_summary
+from ..toolkit import disclosure
+from ..toolkit.disclosure import protected_summary
 from .data import ARMS, Trial
 from .published import Published, load_published
-from .survival import cox_hr, endpoint_frame
+from ..toolkit.survival import cox_hr, endpoint_frame
 
 __all__ = ["calibration_report", "printed"]
 
@@ -58,7 +58,7 @@ def calibration_report(trial: Trial, published: Published | None = None, hr_tole
         construction; ``calibrated``: targeted within a tolerance;
         ``computed``: a consequence, reported with its gap) and ``note``. On real data the
         ``cohort`` extremes (minimum, maximum) are shown under the small-cell rule of
-        :mod:`analysis.disclosure`; ``within`` is decided on the exact values.
+        :mod:`analysis.toolkit.disclosure`; ``within`` is decided on the exact values.
     """
     pub = published or load_published()
     protect = disclosure.applies(trial)  # real data: no single patient's exact extreme is shown

@@ -44,7 +44,7 @@ import yaml
 from .calibration import printed
 from .data import ARMS, load_trial
 from .published import Published, load_published
-from .randomization import allocation_list
+from ..toolkit.randomization import allocation_list
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -616,7 +616,7 @@ def generate(params: SyntheticParameters | None = None, published: Published | N
     -------
     dict of DataFrame
         ``patients``, ``screening``, ``labs``, ``adverse_events`` in the
-        schema of :mod:`analysis.data`. Same parameters give identical frames.
+        schema of :mod:`analysis.trial.data`. Same parameters give identical frames.
     """
     prm = params or SyntheticParameters()
     pub = published or load_published()
@@ -728,7 +728,7 @@ def write_cohort(out_dir: str | Path, params: SyntheticParameters | None = None)
     """Generate the cohort and write it as a trial data folder.
 
     Files are written to a temporary folder, validated with
-    :func:`analysis.data.load_trial`, and only then moved into place, so a
+    :func:`analysis.trial.data.load_trial`, and only then moved into place, so a
     failure never leaves a half-written folder.
     """
     import shutil
@@ -744,7 +744,7 @@ def write_cohort(out_dir: str | Path, params: SyntheticParameters | None = None)
         meta = {
             "name": "Synthetic cohort calibrated to Shi et al. (2021)",
             "synthetic": True,
-            "generator": "analysis.synthetic.generate",
+            "generator": "analysis.trial.synthetic.generate",
             "parameters": _params_dict(prm),
         }
         (tmp / "dataset.yaml").write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")

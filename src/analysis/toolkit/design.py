@@ -56,7 +56,6 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .published import Published, load_published
 
 __all__ = [
     "METHODS",
@@ -72,19 +71,11 @@ __all__ = [
     "power_from_events",
     "sample_size_survival",
     "power_survival",
-    "paper_design",
-    "reported_effect_hazards",
-    "observed_dropout",
     "asymptotic_logrank_moments",
-    "READINGS",
-    "reported_effect_design",
     "Scenario",
-    "paper_scenarios",
     "power_table",
     "sample_size_table",
-    "plot_expected_events",
     "detectable_hazard_ratio",
-    "observed_accrual_months",
     "events_with_fixed_follow_up",
 ]
 
@@ -888,135 +879,6 @@ def power_survival(
     return PowerResult(design, method, alpha, sides, float(n_total), pw, float(events), pc, pt)
 
 
-# ----------------------------------------------------------------------------
-# The paper's design, from the published numbers
-# ----------------------------------------------------------------------------
-#: Readings of the paper's "follow for over 75 months".
-READINGS = {
-    "total_duration": "the study ends 75 months after the first patient entered (minimum follow-up 75 - accrual)",
-    "minimum_follow_up": "every patient is followed for at least 75 months (study duration accrual + 75)",
-}
-
-
-def observed_dropout(published: Published | None = None, *, time: float | None = None) -> dict:
-    """Arm-specific exponential dropout hazards implied by the published CONSORT flow.
-
-    Dropout = withdrew consent + lost to follow-up, out of those randomized, read as the
-    probability of dropping out by ``time`` (default: the paper's follow-up horizon),
-    converted with :func:`dropout_hazard` (rpact's ``dropoutRate``/``dropoutTime``).
-
-    Returns
-    -------
-    dict
-        ``fraction_control``, ``fraction_ucmsc``, ``hazard_control``, ``hazard_ucmsc``, ``time``.
-    """
-    pub = published or load_published()
-    c = pub.consort
-    t = float(pub.horizon if time is None else time)
-    out = {"time": t}
-    for arm in ("control", "ucmsc"):
-        lost = c["withdrew"][arm] + c["lost_to_follow_up"][arm]
-        frac = lost / c["randomized"][arm]
-        out[f"fraction_{arm}"] = frac
-        out[f"hazard_{arm}"] = dropout_hazard(frac, t)
-    return out
-
-
-def paper_design(
-    published: Published | None = None,
-    *,
-    reading: str = "total_duration",
-    dropout_control: float = 0.0,
-    dropout_treatment: float = 0.0,
-) -> SurvivalDesign:
-    """The paper's planned design (Methods, sample size) as a :class:`SurvivalDesign`.
-
-    Exponential hazards from the planned ``survival_time_months`` survival
-    probabilities of each arm (``sample_size`` in the published YAML), uniform accrual over
-    ``accrual_months``, 1:1 allocation. The treatment arm is UC-MSC.
-
-    Parameters
-    ----------
-    reading
-        How to read "follow for over 75 months": ``"total_duration"`` (analysis 75 months
-        after the first entry; minimum follow-up 75 - accrual) or ``"minimum_follow_up"``
-        (every patient followed 75 months). See :data:`READINGS`.
-    dropout_control, dropout_treatment
-        Exponential dropout hazards per month (the plan stated none; see :func:`observed_dropout`).
-    """
-    if reading not in READINGS:
-        raise ValueError(f"reading must be one of {tuple(READINGS)}, got {reading!r}")
-    pub = published or load_published()
-    ss = pub.sample_size
-    t = float(ss["survival_time_months"])
-    lc = hazard_from_survival(float(ss["survival_control"]), t)
-    lt = hazard_from_survival(float(ss["survival_ucmsc"]), t)
-    R = float(ss["accrual_months"])
-    horizon = float(ss["followup_months"])
-    fu = horizon - R if reading == "total_duration" else horizon
-    if fu < 0:
-        raise ValueError(f"follow-up {horizon} months is shorter than accrual {R} months under reading {reading!r}")
-    return SurvivalDesign(
-        hazard_control=lc,
-        hazard_treatment=lt,
-        accrual_time=R,
-        follow_up=fu,
-        dropout_control=dropout_control,
-        dropout_treatment=dropout_treatment,
-        label=f"paper plan ({reading.replace('_', ' ')})",
-    )
-
-
-def reported_effect_hazards(
-    published: Published | None = None,
-    *,
-    endpoint: str = "os",
-    control_hazard: float | None = None,
-) -> tuple[PiecewiseExponential, PiecewiseExponential]:
-    """Piecewise-exponential hazards (control, UC-MSC) that reproduce the paper's landmark result.
-
-    Assumptions (documented, since the paper reports hazard ratios but no hazards):
-
-    - the control hazard is constant; by default it is the planned one
-      (``-log(survival_control) / survival_time_months``, 60% at 60 months);
-    - the UC-MSC hazard is the control hazard divided by the published landmark hazard
-      ratios (control relative to UC-MSC) before and after the landmark
-      (the overall-survival landmark hazard ratios of the published YAML).
-
-    Returns
-    -------
-    (PiecewiseExponential, PiecewiseExponential)
-        Control and UC-MSC hazards, breaks at 0 and the landmark.
-    """
-    pub = published or load_published()
-    if endpoint not in pub.landmarks:
-        raise ValueError(f"endpoint must be one of {sorted(pub.landmarks)}, got {endpoint!r}")
-    L = pub.landmarks[endpoint]
-    early = pub.hazard_ratios[f"{endpoint}.landmark{int(L)}.early"].hr
-    late = pub.hazard_ratios[f"{endpoint}.landmark{int(L)}.late"].hr
-    if control_hazard is None:
-        ss = pub.sample_size
-        control_hazard = hazard_from_survival(float(ss["survival_control"]), float(ss["survival_time_months"]))
-    hc = PiecewiseExponential((control_hazard, control_hazard), (0.0, L))
-    ht = PiecewiseExponential((control_hazard / early, control_hazard / late), (0.0, L))
-    return hc, ht
-
-
-def reported_effect_design(
-    published: Published | None = None, *, reading: str = "total_duration", endpoint: str = "os"
-) -> SurvivalDesign:
-    """The planned accrual and follow-up with the hazards of :func:`reported_effect_hazards`.
-
-    This is the design under the effect the paper reports (no difference before the
-    landmark, a large one after), for power calculations under non-proportional hazards
-    (``method="asymptotic"`` or simulation). UC-MSC is the treatment arm.
-    """
-    hc, ht = reported_effect_hazards(published, endpoint=endpoint)
-    return paper_design(published, reading=reading).with_(
-        hazard_control=hc, hazard_treatment=ht, label=f"reported effect ({reading.replace('_', ' ')})"
-    )
-
-
 @dataclass(frozen=True)
 class Scenario(_ArmSizes):
     """A design with a number of patients: one row of a power table."""
@@ -1024,38 +886,6 @@ class Scenario(_ArmSizes):
     label: str
     design: SurvivalDesign
     n_total: float
-
-
-def paper_scenarios(published: Published | None = None) -> list[Scenario]:
-    """The sample sizes the paper planned and analysed, under its own planning assumptions.
-
-    - the plan (``n_per_arm``), under both readings of the follow-up (:data:`READINGS`);
-    - the inflated plan (``n_per_arm_inflated``) with the dropout observed in the CONSORT flow
-      (withdrew + lost to follow-up, :func:`observed_dropout`), both readings;
-    - the analysed patients (control and UC-MSC as published, unequal allocation), no
-      further dropout, both readings (the paper analysed only those followed up).
-    """
-    pub = published or load_published()
-    ss = pub.sample_size
-    c = pub.consort
-    od = observed_dropout(pub)
-    out = []
-    for reading in READINGS:
-        short = "75 months total" if reading == "total_duration" else "75 months minimum follow-up"
-        base = paper_design(pub, reading=reading)
-        n = 2 * float(ss["n_per_arm"])
-        out.append(Scenario(f"Plan: {ss['n_per_arm']} per arm ({short})", base, n))
-        n2 = 2 * float(ss["n_per_arm_inflated"])
-        out.append(
-            Scenario(
-                f"{ss['n_per_arm_inflated']} per arm, observed dropout ({short})",
-                base.with_(dropout_control=od["hazard_control"], dropout_treatment=od["hazard_ucmsc"]),
-                n2,
-            )
-        )
-        nc, nt = c["analyzed"]["control"], c["analyzed"]["ucmsc"]
-        out.append(Scenario(f"Analysed: {nc} vs {nt} ({short})", base.with_(allocation=nt / nc), float(nc + nt)))
-    return out
 
 
 def power_table(
@@ -1107,45 +937,6 @@ def sample_size_table(
     return pd.DataFrame(rows)
 
 
-def plot_expected_events(
-    design: SurvivalDesign,
-    n_total: float,
-    ax=None,
-    *,
-    horizon: float | None = None,
-    observed: float | None = None,
-    observed_label: str = "observed",
-):
-    """Expected events per arm (and accrued patients) against calendar time.
-
-    ``observed`` marks a number of events at the analysis time (e.g. the deaths in
-    the analysed data). Arm colours from :mod:`analysis.plotting` (treatment = UC-MSC).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    import matplotlib.pyplot as plt
-
-    from .plotting import ARM_COLORS, ARM_LABELS
-
-    if ax is None:
-        _, ax = plt.subplots()
-    end = horizon if horizon is not None else design.study_duration
-    ev = expected_events(design, n_total, np.linspace(0.0, end, 301))
-    ax.plot(ev["time"], ev["events_control"], color=ARM_COLORS["control"], label=f"{ARM_LABELS['control']} (expected)")
-    ax.plot(ev["time"], ev["events_treatment"], color=ARM_COLORS["ucmsc"], label=f"{ARM_LABELS['ucmsc']} (expected)")
-    ax.plot(ev["time"], ev["events"], color="0.2", label="Both arms (expected)")
-    ax.axvline(design.accrual_duration, color="0.6", linewidth=0.8, linestyle=":")
-    ax.axvline(design.study_duration, color="0.6", linewidth=0.8, linestyle="--")
-    if observed is not None:
-        ax.plot([design.study_duration], [observed], marker="D", color="0.2", linestyle="none", label=observed_label)
-    ax.set_xlabel("Calendar time from first patient's entry (months)")
-    ax.set_ylabel("Events (deaths)")
-    ax.legend(frameon=False, fontsize="small", loc="upper left")
-    return ax
-
-
 def detectable_hazard_ratio(
     design: SurvivalDesign,
     n_total: float,
@@ -1179,17 +970,6 @@ def detectable_hazard_ratio(
     if gap(lo) < 0:
         raise ValueError(f"{n_total} patients cannot reach power {power} for any hazard ratio")
     return float(optimize.brentq(gap, lo, hi, xtol=1e-12))
-
-
-def observed_accrual_months(published: Published | None = None) -> float:
-    """Months between the first and last screening dates the paper reports (its actual accrual).
-
-    Days are converted at 365.25 / 12 days per month.
-    """
-    pub = published or load_published()
-    rec = pub.raw["recruitment"]
-    days = (pd.Timestamp(rec["last_screened"]) - pd.Timestamp(rec["first_screened"])).days
-    return days / (365.25 / 12)
 
 
 def events_with_fixed_follow_up(

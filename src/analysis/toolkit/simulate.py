@@ -1,6 +1,6 @@
 """Monte Carlo simulation of whole two-arm survival trials, analysed in bulk.
 
-A trial is simulated from a :class:`~analysis.design.SurvivalDesign`:
+A trial is simulated from a :class:`~analysis.toolkit.design.SurvivalDesign`:
 piecewise-uniform accrual, piecewise-exponential event hazards per arm,
 exponential dropout per arm, administrative censoring at the analysis
 (``accrual end + minimum follow-up``). Many trials are held as rows of 2-D
@@ -67,7 +67,6 @@ __all__ = [
     "rmst_statistics",
     "simulate_power",
     "power_curve",
-    "plot_power_curves",
 ]
 
 #: Tests :func:`simulate_power` can apply to each simulated trial.
@@ -75,9 +74,6 @@ TESTS = ("logrank", "landmark", "rmst")
 
 #: One day in months (365.25 / 12 days per month), for ``time_unit``.
 DAY_IN_MONTHS = 12.0 / 365.25
-
-_TEST_COLORS = {"logrank": "#009E73", "landmark": "#CC79A7", "rmst": "#56B4E9"}
-_TEST_LABELS = {"logrank": "Log-rank", "landmark": "Landmark log-rank", "rmst": "RMST difference"}
 
 
 # ----------------------------------------------------------------------------
@@ -325,7 +321,7 @@ def landmark_logrank_statistics(time, event, group, landmark: float, end: float 
     Notes
     -----
     Matches ``survdiff(Surv(time - L, event) ~ group, subset = time > L)`` in R
-    (and :func:`analysis.survival.logrank` on ``window_frame(df, L, end)``).
+    (and :func:`analysis.toolkit.survival.logrank` on ``window_frame(df, L, end)``).
     Columns as :func:`logrank_statistics`, plus ``n_at_landmark``.
     """
     if not landmark >= 0:
@@ -622,7 +618,7 @@ def power_curve(
     n_per_arm
         Sizes per arm.
     analytic
-        Methods of :func:`analysis.design.power_survival` to add as rows with
+        Methods of :func:`analysis.toolkit.design.power_survival` to add as rows with
         ``source = "analytic"`` (e.g. ``("schoenfeld", "asymptotic")``).
     Other parameters as :func:`simulate_power`.
 
@@ -652,39 +648,3 @@ def power_curve(
     return pd.DataFrame(rows)
 
 
-def plot_power_curves(curve: pd.DataFrame, ax=None, *, target: float | None = 0.8, marks: Sequence[int] = ()):
-    """Draw power against patients per arm from :func:`power_curve` output.
-
-    Simulated power is drawn per test with its 95% Monte Carlo band; analytic
-    rows as dashed lines. ``target`` draws a horizontal reference line and
-    ``marks`` vertical ones (e.g. the planned sizes).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots()
-    sim = curve[curve["source"] == "simulation"]
-    for test, g in sim.groupby("test", sort=False):
-        g = g.sort_values("n_per_arm")
-        c = _TEST_COLORS.get(test, "0.3")
-        ax.plot(g["n_per_arm"], g["power"], marker="o", color=c, label=f"{_TEST_LABELS.get(test, test)} (simulated)")
-        ax.fill_between(g["n_per_arm"], g["ci_low"], g["ci_high"], color=c, alpha=0.2, linewidth=0)
-    ana = curve[curve["source"] == "analytic"]
-    styles = ["--", ":", "-."]
-    for i, (m, g) in enumerate(ana.groupby("method", sort=False)):
-        g = g.sort_values("n_per_arm")
-        ax.plot(g["n_per_arm"], g["power"], linestyle=styles[i % len(styles)], color="0.25",
-                label=f"Log-rank, analytic ({m.replace('_', '-')})")
-    if target is not None:
-        ax.axhline(target, color="0.6", linewidth=0.8)
-    for m in marks:
-        ax.axvline(m, color="0.6", linewidth=0.8, linestyle=":")
-    ax.set_xlabel("Patients per arm")
-    ax.set_ylabel("Power (probability of p < alpha)")
-    ax.set_ylim(0, 1.02)
-    ax.legend(frameon=False, fontsize="small", loc="lower right")
-    return ax

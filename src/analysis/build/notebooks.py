@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 
-from .paths import repo_root
+from ..trial.paths import project_dir
 
 __all__ = ["chapter_pairs", "pair_differences", "build_notebook", "run_chapters", "run_datasets"]
 
@@ -44,7 +43,7 @@ FORMATS = "chapters///md:myst,notebooks///ipynb"
 
 def chapter_pairs(book: Path | None = None) -> list[tuple[Path, Path]]:
     """(markdown, notebook) paths of every chapter."""
-    book = book or repo_root() / "book"
+    book = book or project_dir() / "book"
     return [(md, book / "notebooks" / (md.stem + ".ipynb")) for md in sorted((book / "chapters").glob("*.md"))]
 
 
@@ -124,7 +123,7 @@ def run_chapters(data: Path, out: Path, chapters: list[str] | None = None, timeo
     """
     from nbclient.exceptions import CellExecutionError
 
-    from .data import TrialDataError, load_trial
+    from ..trial.data import TrialDataError, load_trial
 
     out.mkdir(parents=True, exist_ok=True)
     summary: dict = {"valid": True, "chapters": {}}
@@ -141,7 +140,7 @@ def run_chapters(data: Path, out: Path, chapters: list[str] | None = None, timeo
                 return run_chapters(data, out, chapters, timeout, km)
             finally:
                 km.shutdown_kernel(now=True)
-    book = repo_root() / "book"
+    book = project_dir() / "book"
     # Each chapter starts from an empty namespace, no open figure, and this dataset.
     reset = (f"%reset -f\nimport os\nos.environ['TRIAL_DATA'] = {str(Path(data).resolve())!r}\n"
              "import matplotlib.pyplot\nmatplotlib.pyplot.close('all')")
@@ -172,7 +171,7 @@ def run_chapters(data: Path, out: Path, chapters: list[str] | None = None, timeo
 
 def _start_kernel(folder: Path):
     km = _kernel_manager(folder)
-    km.start_kernel(cwd=str(repo_root() / "book" / "chapters"))
+    km.start_kernel(cwd=str(project_dir() / "book" / "chapters"))
     return km
 
 
@@ -221,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(diffs) or "all chapter pairs in sync")
         return 1 if diffs else 0
     for md, nb in pairs:
-        print(f"executing {md.relative_to(repo_root())} -> {nb.relative_to(repo_root())}", flush=True)
+        print(f"executing {md.relative_to(project_dir())} -> {nb.relative_to(project_dir())}", flush=True)
         build_notebook(md, nb)
     return 0
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .data import ARMS, Trial
+from .schema import ARMS, Trial
 from .warnings import StatisticalWarning
 from .survival import HRResult, _administrative_censoring, _check_alpha, _check_arms, _require, cox_hr
 
@@ -396,7 +396,7 @@ def cause_specific_hr(df: pd.DataFrame, cause: int = 1, **kwargs) -> HRResult:
     cause
         Status code of interest.
     **kwargs
-        Passed to :func:`analysis.survival.cox_hr` (``direction``, ``alpha``,
+        Passed to :func:`analysis.toolkit.survival.cox_hr` (``direction``, ``alpha``,
         ``strata``, ``covariates``, window).
 
     Returns

@@ -1,4 +1,4 @@
-"""Publication tables: the formatting layer over the numbers of :mod:`analysis.baseline` and :mod:`analysis.consistency`.
+"""Publication tables: the formatting layer over the numbers of :mod:`analysis.toolkit.baseline` and :mod:`analysis.toolkit.consistency`.
 
 Nothing here computes a statistic: functions take the tidy frames the
 statistical functions return, round them for print and lay them out with
@@ -16,22 +16,14 @@ import numpy as np
 import pandas as pd
 from great_tables import GT, loc, style
 
-from .baseline import BaselineTable
-from .consistency import CHECK_COLUMNS, VERDICTS
-from .data import ARM_LABELS
+from ..toolkit.baseline import BaselineTable
+from ..toolkit.consistency import CHECK_COLUMNS, VERDICTS
+from ..toolkit import disclosure
+from ..toolkit.longitudinal import ANALYTE_UNITS
+from ..toolkit.schema import ARM_LABELS, ARMS, LAB_ANALYTES
+from .format import _fmt_ci, _fmt_p, _label, arm_label
 
-__all__ = [
-    "DEFAULT_DECIMALS",
-    "published_decimals",
-    "format_p",
-    "baseline_display",
-    "format_baseline",
-    "side_by_side_display",
-    "format_side_by_side",
-    "consistency_display",
-    "format_consistency",
-    "format_test_comparison",
-]
+__all__ = ["DEFAULT_DECIMALS", "published_decimals", "format_p", "baseline_display", "format_baseline", "side_by_side_display", "format_side_by_side", "consistency_display", "format_consistency", "format_test_comparison", "format_hr_table", "format_km_times", "format_estimates", "format_visits", "format_ae_table", "format_incidence", "format_infusion_reactions"]
 
 #: Decimals of mean and SD per variable where the paper's default of 1 does not fit.
 DEFAULT_DECIMALS: dict[str, int] = {"plt": 0, "che": 0, "inr": 2}
@@ -122,7 +114,7 @@ def format_baseline(
     Parameters
     ----------
     table
-        From :func:`analysis.baseline.baseline_table`.
+        From :func:`analysis.toolkit.baseline.baseline_table`.
     decimals
         Decimals of mean and SD per variable (default :data:`DEFAULT_DECIMALS`,
         1 otherwise; :func:`published_decimals` gives the paper's).
@@ -167,9 +159,9 @@ def side_by_side_display(comparison: pd.DataFrame, published: Any) -> pd.DataFra
     Parameters
     ----------
     comparison
-        From :func:`analysis.baseline.compare_with_published`.
+        From :func:`analysis.toolkit.baseline.compare_with_published`.
     published
-        The :class:`~analysis.published.Published` it was made from (for the
+        The :class:`~analysis.trial.published.Published` it was made from (for the
         printed decimals, labels and p operators).
     """
     pub_rows = {r.variable: r for r in published.table1}
@@ -302,8 +294,8 @@ def format_consistency(
     Parameters
     ----------
     checks
-        A frame with :data:`analysis.consistency.CHECK_COLUMNS` (e.g. from
-        :func:`analysis.consistency.check_published`), grouped by category.
+        A frame with :data:`analysis.toolkit.consistency.CHECK_COLUMNS` (e.g. from
+        :func:`analysis.toolkit.consistency.check_published`), grouped by category.
     show_reason
         Include the ``reason`` column.
     """
@@ -339,7 +331,7 @@ def format_test_comparison(
     title: str = "Which test reproduces each printed Table 1 p value?",
     table_id: str = "table1-test-comparison",
 ) -> GT:
-    """:func:`analysis.consistency.compare_table1_tests` as a table.
+    """:func:`analysis.toolkit.consistency.compare_table1_tests` as a table.
 
     One row per variable: the printed p, then each candidate test (the one
     the paper's Methods name first) with its recomputed p, the range over
@@ -368,3 +360,226 @@ def format_test_comparison(
                          "consistent with the printed digits (range); \u2717 cannot reproduce it. Age: mean "
                          "and SD estimated from median and range, so approximate.")
     )
+
+
+def format_hr_table(table: pd.DataFrame, *, label: str = "label", published: bool = False) -> pd.DataFrame:
+    """Hazard-ratio rows as display strings: 'HR (95% CI)', Wald p, log-rank p [, published, ratio]."""
+    out = pd.DataFrame(index=table.index)
+    out["Model"] = table[label]
+    if "events" in table.columns:
+        out["Events"] = table["events"].astype(int)
+    out["HR (95% CI)"] = [_fmt_ci(h, lo, hi) for h, lo, hi in zip(table["hr"], table["ci_low"], table["ci_high"])]
+    out["p (Cox Wald)"] = table["p"].map(_fmt_p)
+    out["p (log-rank)"] = table["p_logrank"].map(_fmt_p)
+    if published:
+        out["Published HR (95% CI)"] = [
+            _fmt_ci(h, lo, hi) for h, lo, hi in
+            zip(table["hr_published"], table["ci_low_published"], table["ci_high_published"])
+        ]
+        out["Published p"] = table["p_published"].map(_fmt_p)
+        out["HR ratio (cohort / published)"] = table["hr_ratio"].map(lambda x: f"{x:.2f}")
+    if "note" in table.columns and table["note"].astype(bool).any():
+        out["Note"] = table["note"]
+    return out.reset_index(drop=True)
+
+
+def format_km_times(at: pd.DataFrame, *, percent: bool = True) -> pd.DataFrame:
+    """Survival at fixed times (``KMResult.at``) as 'S (95% CI)' strings, arms as columns."""
+    k = 100.0 if percent else 1.0
+    d = 1 if percent else 3
+    cell = [_fmt_ci(s * k, lo * k, hi * k, d) + f" [{int(n) if not np.isnan(n) else '-'}]"
+            for s, lo, hi, n in zip(at["surv"], at["ci_low"], at["ci_high"], at["n_risk"])]
+    t = at.assign(cell=cell, arm=at["arm"].map(arm_label))
+    out = t.pivot(index="time", columns="arm", values="cell")
+    out.index = [f"{x:g} months" for x in out.index]
+    out.columns.name = None
+    return out
+
+
+# ----------------------------------------------------------------------------
+# Display
+# ----------------------------------------------------------------------------
+#: Decimals of measured-scale values in display tables.
+_DIGITS = {"alb": 1, "pta": 1, "che": 0, "tbil": 1}
+
+
+def _p_text(p: float, p_digits: int) -> str:
+    if not np.isfinite(p):
+        return "–"
+    thr = 10.0 ** -p_digits
+    return f"<{thr:.{p_digits}f}" if p < thr else f"{p:.{p_digits}f}"
+
+
+def format_estimates(table: pd.DataFrame, *, p_digits: int = 3, ratio_digits: int = 2) -> pd.DataFrame:
+    """Display form of an estimate table (:func:`change_from_baseline`, :func:`between_arm_t`,
+    :func:`ancova_by_week`, :func:`adjusted_effects`).
+
+    Differences are printed with the analyte's usual decimals (ALB, PTA, TBIL 1; CHE 0), ratios with
+    ``ratio_digits``; p values below ``10**-p_digits`` as ``<0.001``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        String columns ``Analyte``, ``Week``, (``Arm``), ``n`` (``control/UC-MSC`` for between-arm
+        tables), ``Effect`` (``difference`` or ``ratio``), ``Estimate (95% CI)`` and ``p``.
+    """
+    need = {"analyte", "week", "effect_type", "effect", "effect_ci_low", "effect_ci_high", "p"}
+    if not need <= set(table.columns):
+        raise ValueError(f"table must be an estimate table of analysis.toolkit.longitudinal; missing "
+                         f"{sorted(need - set(table.columns))}")
+    out = pd.DataFrame({"Analyte": [f"{str(a).upper()} ({ANALYTE_UNITS[str(a)]})" for a in table["analyte"]],
+                        "Week": [f"{w:g}" for w in table["week"]]})
+    if "arm" in table.columns:
+        out["Arm"] = [ARM_LABELS[str(a)] for a in table["arm"]]
+    if "n" in table.columns:
+        out["n"] = table["n"].astype(int).astype(str).to_numpy()
+    else:
+        out["n"] = [f"{int(c)}/{int(u)}" for c, u in zip(table["n_control"], table["n_ucmsc"])]
+    out["Effect"] = table["effect_type"].to_numpy()
+    txt = []
+    for a, et, e, lo, hi in zip(table["analyte"], table["effect_type"], table["effect"], table["effect_ci_low"],
+                                table["effect_ci_high"]):
+        d = ratio_digits if et == "ratio" else _DIGITS[str(a)]
+        txt.append(f"{e:.{d}f} ({lo:.{d}f} to {hi:.{d}f})")
+    out["Estimate (95% CI)"] = txt
+    out["p"] = [_p_text(p, p_digits) for p in table["p"]]
+    return out
+
+
+def format_visits(described: pd.DataFrame, status: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Display form of :func:`describe_visits`: ``mean ± SD (n)`` per analyte and week, one column per arm.
+
+    With ``status`` (:func:`visit_status`), the arm columns add the number of scheduled values
+    missing because the patient had died and for other reasons.
+
+    Returns
+    -------
+    pandas.DataFrame
+        String columns ``Analyte``, ``Week`` and per arm ``<Arm>`` (and ``<Arm> missing (died/other)``).
+    """
+    need = {"analyte", "arm", "week", "n", "mean", "sd"}
+    if not need <= set(described.columns):
+        raise ValueError(f"described must be describe_visits() output; missing {sorted(need - set(described.columns))}")
+    d = described.copy()
+    d["analyte"] = pd.Categorical(d["analyte"].astype(str), categories=list(LAB_ANALYTES))
+    d["cell"] = [f"{m:.{_DIGITS[str(a)]}f} ± {s:.{_DIGITS[str(a)]}f} ({int(n)})"
+                 for a, m, s, n in zip(d["analyte"], d["mean"], d["sd"], d["n"])]
+    wide = d.pivot_table(index=["analyte", "week"], columns="arm", values="cell", aggfunc="first",
+                         observed=True).sort_index()
+    keys = [(str(a), float(w)) for a, w in wide.index]
+    out = pd.DataFrame({"Analyte": [f"{a.upper()} ({ANALYTE_UNITS[a]})" for a, _ in keys],
+                        "Week": [f"{w:g}" for _, w in keys]})
+    for arm in ARMS:
+        out[f"{ARM_LABELS[arm]}, mean ± SD (n)"] = wide[arm].to_numpy() if arm in wide.columns else ""
+        if status is not None:
+            st = status[status["arm"].astype(str) == arm]
+            lookup = {(str(a), float(w)): (int(di), int(mi))
+                      for a, w, di, mi in zip(st["analyte"], st["week"], st["died"], st["missing"])}
+            out[f"{ARM_LABELS[arm]} missing (died/other)"] = [
+                "{}/{}".format(*lookup[k]) if k in lookup else "" for k in keys]
+    return out
+
+
+def format_ae_table(table: pd.DataFrame, *, digits: int = 1, p_digits: int = 3) -> pd.DataFrame:
+    """Display form of :func:`ae_by_term` / :func:`ae_by_seriousness` output.
+
+    Cells read ``patients (percent) [events]``; the risk difference is in
+    percentage points with its interval; p values below ``10**-p_digits`` are
+    printed as ``<0.001``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        String columns: the label, one per arm headed ``Control (N=...)``,
+        ``Difference, % points (95% CI)`` and ``p (Fisher)``.
+    """
+    need = {"term", "patients_control", "events_control", "n_control", "patients_ucmsc", "events_ucmsc",
+            "n_ucmsc", "risk_diff", "ci_low", "ci_high", "p_fisher"}
+    if not need <= set(table.columns):
+        raise ValueError(f"table must be ae_by_term() or ae_by_seriousness() output; missing "
+                         f"{sorted(need - set(table.columns))}")
+    out = pd.DataFrame({"Event": table["term"].map(_label)})
+    for arm in ARMS:
+        n = int(table[f"n_{arm}"].iloc[0])
+        out[f"{ARM_LABELS[arm]} (N={n})"] = [
+            f"{int(p)} ({100 * p / n:.{digits}f}%) [{int(e)}]"
+            for p, e in zip(table[f"patients_{arm}"], table[f"events_{arm}"])
+        ]
+    out["Difference, % points (95% CI)"] = [
+        f"{100 * d:.{digits}f} ({100 * lo:.{digits}f} to {100 * hi:.{digits}f})"
+        for d, lo, hi in zip(table["risk_diff"], table["ci_low"], table["ci_high"])
+    ]
+    thr = 10.0 ** -p_digits
+    out["p (Fisher)"] = [f"<{thr:.{p_digits}f}" if p < thr else f"{p:.{p_digits}f}" for p in table["p_fisher"]]
+    return out
+
+
+def format_incidence(table: pd.DataFrame, *, digits: int = 1, p_digits: int = 3) -> pd.DataFrame:
+    """Display form of :func:`hcc_incidence` / :func:`incidence_test` output.
+
+    Returns
+    -------
+    pandas.DataFrame
+        String columns ``Source`` (when present), ``Control``, ``UC-MSC`` (``events/n (percent)``),
+        ``Difference, % points (95% CI)``, ``p (Fisher)``, ``p (chi-square)``, ``p (chi-square, Yates)``.
+    """
+    need = {"events_control", "n_control", "events_ucmsc", "n_ucmsc", "risk_diff", "ci_low", "ci_high",
+            "p_fisher", "p_chisq", "p_chisq_yates"}
+    if not need <= set(table.columns):
+        raise ValueError(f"table must be hcc_incidence() or incidence_test() output; missing "
+                         f"{sorted(need - set(table.columns))}")
+    t = table.reset_index() if table.index.name == "source" else table.reset_index(drop=True)
+    out = pd.DataFrame(index=range(len(t)))
+    if "source" in t.columns:
+        out["Source"] = t["source"].str.capitalize().to_numpy()
+    for arm in ARMS:
+        out[ARM_LABELS[arm]] = [f"{int(e)}/{int(n)} ({100 * e / n:.{digits}f}%)"
+                                for e, n in zip(t[f"events_{arm}"], t[f"n_{arm}"])]
+    out["Difference, % points (95% CI)"] = [
+        f"{100 * d:.{digits}f} ({100 * lo:.{digits}f} to {100 * hi:.{digits}f})"
+        for d, lo, hi in zip(t["risk_diff"], t["ci_low"], t["ci_high"])]
+    thr = 10.0 ** -p_digits
+    for col, head in (("p_fisher", "p (Fisher)"), ("p_chisq", "p (chi-square)"),
+                      ("p_chisq_yates", "p (chi-square, Yates)")):
+        out[head] = ["–" if not np.isfinite(p) else f"<{thr:.{p_digits}f}" if p < thr else f"{p:.{p_digits}f}"
+                     for p in t[col]]
+    return out
+
+
+def format_infusion_reactions(table: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
+    """Display form of :func:`infusion_reactions`: median (range) of onset and duration.
+
+    Returns
+    -------
+    pandas.DataFrame
+        String columns ``Event``, ``Arm``, (``Infusion``), ``Patients``, ``Events``,
+        ``Onset, h after infusion: median (range)``, ``Duration, h: median (range)`` and, when the
+        table has temperatures, ``Temperature, °C (range)``.
+    """
+    need = {"term", "arm", "patients", "events", "onset_min", "onset_median", "onset_max", "duration_min",
+            "duration_median", "duration_max"}
+    if not need <= set(table.columns):
+        raise ValueError(f"table must be infusion_reactions() output; missing {sorted(need - set(table.columns))}")
+
+    def mr(m: float, lo: float, hi: float, n: int) -> str:
+        if not np.isfinite(m):
+            return f"not shown (< {disclosure.MIN_CELL} patients)" if n > 0 else "not recorded"
+        return f"{m:.{digits}f} ({lo:.{digits}f} to {hi:.{digits}f})"
+
+    out = pd.DataFrame({"Event": [_label(t) for t in table["term"]],
+                        "Arm": [ARM_LABELS[str(a)] for a in table["arm"]]})
+    if "infusion_number" in table.columns:
+        out["Infusion"] = [f"{int(i)}" for i in table["infusion_number"]]
+    out["Patients"] = table["patients"].astype(int).astype(str).to_numpy()
+    out["Events"] = table["events"].astype(int).astype(str).to_numpy()
+    out["Onset, h after infusion: median (range)"] = [
+        mr(m, lo, hi, n) for m, lo, hi, n in zip(table["onset_median"], table["onset_min"], table["onset_max"],
+                                                 table["n_timed"])]
+    out["Duration, h: median (range)"] = [
+        mr(m, lo, hi, n) for m, lo, hi, n in zip(table["duration_median"], table["duration_min"],
+                                                 table["duration_max"], table["n_timed"])]
+    if "temperature_min" in table.columns:
+        out["Temperature, °C (range)"] = [
+            "not recorded" if not np.isfinite(lo) else f"{lo:.1f} to {hi:.1f}"
+            for lo, hi in zip(table["temperature_min"], table["temperature_max"])]
+    return out

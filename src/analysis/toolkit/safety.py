@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from . import disclosure
-from .data import ARM_LABELS, ARMS, SEVERITIES, Trial
+from .schema import ARM_LABELS, ARMS, SEVERITIES, Trial
 from .disclosure import protected_summary
 
 __all__ = [
@@ -46,10 +46,6 @@ __all__ = [
     "hcc_incidence",
     "incidence_test",
     "safety_statements",
-    "format_ae_table",
-    "format_incidence",
-    "format_infusion_reactions",
-    "plot_risk_differences",
 ]
 
 #: Label of the "any adverse event" row.
@@ -342,7 +338,7 @@ def infusion_reactions(
     by_infusion
         Also split by infusion number (1, 2, 3).
     protect
-        Apply the small-cell rule (:mod:`analysis.disclosure`): cells of fewer than 5 patients
+        Apply the small-cell rule (:mod:`analysis.toolkit.disclosure`): cells of fewer than 5 patients
         show counts only and ranges are rounded outwards (whole hours, 0.5 °C). Default: on
         real data (``trial.synthetic`` False), not on the synthetic cohort.
 
@@ -521,7 +517,7 @@ def safety_statements(trial: Trial, published: Any, *, population: str = "analyz
     population
         See :func:`ae_frame`.
     protect
-        Small-cell rule for the fever ranges shown (:mod:`analysis.disclosure`); default on
+        Small-cell rule for the fever ranges shown (:mod:`analysis.toolkit.disclosure`); default on
         real data. The verdicts use the exact values either way.
 
     Returns
@@ -599,143 +595,3 @@ def safety_statements(trial: Trial, published: Any, *, population: str = "analyz
     return out
 
 
-# ----------------------------------------------------------------------------
-# Display
-# ----------------------------------------------------------------------------
-def _label(term: str) -> str:
-    """Display label of a term or category: capitalised, underscores as hyphens."""
-    if term == ANY_EVENT:
-        return term
-    t = term.replace("_", "-")
-    return t[:1].upper() + t[1:]
-
-
-def format_ae_table(table: pd.DataFrame, *, digits: int = 1, p_digits: int = 3) -> pd.DataFrame:
-    """Display form of :func:`ae_by_term` / :func:`ae_by_seriousness` output.
-
-    Cells read ``patients (percent) [events]``; the risk difference is in
-    percentage points with its interval; p values below ``10**-p_digits`` are
-    printed as ``<0.001``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        String columns: the label, one per arm headed ``Control (N=...)``,
-        ``Difference, % points (95% CI)`` and ``p (Fisher)``.
-    """
-    need = {"term", "patients_control", "events_control", "n_control", "patients_ucmsc", "events_ucmsc",
-            "n_ucmsc", "risk_diff", "ci_low", "ci_high", "p_fisher"}
-    if not need <= set(table.columns):
-        raise ValueError(f"table must be ae_by_term() or ae_by_seriousness() output; missing "
-                         f"{sorted(need - set(table.columns))}")
-    out = pd.DataFrame({"Event": table["term"].map(_label)})
-    for arm in ARMS:
-        n = int(table[f"n_{arm}"].iloc[0])
-        out[f"{ARM_LABELS[arm]} (N={n})"] = [
-            f"{int(p)} ({100 * p / n:.{digits}f}%) [{int(e)}]"
-            for p, e in zip(table[f"patients_{arm}"], table[f"events_{arm}"])
-        ]
-    out["Difference, % points (95% CI)"] = [
-        f"{100 * d:.{digits}f} ({100 * lo:.{digits}f} to {100 * hi:.{digits}f})"
-        for d, lo, hi in zip(table["risk_diff"], table["ci_low"], table["ci_high"])
-    ]
-    thr = 10.0 ** -p_digits
-    out["p (Fisher)"] = [f"<{thr:.{p_digits}f}" if p < thr else f"{p:.{p_digits}f}" for p in table["p_fisher"]]
-    return out
-
-
-def format_incidence(table: pd.DataFrame, *, digits: int = 1, p_digits: int = 3) -> pd.DataFrame:
-    """Display form of :func:`hcc_incidence` / :func:`incidence_test` output.
-
-    Returns
-    -------
-    pandas.DataFrame
-        String columns ``Source`` (when present), ``Control``, ``UC-MSC`` (``events/n (percent)``),
-        ``Difference, % points (95% CI)``, ``p (Fisher)``, ``p (chi-square)``, ``p (chi-square, Yates)``.
-    """
-    need = {"events_control", "n_control", "events_ucmsc", "n_ucmsc", "risk_diff", "ci_low", "ci_high",
-            "p_fisher", "p_chisq", "p_chisq_yates"}
-    if not need <= set(table.columns):
-        raise ValueError(f"table must be hcc_incidence() or incidence_test() output; missing "
-                         f"{sorted(need - set(table.columns))}")
-    t = table.reset_index() if table.index.name == "source" else table.reset_index(drop=True)
-    out = pd.DataFrame(index=range(len(t)))
-    if "source" in t.columns:
-        out["Source"] = t["source"].str.capitalize().to_numpy()
-    for arm in ARMS:
-        out[ARM_LABELS[arm]] = [f"{int(e)}/{int(n)} ({100 * e / n:.{digits}f}%)"
-                                for e, n in zip(t[f"events_{arm}"], t[f"n_{arm}"])]
-    out["Difference, % points (95% CI)"] = [
-        f"{100 * d:.{digits}f} ({100 * lo:.{digits}f} to {100 * hi:.{digits}f})"
-        for d, lo, hi in zip(t["risk_diff"], t["ci_low"], t["ci_high"])]
-    thr = 10.0 ** -p_digits
-    for col, head in (("p_fisher", "p (Fisher)"), ("p_chisq", "p (chi-square)"),
-                      ("p_chisq_yates", "p (chi-square, Yates)")):
-        out[head] = ["–" if not np.isfinite(p) else f"<{thr:.{p_digits}f}" if p < thr else f"{p:.{p_digits}f}"
-                     for p in t[col]]
-    return out
-
-
-def format_infusion_reactions(table: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
-    """Display form of :func:`infusion_reactions`: median (range) of onset and duration.
-
-    Returns
-    -------
-    pandas.DataFrame
-        String columns ``Event``, ``Arm``, (``Infusion``), ``Patients``, ``Events``,
-        ``Onset, h after infusion: median (range)``, ``Duration, h: median (range)`` and, when the
-        table has temperatures, ``Temperature, °C (range)``.
-    """
-    need = {"term", "arm", "patients", "events", "onset_min", "onset_median", "onset_max", "duration_min",
-            "duration_median", "duration_max"}
-    if not need <= set(table.columns):
-        raise ValueError(f"table must be infusion_reactions() output; missing {sorted(need - set(table.columns))}")
-
-    def mr(m: float, lo: float, hi: float, n: int) -> str:
-        if not np.isfinite(m):
-            return f"not shown (< {disclosure.MIN_CELL} patients)" if n > 0 else "not recorded"
-        return f"{m:.{digits}f} ({lo:.{digits}f} to {hi:.{digits}f})"
-
-    out = pd.DataFrame({"Event": [_label(t) for t in table["term"]],
-                        "Arm": [ARM_LABELS[str(a)] for a in table["arm"]]})
-    if "infusion_number" in table.columns:
-        out["Infusion"] = [f"{int(i)}" for i in table["infusion_number"]]
-    out["Patients"] = table["patients"].astype(int).astype(str).to_numpy()
-    out["Events"] = table["events"].astype(int).astype(str).to_numpy()
-    out["Onset, h after infusion: median (range)"] = [
-        mr(m, lo, hi, n) for m, lo, hi, n in zip(table["onset_median"], table["onset_min"], table["onset_max"],
-                                                 table["n_timed"])]
-    out["Duration, h: median (range)"] = [
-        mr(m, lo, hi, n) for m, lo, hi, n in zip(table["duration_median"], table["duration_min"],
-                                                 table["duration_max"], table["n_timed"])]
-    if "temperature_min" in table.columns:
-        out["Temperature, °C (range)"] = [
-            "not recorded" if not np.isfinite(lo) else f"{lo:.1f} to {hi:.1f}"
-            for lo, hi in zip(table["temperature_min"], table["temperature_max"])]
-    return out
-
-
-def plot_risk_differences(table: pd.DataFrame, *, conf_level: float = 0.95):
-    """Risk difference (UC-MSC minus control) with its interval, one line per row of an AE table.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    need = {"term", "risk_diff", "ci_low", "ci_high"}
-    if not need <= set(table.columns):
-        raise ValueError(f"table must have columns {sorted(need)}")
-    t = table.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(7.0, 0.45 * len(t) + 1.4))
-    y = np.arange(len(t))[::-1]
-    ax.errorbar(100 * t["risk_diff"], y, xerr=[100 * (t["risk_diff"] - t["ci_low"]),
-                                               100 * (t["ci_high"] - t["risk_diff"])],
-                fmt="o", color="0.2", capsize=3)
-    ax.axvline(0, color="0.5", lw=0.8, ls="--")
-    ax.set_yticks(y)
-    ax.set_yticklabels([_label(s) for s in t["term"]])
-    ax.set_xlabel(f"Risk difference, UC-MSC minus control (percentage points, {conf_level:.0%} CI)")
-    fig.tight_layout()
-    return fig

@@ -27,17 +27,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .published import Published
 from .survival import (
     COX_FIT_OPTIONS,
-    ENDPOINTS,
     HorizonError,
     _check_alpha,
     _cox_1d,
     _require,
     _treatment_column,
     cox_hr,
-    endpoint_frame,
     logrank,
     window_frame,
 )
@@ -47,7 +44,6 @@ __all__ = [
     "LANDMARK_GRID",
     "landmark_km",
     "landmark_windows",
-    "landmark_comparison",
     "landmark_grid",
     "grid_summary",
     "TimeVaryingResult",
@@ -60,7 +56,7 @@ def landmark_km(df: pd.DataFrame, landmark: float, horizon: float = 75.0):
     Parameters
     ----------
     df
-        Endpoint frame (:func:`analysis.survival.endpoint_frame`).
+        Endpoint frame (:func:`analysis.toolkit.survival.endpoint_frame`).
     landmark
         The landmark time L (months).
     horizon
@@ -69,8 +65,8 @@ def landmark_km(df: pd.DataFrame, landmark: float, horizon: float = 75.0):
     Returns
     -------
     tuple
-        ``(early, late)`` :class:`~analysis.survival.KMResult`; ``late`` is ``None`` (with a
-        :class:`~analysis.warnings.StatisticalWarning`) when nobody is followed beyond L. The late
+        ``(early, late)`` :class:`~analysis.toolkit.survival.KMResult`; ``late`` is ``None`` (with a
+        :class:`~analysis.toolkit.warnings.StatisticalWarning`) when nobody is followed beyond L. The late
         curve restarts at 1 among the patients still at risk at L (R: ``survfit`` on
         ``subset(df, time > L)`` with ``Surv(L, time, event)``).
 
@@ -114,13 +110,13 @@ def landmark_windows(
     Parameters
     ----------
     df
-        Endpoint frame (:func:`analysis.survival.endpoint_frame`).
+        Endpoint frame (:func:`analysis.toolkit.survival.endpoint_frame`).
     landmark
         L in months, ``0 < L < horizon``.
     horizon
         End of follow-up in months (default 75).
     direction, alpha
-        As in :func:`analysis.survival.cox_hr`.
+        As in :func:`analysis.toolkit.survival.cox_hr`.
     endpoint
         Label carried into the ``endpoint`` column.
 
@@ -150,55 +146,6 @@ def landmark_windows(
         r = cox_hr(df, start=a, end=b, direction=direction, alpha=alpha, model=name)
         rows.append({"endpoint": endpoint, "window": name, "start": a, "end": b, **r.as_dict()})
     return pd.DataFrame(rows)[_COLS]
-
-
-def landmark_comparison(
-    trial,
-    published: Published,
-    *,
-    direction: str = "control_vs_ucmsc",
-    alpha: float = 0.05,
-) -> pd.DataFrame:
-    """The six published hazard ratios beside the cohort's.
-
-    Parameters
-    ----------
-    trial
-        Trial (or analysed-patients frame).
-    published
-        :func:`analysis.published.load_published` output; its hazard ratios
-        give the endpoints and windows (so nothing is hard-coded here).
-    direction
-        Must be the published convention (``"control_vs_ucmsc"``) for the
-        ratio column to make sense; the other direction is refused.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index: the published key (e.g. ``os.landmark13.late``). Columns
-        ``endpoint``, ``label``, ``start``, ``end``, the cohort's ``hr``,
-        ``ci_low``, ``ci_high``, ``p``, ``p_logrank``, ``events``; the paper's
-        ``hr_published``, ``ci_low_published``, ``ci_high_published``,
-        ``p_published``; and ``hr_ratio`` = cohort HR / published HR.
-    """
-    from .published import HR_CONVENTION
-
-    if direction != HR_CONVENTION:
-        raise ValueError(f"direction must be {HR_CONVENTION!r} (the published convention) to compare, got {direction!r}")
-    horizon = published.horizon
-    frames = {ep: endpoint_frame(trial, ep, horizon) for ep in ENDPOINTS}
-    pub = published.hr_frame()
-    rows = []
-    for key, h in pub.iterrows():
-        r = cox_hr(frames[h["endpoint"]], start=h["start"], end=h["end"], direction=direction, alpha=alpha)
-        rows.append({
-            "key": key, "endpoint": h["endpoint"], "label": h["label"], "start": h["start"], "end": h["end"],
-            "hr": r.hr, "ci_low": r.ci_low, "ci_high": r.ci_high, "p": r.p, "p_logrank": r.p_logrank,
-            "events": r.events_control + r.events_ucmsc,
-            "hr_published": h["hr"], "ci_low_published": h["ci_low"], "ci_high_published": h["ci_high"],
-            "p_published": h["p"], "hr_ratio": r.hr / h["hr"],
-        })
-    return pd.DataFrame(rows).set_index("key")
 
 
 def landmark_grid(
@@ -235,7 +182,7 @@ def landmark_grid(
     Each window is the model of :func:`landmark_windows` (R: ``coxph`` on the
     early and late windows), fitted here by a lean Newton-Raphson of the same
     Efron partial likelihood because the grid refits many models; tests check
-    it equals :func:`analysis.survival.cox_hr` to 1e-8.
+    it equals :func:`analysis.toolkit.survival.cox_hr` to 1e-8.
 
     References
     ----------
@@ -381,7 +328,7 @@ def time_varying_test(
     landmark
         L for ``kind="piecewise"``.
     direction, alpha
-        As in :func:`analysis.survival.cox_hr`.
+        As in :func:`analysis.toolkit.survival.cox_hr`.
 
     Returns
     -------

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .data import ARM_LABELS, ARMS
+from .schema import ARMS
 
 __all__ = [
     "CODE_ALPHABET",
@@ -71,7 +71,6 @@ __all__ = [
     "verify_allocation",
     "ChanceSignificance",
     "chance_significance",
-    "plot_imbalance",
 ]
 
 #: Characters of the sealed-envelope codes: digits and capitals without the
@@ -903,66 +902,3 @@ def chance_significance(p_values: Iterable[float], *, alpha: float = 0.05) -> Ch
     )
 
 
-# ----------------------------------------------------------------------------
-# Figure
-# ----------------------------------------------------------------------------
-def plot_imbalance(
-    balances: pd.DataFrame | Mapping[str, pd.DataFrame],
-    *,
-    bound: float | None = None,
-    arms: Sequence[str] = ARMS,
-    ax: Any = None,
-):
-    """Step plot of the arm-size difference along one or more lists.
-
-    Parameters
-    ----------
-    balances
-        Output of :func:`allocation_balance`, or a mapping label -> output
-        (e.g. permuted blocks and simple randomization, for contrast). An
-        unstratified list is expected; a stratified one is drawn per stratum.
-    bound
-        If given, dashed lines at +-bound (e.g. half the largest block).
-    arms
-        Arm names, for the axis label.
-    ax
-        A matplotlib Axes; default a new figure.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    if isinstance(balances, pd.DataFrame):
-        balances = {"": balances}
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7.0, 3.6))
-    else:
-        fig = ax.figure
-    greys = ["#000000", "#999999", "#CC79A7", "#009E73"]
-    i = 0
-    for label, bal in balances.items():
-        _require_columns(bal, ("sequence", "difference"), "balances")
-        groups = bal.groupby("stratum") if "stratum" in bal.columns else [(None, bal)]
-        for stratum, g in groups:
-            name = " ".join(x for x in (label, "" if stratum is None else f"stratum {stratum}") if x)
-            x = np.concatenate([[0], g["sequence"].to_numpy()])
-            y = np.concatenate([[0], g["difference"].to_numpy()])
-            ax.step(x, y, where="post", color=greys[i % len(greys)], lw=1.4 if i == 0 else 1.0,
-                    label=name or None, zorder=3 if i == 0 else 2)
-            i += 1
-    if bound is not None:
-        for b in (bound, -bound):
-            ax.axhline(b, color="#0072B2", ls="--", lw=0.9)
-        ax.text(ax.get_xlim()[1], bound, f" +/-{bound:g}", va="center", ha="left", fontsize=8, color="#0072B2")
-    ax.axhline(0, color="#555555", lw=0.6, zorder=1)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    a0, a1 = ARM_LABELS.get(arms[0], arms[0]), ARM_LABELS.get(arms[-1], arms[-1])
-    ax.set_xlabel("Position in the allocation list (patients randomized)")
-    ax.set_ylabel(f"{a1} minus {a0}\n(patients)")
-    if any(lbl for lbl in balances) or i > 1:
-        ax.legend(frameon=False, fontsize=8, loc="upper left")
-    fig.tight_layout()
-    return fig

@@ -36,12 +36,12 @@ from typing import Any
 
 import pandas as pd
 
-from .baseline import baseline_table
-from .consistency import _decimals_of, ttest_from_summary
-from .data import ARM_LABELS, ARMS, Trial, content_digest, load_trial
-from .published import Published, load_published
-from .survival import ENDPOINTS, cox_hr, endpoint_frame, followup, logrank
-from .warnings import StatisticalWarning
+from ..toolkit.baseline import baseline_table
+from ..toolkit.consistency import _decimals_of, ttest_from_summary
+from ..trial.data import ARM_LABELS, ARMS, Trial, content_digest, load_trial
+from ..trial.published import Published, load_published
+from ..toolkit.survival import ENDPOINTS, cox_hr, endpoint_frame, followup, logrank
+from ..toolkit.warnings import StatisticalWarning
 
 __all__ = ["HR_LOG_TOLERANCE", "LEDGER_VERSION", "STATUSES", "build_ledger", "format_ledger_html", "ledger_frame", "write_ledger"]
 
@@ -221,10 +221,10 @@ def build_ledger(data: Trial | str | Path | None = None, published: Published | 
     Parameters
     ----------
     data
-        A :class:`~analysis.data.Trial` or a data folder (default: ``$TRIAL_DATA``
+        A :class:`~analysis.toolkit.schema.Trial` or a data folder (default: ``$TRIAL_DATA``
         or the synthetic cohort).
     published
-        The paper's numbers (default :func:`~analysis.published.load_published`).
+        The paper's numbers (default :func:`~analysis.trial.published.load_published`).
 
     Returns
     -------

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .data import ARMS, Trial
+from .schema import ARMS, Trial
 from .warnings import StatisticalWarning
 
 __all__ = [
@@ -134,12 +134,12 @@ def endpoint_frame(trial: Trial | pd.DataFrame, endpoint: str = "os", horizon: f
     Parameters
     ----------
     trial
-        A :class:`~analysis.data.Trial` (its analysed patients are used) or a
+        A :class:`~analysis.toolkit.schema.Trial` (its analysed patients are used) or a
         patients frame already restricted to the analysis set.
     endpoint
         ``"os"`` (death) or ``"hcc"`` (HCC; deaths without HCC are censored,
         as in the paper's HCC-free survival; for the competing-risk view see
-        :mod:`analysis.competing`).
+        :mod:`analysis.toolkit.competing`).
     horizon
         Administrative censoring time in months (default 75, the paper's);
         ``None`` keeps all follow-up.
@@ -880,7 +880,7 @@ def followup(trial: Trial | pd.DataFrame, *, endpoint: str = "os", alpha: float 
     alpha
         1 - confidence level of the reverse-KM median's CI (log-log).
     protect
-        Small-cell rule (:mod:`analysis.disclosure`): ``min`` and ``max`` rounded outwards to
+        Small-cell rule (:mod:`analysis.toolkit.disclosure`): ``min`` and ``max`` rounded outwards to
         whole months, and an arm of fewer than 5 patients without them. Default: on real data
         (a :class:`Trial` not marked synthetic; a plain frame counts as real).
 

@@ -2,7 +2,7 @@
 
 Each function takes the result object of a statistical function (never raw
 data it would have to analyse itself) and returns a matplotlib ``Figure``.
-Arm colours and labels come from :mod:`analysis.plotting`; times are months
+Arm colours and labels come from :mod:`analysis.report.figures`; times are months
 since randomization.
 """
 
@@ -15,21 +15,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .competing import CIFResult
-from .plotting import ARM_COLORS, arm_label
-from .survival import KMResult, ZPHResult
+from ..toolkit.competing import CIFResult
+from .figures import ARM_COLORS
+from .format import arm_label
+from ..toolkit.survival import KMResult, ZPHResult
 
-__all__ = [
-    "AT_RISK_TIMES",
-    "plot_km",
-    "plot_landmark_km",
-    "plot_forest",
-    "plot_zph",
-    "plot_cif",
-    "plot_landmark_grid",
-    "format_hr_table",
-    "format_km_times",
-]
+__all__ = ["AT_RISK_TIMES", "plot_km", "plot_landmark_km", "plot_forest", "plot_zph", "plot_cif", "plot_landmark_grid"]
 
 #: Times (months) of the numbers-at-risk table.
 AT_RISK_TIMES = (0.0, 12.0, 24.0, 36.0, 48.0, 60.0, 75.0)
@@ -97,7 +88,7 @@ def plot_km(
     Parameters
     ----------
     km
-        :func:`analysis.survival.kaplan_meier` result.
+        :func:`analysis.toolkit.survival.kaplan_meier` result.
     at_risk_times
         Months at which the numbers at risk are printed (from
         ``km.at_risk``, so the table shown is the data returned).
@@ -141,8 +132,8 @@ def plot_landmark_km(
     ----------
     early, late
         KM of the early window and of the late window (delayed entry at L),
-        from :func:`analysis.survival.kaplan_meier` on
-        :func:`analysis.survival.window_frame` output.
+        from :func:`analysis.toolkit.survival.kaplan_meier` on
+        :func:`analysis.toolkit.survival.window_frame` output.
     landmark
         L in months (vertical line).
     """
@@ -225,7 +216,7 @@ def plot_zph(zph: ZPHResult, term: str = "trt", *, ylabel: str | None = None, fr
     Parameters
     ----------
     zph
-        :func:`analysis.survival.ph_test` result.
+        :func:`analysis.toolkit.survival.ph_test` result.
     term
         Column of ``zph.residuals`` (``"trt"`` for treatment).
     frac
@@ -283,7 +274,6 @@ def plot_cif(
     return fig
 
 
-
 def _finite_range(*columns, default: tuple[float, float]) -> tuple[float, float]:
     """Smallest and largest finite value over the columns (``default`` if there is none)."""
     v = np.concatenate([np.asarray(c, dtype=float) for c in columns])
@@ -296,7 +286,7 @@ def plot_landmark_grid(grid: pd.DataFrame, chosen: float, *, window: str = "late
     Parameters
     ----------
     grid
-        :func:`analysis.landmark.landmark_grid` output.
+        :func:`analysis.toolkit.landmark.landmark_grid` output.
     chosen
         The landmark the paper chose (vertical line).
     window
@@ -335,52 +325,3 @@ def plot_landmark_grid(grid: pd.DataFrame, chosen: float, *, window: str = "late
     return fig
 
 
-# ----------------------------------------------------------------------------
-# Display tables (formatting only; the numbers come from the statistical functions)
-# ----------------------------------------------------------------------------
-def _fmt_ci(est: float, lo: float, hi: float, digits: int = 2) -> str:
-    if np.isnan(est):
-        return "not estimable"
-    lo_s = "NR" if np.isnan(lo) else f"{lo:.{digits}f}"
-    hi_s = "NR" if np.isnan(hi) else f"{hi:.{digits}f}"
-    return f"{est:.{digits}f} ({lo_s} to {hi_s})"
-
-
-def _fmt_p(p: float) -> str:
-    if np.isnan(p):
-        return "-"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def format_hr_table(table: pd.DataFrame, *, label: str = "label", published: bool = False) -> pd.DataFrame:
-    """Hazard-ratio rows as display strings: 'HR (95% CI)', Wald p, log-rank p [, published, ratio]."""
-    out = pd.DataFrame(index=table.index)
-    out["Model"] = table[label]
-    if "events" in table.columns:
-        out["Events"] = table["events"].astype(int)
-    out["HR (95% CI)"] = [_fmt_ci(h, lo, hi) for h, lo, hi in zip(table["hr"], table["ci_low"], table["ci_high"])]
-    out["p (Cox Wald)"] = table["p"].map(_fmt_p)
-    out["p (log-rank)"] = table["p_logrank"].map(_fmt_p)
-    if published:
-        out["Published HR (95% CI)"] = [
-            _fmt_ci(h, lo, hi) for h, lo, hi in
-            zip(table["hr_published"], table["ci_low_published"], table["ci_high_published"])
-        ]
-        out["Published p"] = table["p_published"].map(_fmt_p)
-        out["HR ratio (cohort / published)"] = table["hr_ratio"].map(lambda x: f"{x:.2f}")
-    if "note" in table.columns and table["note"].astype(bool).any():
-        out["Note"] = table["note"]
-    return out.reset_index(drop=True)
-
-
-def format_km_times(at: pd.DataFrame, *, percent: bool = True) -> pd.DataFrame:
-    """Survival at fixed times (``KMResult.at``) as 'S (95% CI)' strings, arms as columns."""
-    k = 100.0 if percent else 1.0
-    d = 1 if percent else 3
-    cell = [_fmt_ci(s * k, lo * k, hi * k, d) + f" [{int(n) if not np.isnan(n) else '-'}]"
-            for s, lo, hi, n in zip(at["surv"], at["ci_low"], at["ci_high"], at["n_risk"])]
-    t = at.assign(cell=cell, arm=at["arm"].map(arm_label))
-    out = t.pivot(index="time", columns="arm", values="cell")
-    out.index = [f"{x:g} months" for x in out.index]
-    out.columns.name = None
-    return out

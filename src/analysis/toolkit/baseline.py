@@ -9,7 +9,7 @@ Mann-Whitney test, chi-square with Yates' correction, Fisher's exact test and
 standardized mean differences. Only the baseline columns present in the data are
 used; the others are skipped with a note (``BaselineTable.notes``).
 
-Formatting (rounding, "n (%)", HTML) lives in :mod:`analysis.tables`.
+Formatting (rounding, "n (%)", HTML) lives in :mod:`analysis.report.tables`.
 
 Conventions (explicit arguments, with these defaults):
 
@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from .consistency import TableTooLargeError, chisq_from_counts, fisher_from_counts
-from .data import ARMS, BASELINE_CATEGORICAL, BASELINE_CONTINUOUS, Trial
+from .schema import ARMS, BASELINE_CATEGORICAL, BASELINE_CONTINUOUS, Trial
 from .warnings import StatisticalWarning
 
 __all__ = [
@@ -204,11 +204,6 @@ class BaselineTable:
             raise KeyError(f"no single row for variable={variable!r}, level={level!r}")
         return s[m].iloc[0]
 
-    def _repr_html_(self) -> str:
-        from .tables import format_baseline
-
-        return format_baseline(self).as_raw_html()
-
 
 def _arm_continuous(x: pd.Series) -> dict:
     x = x.astype(float)
@@ -305,11 +300,11 @@ def baseline_table(
     Parameters
     ----------
     data
-        A :class:`~analysis.data.Trial` (its ``analyzed`` patients are used)
+        A :class:`~analysis.toolkit.schema.Trial` (its ``analyzed`` patients are used)
         or a frame of patients already restricted to the analysis set, with
         columns ``arm``, ``age``, ``sex`` and any optional baseline columns of
-        :data:`analysis.data.BASELINE_CONTINUOUS` and
-        :data:`analysis.data.BASELINE_CATEGORICAL`.
+        :data:`analysis.trial.data.BASELINE_CONTINUOUS` and
+        :data:`analysis.trial.data.BASELINE_CATEGORICAL`.
     continuous_test
         Test reported as ``p`` for continuous rows: ``"student"`` (default,
         pooled variance, R ``t.test(var.equal = TRUE)``), ``"welch"`` (R
@@ -320,7 +315,7 @@ def baseline_table(
         Yates' continuity correction for 2 x 2 categorical tests reported as
         ``p`` (default ``False``: R ``chisq.test(correct = FALSE)``, which
         reproduces the paper's p values; see
-        :func:`analysis.consistency.compare_table1_tests`).
+        :func:`analysis.toolkit.consistency.compare_table1_tests`).
     meld_cutoff
         MELD split: ``> cutoff`` versus ``<= cutoff``.
     skew_threshold
@@ -455,7 +450,7 @@ def compare_with_published(table: BaselineTable, published: Any, *, p_decimals: 
     table
         From :func:`baseline_table`.
     published
-        A :class:`~analysis.published.Published` (its ``table1`` rows).
+        A :class:`~analysis.trial.published.Published` (its ``table1`` rows).
 
     Returns
     -------
