@@ -431,7 +431,7 @@ def run_probe(tmp: Path) -> dict:
     first = _page(_start(book, tmp / "out1", env, jobs=2), tmp / "out1")
     ages = [load_trial(data).patients["age"].sum()]
 
-    with open(src / "analysis" / "book.py", "a") as fh:
+    with open(src / "analysis" / "report" / "book.py", "a") as fh:
         fh.write(CODE_CHANGE)
     lines = (data / "patients.csv").read_text().splitlines()
     k = lines[0].split(",").index("age")

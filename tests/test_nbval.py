@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -89,6 +90,7 @@ def test_nbval_fails_on_a_changed_number_or_table_and_ignores_figure_bytes(tmp_p
                            "-rf", "-c", str(tmp_path / "pytest.ini"), "--nbval",
                            "--nbval-current-env", "--nbval-sanitize-with", str(ROOT / "book" / "sanitize.cfg"),
                            str(book / "notebooks" / src.name)], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "TRIAL_PROJECT": str(ROOT)},
                           timeout=300)
     failed = sorted(int(m) for m in re.findall(rf"FAILED \S*{CHAPTER}\.ipynb::Cell (\d+)", proc.stdout))
     # nbval numbers code cells from 0, as ``code`` does
