@@ -20,7 +20,8 @@ import pytest
 
 from analysis.toolkit.consort import STAGES, analysis_population, consort_comparison, consort_counts, published_consort_counts
 from analysis.report.figures import plot_consort
-from analysis.trial.data import ARMS, load_trial
+from analysis.toolkit.schema import ARMS
+from analysis.trial.data import load_trial
 from analysis.trial.published import load_published
 
 

@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 from analysis.toolkit import longitudinal as L
-from analysis.trial.data import LAB_ANALYTES, load_trial
+from analysis.toolkit.schema import LAB_ANALYTES
+from analysis.trial.data import load_trial
 from analysis.toolkit.warnings import StatisticalWarning
 from analysis.report import figures
 from analysis.report import tables

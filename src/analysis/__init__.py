@@ -26,6 +26,7 @@ __version__ = "0.1.0"
 
 #: Module -> the public names it defines (its ``__all__``), re-exported here.
 _EXPORTS: dict[str, tuple[str, ...]] = {
+    "toolkit.agreement": ('STATUSES', 'TOLERANCE_KINDS', 'Tolerance', 'printed_tolerance', 'decimals_of', 'agreement'),
     "toolkit.baseline": ('TABLE1_ORDER', 'TABLE1_LABELS', 'BaselineTable', 'baseline_table', 'smd_continuous', 'smd_categorical', 'baseline_imbalances', 'compare_with_published'),
     "toolkit.competing": ('CAUSES', 'competing_frame', 'CIFResult', 'cumulative_incidence', 'GrayResult', 'gray_test', 'cause_specific_hr', 'crude_incidence'),
     "toolkit.consistency": ('VERDICTS', 'CHECK_COLUMNS', 'rounding_interval', 'judge', 'TTestSummary', 'ttest_from_summary', 'chisq_from_counts', 'fisher_from_counts', 'TableTooLargeError', 'WaldFromCI', 'wald_from_ci', 'implied_events', 'se_from_events', 'grim', 'median_granularity', 'estimate_mean_sd', 'skewness_from_summary', 'skewness_flags', 'check_table1', 'compare_table1_tests', 'check_hazard_ratios', 'implied_events_frame', 'check_event_counts', 'check_percentages', 'check_consort', 'check_granularity', 'check_direction', 'check_claims', 'check_published', 'verdict_counts'),
@@ -49,7 +50,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "report.book": ('Chapter', 'chapter', 'data_notice', 'displayed', 'glue_formats', 'glue_numbers', 'p_text', 'show'),
     "report.figures": ('ARM_COLORS', 'arm_color', 'set_style', 'plot_expected_events', 'plot_power_curves', 'plot_imbalance', 'plot_consort', 'plot_lab_means', 'plot_trajectories', 'message_figure', 'plot_risk_differences'),
     "report.format": ('arm_label',),
-    "report.ledger": ('HR_LOG_TOLERANCE', 'LEDGER_VERSION', 'STATUSES', 'build_ledger', 'format_ledger_html', 'ledger_frame', 'write_ledger'),
+    "report.ledger": ('HR_LOG_TOLERANCE', 'LEDGER_VERSION', 'chapter_results', 'build_ledger', 'format_ledger_html', 'ledger_frame', 'write_ledger'),
+    "report.results": ('PROVENANCES', 'FIELDS', 'Result', 'ChapterResults', 'provenance_of'),
     "report.survival_plots": ('AT_RISK_TIMES', 'plot_km', 'plot_landmark_km', 'plot_forest', 'plot_zph', 'plot_cif', 'plot_landmark_grid'),
     "report.tables": ('DEFAULT_DECIMALS', 'published_decimals', 'format_p', 'baseline_display', 'format_baseline', 'side_by_side_display', 'format_side_by_side', 'consistency_display', 'format_consistency', 'format_test_comparison', 'format_hr_table', 'format_km_times', 'format_estimates', 'format_visits', 'format_ae_table', 'format_incidence', 'format_infusion_reactions'),
 }

@@ -14,7 +14,8 @@ from typing import Any, Mapping
 import numpy as np
 from IPython.display import Markdown, display
 
-from ..trial.data import Trial, TrialDataError, load_trial
+from ..toolkit.schema import Trial
+from ..trial.data import TrialDataError, load_trial
 from ..toolkit.disclosure import SMALL_CELL_NOTE
 from ..trial.paths import TRIAL_DATA_ENV, data_dir
 from .figures import set_style

@@ -1,186 +1,82 @@
 """The results ledger: every result the book reports, beside the published value, as one JSON file.
 
-``python -m analysis ledger --data DIR --out FILE.json`` writes it. Meta-analysts
-and reviewers get the numbers, not only the pages; the Reproducibility chapter
-renders the same ledger, so book and file cannot disagree.
+``python -m analysis ledger --data DIR --out FILE.json`` writes it. Meta-analysts and reviewers get
+the numbers, not only the pages; the Reproducibility chapter renders the same ledger, so book and
+file cannot disagree.
 
-Conventions are those of the survival chapter: analysed population, follow-up
-censored at the paper's 75-month horizon, hazard ratios control relative to
-UC-MSC, Cox models with Efron ties, Wald p values (log-rank p values have
-their own ids).
+The ledger is the union of the chapters' results (:mod:`analysis.report.chapters`): each entry is
+one :class:`~analysis.report.results.Result` with its id, label, value and interval, unit, effect
+direction, published value, tolerance, status (:data:`~analysis.toolkit.agreement.STATUSES`),
+provenance (:data:`~analysis.report.results.PROVENANCES`), source, note, and the glue keys it
+feeds in the chapters' prose. Ids and glue keys are unique across the ledger.
 
-Statuses
-    ``match``: both values exist and agree within ``tolerance``;
-    ``differs``: both exist and do not;
-    ``not_published``: the paper gives no value (the entry has a ``note``);
-    ``not_computable``: the data cannot give it (e.g. an optional table is absent).
-
-Tolerance (``tolerance_type``)
-    ``absolute``: ``|reproduced - published| <= tolerance``; for printed values
-    the tolerance is half a unit of the last printed digit.
-    ``log_ratio``: ``|log(reproduced / published)| <= tolerance`` (hazard ratios
-    and their limits; 0.10 is the calibration target of the synthetic cohort).
-    ``upper_bound``: the paper prints ``< value``; match if ``reproduced < value``.
-    ``interval``: ``tolerance`` is ``[low, high]``, the range of p values that
-    any unrounded means and SDs printing as the paper's could give (widened by
-    half a unit of the printed p); match if ``reproduced`` lies inside.
+Conventions are those of the chapters: analysed population, follow-up censored at the paper's
+75-month horizon, hazard ratios control relative to UC-MSC, Cox models with Efron ties, Wald p
+values (log-rank p values have their own ids).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..toolkit.agreement import STATUSES, Tolerance, printed_tolerance
 from ..toolkit.baseline import baseline_table
-from ..toolkit.consistency import _decimals_of, ttest_from_summary
-from ..trial.data import ARM_LABELS, ARMS, Trial, content_digest, load_trial
-from ..trial.published import Published, load_published
-from ..toolkit.survival import ENDPOINTS, cox_hr, endpoint_frame, followup, logrank
+from ..toolkit.consistency import ttest_from_summary
+from ..toolkit.schema import ARM_LABELS, ARMS, Trial
+from ..toolkit.survival import cox_hr, endpoint_frame
 from ..toolkit.warnings import StatisticalWarning
+from ..trial.data import content_digest, load_trial
+from ..trial.published import Published, load_published
+from .chapters import CHAPTERS, chapter_module
+from .chapters.survival import HR_DIRECTION, HR_LOG_TOLERANCE
+from .results import PROVENANCES, ChapterResults
 
-__all__ = ["HR_LOG_TOLERANCE", "LEDGER_VERSION", "STATUSES", "build_ledger", "format_ledger_html", "ledger_frame", "write_ledger"]
+__all__ = ["HR_LOG_TOLERANCE", "LEDGER_VERSION", "chapter_results", "build_ledger",
+           "format_ledger_html", "ledger_frame", "write_ledger"]
 
-LEDGER_VERSION = 1
-STATUSES = ("match", "differs", "not_published", "not_computable")
-HR_LOG_TOLERANCE = 0.10
-
-
-def _num(x: Any) -> float | None:
-    """A finite float rounded to 10 significant digits, or None.
-
-    Ten digits are far beyond any reported precision; the rounding removes the
-    last-bit differences that floating-point libraries (threaded BLAS, iterative
-    optimisers) show between runs and machines, so the same data give the same bytes.
-    """
-    if x is None:
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(v) or math.isinf(v) else float(f"{v:.10g}")
+LEDGER_VERSION = 2
 
 
-def _half_unit(value: float) -> float:
-    """Half a unit of the last printed digit of ``value`` as written in the YAML."""
-    return 0.5 * 10.0 ** -_decimals_of(value)
-
-
-class _Ledger:
-    def __init__(self) -> None:
-        self.entries: list[dict] = []
-
-    def add(self, id_: str, label: str, published: Any, reproduced: Any, unit: str, source: str,
-            tolerance: float | list[float] = 0.0, tolerance_type: str = "absolute", note: str = "") -> None:
-        pub, rep = _num(published), _num(reproduced)
-        if rep is None:
-            status = "not_computable"
-        elif pub is None:
-            status = "not_published"
-        elif tolerance_type == "log_ratio":
-            status = "match" if pub > 0 and rep > 0 and abs(math.log(rep / pub)) <= tolerance + 1e-12 else "differs"
-        elif tolerance_type == "upper_bound":
-            status = "match" if rep < pub else "differs"
-        elif tolerance_type == "interval":
-            status = "match" if tolerance[0] <= rep <= tolerance[1] else "differs"
-        else:
-            status = "match" if abs(rep - pub) <= tolerance + 1e-12 else "differs"
-        if status != "match" and not note:
-            note = {
-                "not_computable": "the data do not allow this result",
-                "not_published": "the paper does not report this value",
-                "differs": f"reproduced {rep:.6g} vs published {pub:.6g}" if pub is not None and rep is not None else "",
-            }[status]
-        entry = {
-            "id": id_,
-            "label": label,
-            "published": pub,
-            "reproduced": rep,
-            "unit": unit,
-            "source": source,
-            "tolerance": tolerance,
-            "tolerance_type": tolerance_type,
-            "status": status,
-        }
-        if note:
-            entry["note"] = note
-        self.entries.append(entry)
-
-
-def _consort(led: _Ledger, trial: Trial, pub: Published) -> None:
+def _pending(trial: Trial, pub: Published) -> ChapterResults:
+    """Ledger entries of chapters whose module does not compute them yet (patient flow, landmark
+    hazard ratios, Table 1 p values, fever)."""
+    res = ChapterResults("pending", trial.synthetic)
     c = pub.consort
     src = c["source"]
     scr = trial.screening
-    led.add("consort.screened", "Patients screened", c["screened"], len(scr) if scr is not None else None, "patients", src,
+    res.add("consort.screened", "Patients screened", len(scr) if scr is not None else None, unit="patients",
+            published=c["screened"], provenance="by construction", source=src,
             note="" if scr is not None else "screening.csv is absent")
     for reason, k in c["excluded"].items():
         v = int((scr["outcome"] == reason).sum()) if scr is not None else None
-        led.add(f"consort.excluded.{reason}", f"Excluded before randomization: {reason}", k, v, "patients", src,
+        res.add(f"consort.excluded.{reason}", f"Excluded before randomization: {reason}", v, unit="patients",
+                published=k, provenance="by construction", source=src,
                 note="" if scr is not None else "screening.csv is absent")
-    p = trial.patients
+    pts = trial.patients
     for stage, disp, label in (("randomized", None, "Randomized"), ("withdrew", "withdrew", "Withdrew consent"),
                                ("lost_to_follow_up", "lost_to_follow_up", "Lost to follow-up"),
                                ("analyzed", "analyzed", "Analysed")):
         for a in ARMS:
-            sel = p["arm"] == a
+            sel = pts["arm"] == a
             if disp:
-                sel &= p["disposition"] == disp
+                sel &= pts["disposition"] == disp
             key = "lost" if stage == "lost_to_follow_up" else stage
-            led.add(f"consort.{key}.{a}", f"{label}, {ARM_LABELS[a]}", c[stage][a], int(sel.sum()), "patients", src)
-
-
-def _followup(led: _Ledger, trial: Trial, pub: Published) -> None:
-    fu = pub.followup
-    f = followup(trial).set_index("arm")
-    for a in ARMS:
-        have = a in f.index
-        for stat, col in (("median", "median_simple"), ("min", "min"), ("max", "max")):
-            led.add(f"followup.{stat}.{a}", f"Follow-up {stat} (observed time), {ARM_LABELS[a]}", fu[a][stat],
-                    f.loc[a, col] if have else None, "months", fu["source"], tolerance=0.5,
-                    note="" if have else "no analysed patients in this arm")
-        led.add(f"followup.reverse_km_median.{a}", f"Median follow-up, reverse Kaplan-Meier, {ARM_LABELS[a]}", None,
-                f.loc[a, "median_reverse_km"] if have else None, "months", fu["source"],
-                note="the paper reports one median follow-up without naming the estimator; "
-                     f"its {fu[a]['median']} months is compared under followup.median.{a}")
-
-
-def _survival(led: _Ledger, trial: Trial, pub: Published) -> None:
+            res.add(f"consort.{key}.{a}", f"{label}, {ARM_LABELS[a]}", int(sel.sum()), unit="patients",
+                    published=c[stage][a], provenance="by construction", source=src)
     H = pub.horizon
-    frames = {ep: endpoint_frame(trial, ep, horizon=H) for ep in ENDPOINTS}
-    inc = pub.hcc_incidence
-    for ep, df in frames.items():
-        for a in ARMS:
-            v = int(df.loc[df["arm"] == a, "event"].sum())
-            if ep == "hcc":
-                led.add(f"hcc.events.{a}", f"HCC events within {H:g} months, {ARM_LABELS[a]}", inc[a]["events"], v,
-                        "patients", inc["source"])
-            else:
-                led.add(f"os.events.{a}", f"Deaths within {H:g} months, {ARM_LABELS[a]}", None, v, "patients",
-                        "not reported",
-                        note="the paper does not report deaths; the synthetic cohort derives them from the CI widths")
-        lr = logrank(df)
-        led.add(f"{ep}.logrank.p", f"{ENDPOINTS[ep][2]}: log-rank p (0-{H:g} months)", None, lr.p, "p", "not reported",
-                note="the paper prints one p per hazard ratio without naming the test; compared under "
-                     f"{ep}.cox.p (Wald)")
     for key, h in pub.hazard_ratios.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", StatisticalWarning)  # an empty window gives nan, recorded as not_computable
-            r = cox_hr(frames[h.endpoint], start=h.window[0], end=h.window[1])
-        tag = f"{h.label}, control vs UC-MSC"
-        for field_, label, tol, ttype in (("hr", "HR", HR_LOG_TOLERANCE, "log_ratio"),
-                                          ("ci_low", "95% CI lower limit", HR_LOG_TOLERANCE, "log_ratio"),
-                                          ("ci_high", "95% CI upper limit", HR_LOG_TOLERANCE, "log_ratio"),
-                                          ("p", "p (Cox Wald)", _half_unit(h.p), "absolute")):
-            led.add(f"{key}.{field_}", f"{tag}: {label}", getattr(h, field_), getattr(r, field_),
-                    "ratio" if field_ != "p" else "p", h.source, tolerance=tol, tolerance_type=ttype)
-
-
-def _baseline(led: _Ledger, trial: Trial, pub: Published) -> None:
+        if key.endswith(".cox"):
+            continue
+        r = cox_hr(endpoint_frame(trial, h.endpoint, horizon=H), start=h.window[0], end=h.window[1])
+        res.add(f"{key}.hr", f"{h.label}: hazard ratio", r.hr, ci_low=r.ci_low, ci_high=r.ci_high, unit="ratio",
+                direction=HR_DIRECTION, published=h.hr, published_ci_low=h.ci_low, published_ci_high=h.ci_high,
+                tolerance=Tolerance("log_ratio", HR_LOG_TOLERANCE), provenance="by construction", source=h.source)
+        res.add(f"{key}.p", f"{h.label}: p (Cox Wald)", r.p, unit="p", published=h.p, source=h.source)
     tab = baseline_table(trial)
     present = set(tab.variables())
     n = pub.raw["table1"]["n"]
@@ -188,31 +84,62 @@ def _baseline(led: _Ledger, trial: Trial, pub: Published) -> None:
         row = pub.table1_row(var)
         rep = tab.row(var)["p"] if var in present else None
         note = "" if var in present else f"patients.csv has no {var} column"
-        if var == "meld" and var in present and trial.synthetic:
-            note = "the synthetic cohort's MELD is computed from TBIL, INR and Cr, so its means differ from Table 1's"
         if row.p_operator == "<":
-            tol, ttype = 0.0, "upper_bound"
+            tol = Tolerance("upper_bound")
         else:
             dc, du = row.decimals_for("control"), row.decimals_for("ucmsc")
-            t = ttest_from_summary(row.control["mean"], row.control["sd"], n["control"],
-                                   row.ucmsc["mean"], row.ucmsc["sd"], n["ucmsc"],
-                                   decimals={"mean1": dc["mean"], "sd1": dc["sd"], "mean2": du["mean"], "sd2": du["sd"]})
-            h = _half_unit(row.p)
-            tol, ttype = [max(t.p_low - h, 0.0), min(t.p_high + h, 1.0)], "interval"
-        led.add(f"baseline.{var}.p", f"Table 1 {row.label}: p (Student t test)", row.p, rep, "p",
-                pub.raw["table1"]["source"], tolerance=tol, tolerance_type=ttype, note=note)
-
-
-def _safety(led: _Ledger, trial: Trial, pub: Published) -> None:
+            tt = ttest_from_summary(row.control["mean"], row.control["sd"], n["control"],
+                                    row.ucmsc["mean"], row.ucmsc["sd"], n["ucmsc"],
+                                    decimals={"mean1": dc["mean"], "sd1": dc["sd"], "mean2": du["mean"], "sd2": du["sd"]})
+            h = printed_tolerance(row.p).value
+            tol = Tolerance("interval", (max(tt.p_low - h, 0.0), min(tt.p_high + h, 1.0)))
+        res.add(f"baseline.{var}.p", f"Table 1 {row.label}: p (Student t test)", rep, unit="p", published=row.p,
+                tolerance=tol, provenance="by construction", source=pub.raw["table1"]["source"], note=note)
     f = pub.adverse_events["fever"]
     ae = trial.adverse_events
     if ae is None:
-        rep = None
+        v = None
     else:
         ids = trial.analyzed.loc[trial.analyzed["arm"] == f["arm"], "patient_id"]
-        rep = int(ae.loc[(ae["term"] == "fever") & ae["patient_id"].isin(ids), "patient_id"].nunique())
-    led.add(f"ae.fever.{f['arm']}", f"Patients with fever after infusion, {ARM_LABELS[f['arm']]}", f["patients"], rep,
-            "patients", pub.adverse_events["source"], note="" if ae is not None else "adverse_events.csv is absent")
+        v = int(ae.loc[(ae["term"] == "fever") & ae["patient_id"].isin(ids), "patient_id"].nunique())
+    res.add(f"ae.fever.{f['arm']}", f"Patients with fever after infusion, {ARM_LABELS[f['arm']]}", v,
+            unit="patients", published=f["patients"], provenance="by construction",
+            source=pub.adverse_events["source"], note="" if ae is not None else "adverse_events.csv is absent")
+    return res
+
+
+def chapter_results(data: Trial | str | Path | None = None, published: Published | None = None,
+                    chapters: tuple[str, ...] = CHAPTERS) -> dict[str, ChapterResults]:
+    """Every chapter's results on one dataset, computed once (chapter name -> results).
+
+    Warnings of statistics that are undefined on the data (which a chapter page shows as notes)
+    are silenced: the result is then ``not computable`` with its note.
+
+    Raises
+    ------
+    ValueError
+        If two chapters use the same result id or glue key.
+    """
+    trial = data if isinstance(data, Trial) else load_trial(data)
+    pub = published or load_published()
+    out: dict[str, ChapterResults] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        for name in chapters:
+            out[name] = chapter_module(name).compute(trial, pub)
+        out["pending"] = _pending(trial, pub)
+    ids: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    for name, res in out.items():
+        for rid, r in res.items():
+            if rid in ids:
+                raise ValueError(f"result id {rid!r} is computed by chapters {ids[rid]!r} and {name!r}")
+            ids[rid] = name
+            for k in r.glue:
+                if k in keys:
+                    raise ValueError(f"glue key {k!r} is fed by chapters {keys[k]!r} and {name!r}")
+                keys[k] = name
+    return out
 
 
 def build_ledger(data: Trial | str | Path | None = None, published: Published | None = None) -> dict:
@@ -220,26 +147,25 @@ def build_ledger(data: Trial | str | Path | None = None, published: Published | 
 
     Parameters
     ----------
-    data
-        A :class:`~analysis.toolkit.schema.Trial` or a data folder (default: ``$TRIAL_DATA``
-        or the synthetic cohort).
-    published
+    data : Trial or path-like, optional
+        A :class:`~analysis.toolkit.schema.Trial` or a data folder (default: ``$TRIAL_DATA`` or
+        the synthetic cohort).
+    published : Published, optional
         The paper's numbers (default :func:`~analysis.trial.published.load_published`).
 
     Returns
     -------
     dict
-        ``{"ledger_version", "data": {"sha256", "synthetic"},
-        "conventions", "entries": [...]}``. The same data give the same dict.
+        ``{"ledger_version", "data": {"sha256", "synthetic"}, "conventions", "statuses",
+        "provenances", "entries": [...]}``, each entry with its ``chapter``. The same data give
+        the same dict.
     """
     trial = data if isinstance(data, Trial) else load_trial(data)
     pub = published or load_published()
-    led = _Ledger()
-    _consort(led, trial, pub)
-    _followup(led, trial, pub)
-    _survival(led, trial, pub)
-    _baseline(led, trial, pub)
-    _safety(led, trial, pub)
+    entries = []
+    for name, res in chapter_results(trial, pub).items():
+        for r in res.values():
+            entries.append({"chapter": name, **r.as_json()})
     return {
         "ledger_version": LEDGER_VERSION,
         "data": {
@@ -249,25 +175,23 @@ def build_ledger(data: Trial | str | Path | None = None, published: Published | 
         "conventions": {
             "population": "analyzed",
             "horizon_months": pub.horizon,
-            "hr_direction": "control relative to UC-MSC",
+            "hr_direction": HR_DIRECTION,
             "ties": "efron",
             "p": "Cox Wald unless the id says logrank",
         },
-        "entries": led.entries,
+        "statuses": list(STATUSES),
+        "provenances": list(PROVENANCES),
+        "entries": entries,
     }
 
 
 def ledger_frame(ledger: dict) -> pd.DataFrame:
     """The ledger's entries as a DataFrame (one row per id)."""
-    df = pd.DataFrame(ledger["entries"])
-    if "note" not in df.columns:
-        df["note"] = ""
-    df["note"] = df["note"].fillna("")
-    return df
+    return pd.DataFrame(ledger["entries"])
 
 
 def write_ledger(data: Trial | str | Path | None, out: str | Path, published: Published | None = None) -> Path:
-    """Write the ledger as JSON (deterministic bytes: fixed key order, ``repr`` floats)."""
+    """Write the ledger as JSON (deterministic bytes: fixed key order, ``repr`` floats); atomic."""
     led = build_ledger(data, published)
     text = json.dumps(led, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     out = Path(out)
@@ -278,8 +202,7 @@ def write_ledger(data: Trial | str | Path | None, out: str | Path, published: Pu
     return out
 
 
-
-_STATUS_COLORS = {"match": "#e3f1e6", "differs": "#f9d9d4", "not_published": "#eeeeee", "not_computable": "#fdf3d7"}
+_STATUS_COLORS = {"agrees": "#e3f1e6", "differs": "#f9d9d4", "not published": "#eeeeee", "not computable": "#fdf3d7"}
 
 
 def _fmt(x: Any) -> str:
@@ -300,14 +223,15 @@ def format_ledger_html(ledger: dict, table_id: str = "ledger") -> str:
     from html import escape
 
     options = "".join(f'<option value="{s}">{s}</option>' for s in STATUSES)
-    head = "".join(f"<th>{h}</th>" for h in ("id", "label", "published", "reproduced", "unit", "status", "note"))
+    head = "".join(f"<th>{h}</th>" for h in ("id", "label", "published", "value", "unit", "status", "provenance", "note"))
     rows = []
     for e in ledger["entries"]:
         rows.append(
-            f'<tr data-status="{e["status"]}" style="background:{_STATUS_COLORS[e["status"]]}">'
+            f'<tr data-status="{escape(e["status"])}" style="background:{_STATUS_COLORS[e["status"]]}">'
             f'<td><code>{escape(e["id"])}</code></td><td>{escape(e["label"])}</td>'
-            f'<td class="num">{_fmt(e["published"])}</td><td class="num">{_fmt(e["reproduced"])}</td>'
-            f'<td>{escape(e["unit"])}</td><td>{e["status"]}</td><td>{escape(e.get("note", ""))}</td></tr>'
+            f'<td class="num">{_fmt(e["published"])}</td><td class="num">{_fmt(e["value"])}</td>'
+            f'<td>{escape(e["unit"])}</td><td>{e["status"]}</td><td>{e["provenance"]}</td>'
+            f'<td>{escape(e.get("note", ""))}</td></tr>'
         )
     script = (
         "<script>(function(){var s=document.getElementById('%s-filter');"

@@ -234,7 +234,9 @@ def cumulative_incidence(df: pd.DataFrame, cause: int = 1, *, alpha: float = 0.0
         t.insert(0, "arm", arm)
         parts.append(t)
         last[arm] = float(g["time"].max())
-    return CIFResult(pd.concat(parts, ignore_index=True), cause, last, alpha)
+    # column by column: pandas' concat warns when an arm without events has all-NaN limits
+    table = pd.DataFrame({c: np.concatenate([p[c].to_numpy() for p in parts]) for c in parts[0].columns})
+    return CIFResult(table, cause, last, alpha)
 
 
 @dataclass(frozen=True)

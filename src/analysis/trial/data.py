@@ -33,7 +33,7 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from ..toolkit.schema import (ARM_LABELS, ARMS, BASELINE_CATEGORICAL, BASELINE_CONTINUOUS, DISPOSITIONS,
+from ..toolkit.schema import (ARMS, BASELINE_CATEGORICAL, BASELINE_CONTINUOUS, DISPOSITIONS,
                               LAB_ANALYTES, SCREENING_OUTCOMES, SEVERITIES, Trial)
 from .paths import data_dir
 

@@ -1,0 +1,265 @@
+"""Named results: every number the book shows, with its provenance and its published counterpart.
+
+Each chapter module of :mod:`analysis.report.chapters` computes a :class:`ChapterResults`: the
+chapter's named :class:`Result` objects (what its prose quotes) and the objects its tables and
+figures display. The chapter glues the results and shows the objects; it computes nothing itself.
+The results ledger (:mod:`analysis.report.ledger`) is the union of all chapters' results, so every
+number in the prose is in the ledger, and ``tests/test_results.py`` checks that every glued number
+of the executed chapters equals the ledger entry that names its glue key.
+
+Provenance (:data:`PROVENANCES`)
+    ``computed``: computed from the data;
+    ``by construction``: on the synthetic cohort the generator forces this value (e.g. the patient
+    flow, the event counts); on real data the same result is ``computed``;
+    ``assumed``: on the synthetic cohort the value follows from a generator parameter (e.g. the
+    bilirubin fall with UC-MSC); on real data it is ``computed``;
+    ``published``: the paper's number, not computed.
+
+Status: one of :data:`~analysis.toolkit.agreement.STATUSES`, from
+:func:`~analysis.toolkit.agreement.agreement`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..toolkit.agreement import STATUSES, Tolerance, agreement
+
+__all__ = ["PROVENANCES", "FIELDS", "Result", "ChapterResults", "provenance_of"]
+
+#: Where a result comes from (see the module docstring).
+PROVENANCES = ("computed", "by construction", "assumed", "published")
+#: The fields of a result a glue key can show.
+FIELDS = ("value", "ci_low", "ci_high", "published", "published_ci_low", "published_ci_high")
+
+
+def provenance_of(kind: str, synthetic: bool) -> str:
+    """``kind`` (``"by construction"`` or ``"assumed"``) on the synthetic cohort, ``"computed"`` on real data.
+
+    Parameters
+    ----------
+    kind : {"computed", "by construction", "assumed", "published"}
+        What the result is on the synthetic cohort.
+    synthetic : bool
+        Whether the data are the synthetic cohort (:attr:`Trial.synthetic`).
+    """
+    if kind not in PROVENANCES:
+        raise ValueError(f"provenance must be one of {PROVENANCES}, got {kind!r}")
+    if kind in ("by construction", "assumed") and not synthetic:
+        return "computed"
+    return kind
+
+
+def _plain(x: Any) -> Any:
+    """NumPy scalars as Python numbers; NaN and infinities as ``None``; strings unchanged."""
+    if x is None or isinstance(x, str):
+        return x
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (np.integer, int)):
+        return int(x)
+    try:
+        v = float(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"a result value must be a number, a string or None, got {type(x).__name__}") from exc
+    return None if math.isnan(v) or math.isinf(v) else v
+
+
+@dataclass(frozen=True)
+class Result:
+    """One named result.
+
+    Parameters
+    ----------
+    id : str
+        Unique, dotted, stable across versions (``os.cox.hr``).
+    label : str
+        What it is, in words, for a reader.
+    value : float, int, str or None
+        The value (``None``: not computable on these data).
+    unit : str
+        ``"months"``, ``"patients"``, ``"ratio"``, ``"p"``, ``"proportion"``, ... (``""`` if none).
+    ci_low, ci_high : float, optional
+        Its confidence interval, where there is one.
+    direction : str
+        For an effect, which arm is compared with which (``"control relative to UC-MSC"``,
+        ``"UC-MSC minus control"``); empty otherwise.
+    published, published_ci_low, published_ci_high : float, optional
+        The paper's value (and interval) where it reports one.
+    tolerance : Tolerance, optional
+        How close ``value`` must be to ``published`` to agree (each limit to its published limit
+        too, when both are given). Default: half a unit of the published value's last digit.
+    provenance : str
+        One of :data:`PROVENANCES`.
+    source : str
+        Where in the paper the published value is (``"Table 1"``), or ``""``.
+    note : str
+        Anything a reader needs to interpret the status.
+    glue : mapping of str to str
+        Glue key -> the field it shows (one of :data:`FIELDS`).
+    """
+
+    id: str
+    label: str
+    value: Any
+    unit: str = ""
+    ci_low: float | None = None
+    ci_high: float | None = None
+    direction: str = ""
+    published: float | None = None
+    published_ci_low: float | None = None
+    published_ci_high: float | None = None
+    tolerance: Tolerance | None = None
+    provenance: str = "computed"
+    source: str = ""
+    note: str = ""
+    glue: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for f in ("value", "ci_low", "ci_high", "published", "published_ci_low", "published_ci_high"):
+            object.__setattr__(self, f, _plain(getattr(self, f)))
+        if self.provenance not in PROVENANCES:
+            raise ValueError(f"{self.id}: provenance must be one of {PROVENANCES}, got {self.provenance!r}")
+        bad = {k: v for k, v in self.glue.items() if v not in FIELDS}
+        if bad:
+            raise ValueError(f"{self.id}: glue fields must be among {FIELDS}, got {bad}")
+        object.__setattr__(self, "glue", dict(self.glue))
+
+    @property
+    def effective_tolerance(self) -> Tolerance | None:
+        """The tolerance used: the given one, else half a unit of the published value's last digit."""
+        if self.tolerance is not None or self.published is None or isinstance(self.published, str):
+            return self.tolerance
+        from ..toolkit.agreement import printed_tolerance
+
+        return printed_tolerance(self.published)
+
+    @property
+    def status(self) -> str:
+        """One of :data:`~analysis.toolkit.agreement.STATUSES`.
+
+        A string value is never compared (``not published`` unless it is missing). With a
+        published interval, the value and both limits must agree.
+        """
+        if isinstance(self.value, str):
+            return "not published"
+        tol = self.effective_tolerance
+        s = agreement(self.value, self.published, tol)
+        if s != "agrees":
+            return s
+        for mine, theirs in ((self.ci_low, self.published_ci_low), (self.ci_high, self.published_ci_high)):
+            if theirs is not None and agreement(mine, theirs, tol) != "agrees":
+                return "differs"
+        return s
+
+    def get(self, field_name: str) -> Any:
+        """The value of one of :data:`FIELDS`."""
+        if field_name not in FIELDS:
+            raise KeyError(f"{field_name!r} is not one of {FIELDS}")
+        return getattr(self, field_name)
+
+    def as_json(self) -> dict:
+        """A plain dict for the ledger file (``None`` for absent values, fixed key order)."""
+        tol = self.effective_tolerance
+        out = {
+            "id": self.id, "label": self.label, "value": _ten(self.value), "ci_low": _ten(self.ci_low),
+            "ci_high": _ten(self.ci_high), "unit": self.unit, "direction": self.direction,
+            "published": self.published, "published_ci_low": self.published_ci_low,
+            "published_ci_high": self.published_ci_high,
+            "tolerance": tol.as_json() if tol is not None else None, "status": self.status,
+            "provenance": self.provenance, "source": self.source, "note": self.note,
+            "glue": sorted(self.glue),
+        }
+        return out
+
+
+def _ten(x: Any) -> Any:
+    """Floats rounded to 10 significant digits for the ledger file: the same data give the same
+    bytes although the last bits of an iterative fit may differ between machines."""
+    return float(f"{x:.10g}") if isinstance(x, float) else x
+
+
+class ChapterResults(Mapping[str, Result]):
+    """A chapter's named results (an ordered mapping id -> :class:`Result`) and display objects.
+
+    Parameters
+    ----------
+    chapter : str
+        The chapter's name (``"survival"``).
+    synthetic : bool
+        Whether the results were computed on the synthetic cohort; sets the provenance of
+        results added as ``by construction`` or ``assumed`` (see :func:`provenance_of`).
+    """
+
+    def __init__(self, chapter: str, synthetic: bool) -> None:
+        self.chapter = chapter
+        self.synthetic = bool(synthetic)
+        self._results: dict[str, Result] = {}
+        self._glue: dict[str, str] = {}
+        #: What the chapter's tables and figures display (frames, fitted objects), by name.
+        self.objects: dict[str, Any] = {}
+
+    def add(self, id: str, label: str, value: Any, *, provenance: str = "computed", **kwargs: Any) -> Result:
+        """Add a result (see :class:`Result` for the arguments) and return it.
+
+        ``provenance`` is what the result is on the synthetic cohort; on real data
+        ``by construction`` and ``assumed`` become ``computed``.
+
+        Raises
+        ------
+        ValueError
+            If the id, or one of its glue keys, is already used in this chapter.
+        """
+        if id in self._results:
+            raise ValueError(f"{self.chapter}: result id {id!r} is used twice")
+        r = Result(id, label, value, provenance=provenance_of(provenance, self.synthetic), **kwargs)
+        for key in r.glue:
+            if key in self._glue:
+                raise ValueError(f"{self.chapter}: glue key {key!r} is fed by {self._glue[key]!r} and {id!r}")
+            self._glue[key] = id
+        self._results[id] = r
+        return r
+
+    def __getitem__(self, id: str) -> Result:
+        try:
+            return self._results[id]
+        except KeyError:
+            raise KeyError(f"{self.chapter} has no result {id!r}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._results)
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def glue_values(self) -> dict[str, Any]:
+        """Glue key -> the value it shows, over all results."""
+        return {key: self._results[rid].get(self._results[rid].glue[key]) for key, rid in self._glue.items()}
+
+    def glue(self) -> None:
+        """Glue every result's keys into the chapter (myst-nb ``glue``), at their displayed precision.
+
+        A value that is not computable on these data is glued as NaN, which the prose shows as
+        ``nan``; the chapter's notes say why.
+        """
+        from .book import glue_numbers
+
+        glue_numbers({k: (float("nan") if v is None else v) for k, v in self.glue_values().items()})
+
+    def frame(self):
+        """The results as a DataFrame, one row per result (the ledger's columns)."""
+        import pandas as pd
+
+        return pd.DataFrame([r.as_json() for r in self._results.values()])
+
+    def status_counts(self) -> dict[str, int]:
+        """How many results have each status (every status of the vocabulary, zeros included)."""
+        counts = {s: 0 for s in STATUSES}
+        for r in self._results.values():
+            counts[r.status] += 1
+        return counts

@@ -1,0 +1,128 @@
+"""The results layer: chapter results are well formed, and every number glued into the book is a
+ledger entry with the same value.
+
+The second test reads the executed chapter notebooks (``book/notebooks``, which nbval checks are
+current) and the chapter results computed here, on the same committed synthetic cohort; no book is
+built.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from analysis.report.book import displayed, glue_formats
+from analysis.report.chapters import CHAPTERS
+from analysis.report.ledger import chapter_results
+from analysis.report.results import FIELDS, PROVENANCES, ChapterResults, Result
+from analysis.toolkit.agreement import STATUSES, Tolerance
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "book" / "notebooks"
+pytestmark = pytest.mark.heavy
+
+
+@pytest.fixture(scope="module")
+def results(trial, published):
+    return chapter_results(trial, published)
+
+
+def _glued(notebook: Path) -> dict[str, object]:
+    """Glue key -> stored value (numbers and strings; figures skipped) of an executed notebook."""
+    out = {}
+    for cell in json.loads(notebook.read_text())["cells"]:
+        for o in cell.get("outputs", []):
+            name = o.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = o.get("data", {}).get("application/papermill.record/text/plain")
+            if name and text is not None and "application/papermill.record/image/png" not in o["data"]:
+                out[name] = float("nan") if text == "nan" else ast.literal_eval(text)
+    return out
+
+
+def test_chapter_results_are_well_formed(results):
+    for name, res in results.items():
+        assert isinstance(res, ChapterResults) and len(res) > 0, name
+        for rid, r in res.items():
+            assert r.id == rid and r.label and r.provenance in PROVENANCES and r.status in STATUSES, rid
+            if r.published is not None and not isinstance(r.value, str) and r.value is not None:
+                assert r.status in ("agrees", "differs"), rid
+            if r.status == "differs" or r.status == "not computable":
+                pass  # explained by the ledger page's note column where set
+            if r.unit == "ratio" and r.ci_low is not None:
+                assert r.direction, f"{rid}: an effect needs its direction"
+
+
+@pytest.mark.parametrize("chapter", sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")))
+def test_every_glued_number_is_a_ledger_entry_with_the_same_value(chapter, results):
+    """Each number a chapter glues comes from the ledger entry that names its key, at the displayed precision."""
+    by_key: dict[str, tuple[Result, str]] = {}
+    for res in results.values():
+        for r in res.values():
+            for key, field in r.glue.items():
+                by_key[key] = (r, field)
+    formats = glue_formats(ROOT / "book" / "chapters")
+    glued = _glued(NOTEBOOKS / f"{chapter}.ipynb")
+    missing, wrong = [], []
+    for key, stored in glued.items():
+        if isinstance(stored, str):
+            continue  # text (an identifier, a list of weeks) is not a number
+        if key not in by_key:
+            missing.append(key)
+            continue
+        r, field = by_key[key]
+        v = r.get(field)
+        expected = float("nan") if v is None else v
+        if isinstance(expected, float):
+            expected = displayed(expected, formats.get(key))
+        same = (isinstance(expected, float) and math.isnan(expected) and isinstance(stored, float)
+                and math.isnan(stored)) or expected == stored
+        if not same:
+            wrong.append(f"{key}: glued {stored!r}, ledger {r.id}.{field} = {expected!r}")
+    assert not missing, f"{chapter}: glued numbers that no ledger entry names: {sorted(missing)}"
+    assert not wrong, f"{chapter}: " + "; ".join(wrong)
+
+
+def test_ids_and_glue_keys_are_unique_across_chapters(trial, published):
+    """chapter_results refuses an id or a glue key used by two chapters."""
+    res = chapter_results(trial, published)
+    ids = [rid for r in res.values() for rid in r]
+    assert len(ids) == len(set(ids))
+    keys = [k for r in res.values() for x in r.values() for k in x.glue]
+    assert len(keys) == len(set(keys))
+
+
+def test_result_status_and_provenance_rules():
+    r = ChapterResults("x", synthetic=True)
+    a = r.add("a", "A", 2.474, published=2.47, unit="ratio", direction="control relative to UC-MSC")
+    assert a.status == "agrees"  # within half a unit of the printed 2nd decimal
+    b = r.add("b", "B", 2.476, published=2.47)
+    assert b.status == "differs"
+    c = r.add("c", "C", 2.6, published=2.47, tolerance=Tolerance("log_ratio", 0.10))
+    assert c.status == "agrees"  # |log(2.6 / 2.47)| is about 0.05
+    assert r.add("c2", "C2", 2.8, published=2.47, tolerance=Tolerance("log_ratio", 0.10)).status == "differs"
+    d = r.add("d", "D", 1.0, ci_low=0.2, ci_high=4.9, published=1.06, published_ci_low=0.31, published_ci_high=5.12,
+              tolerance=Tolerance("log_ratio", 0.10))
+    assert d.status == "differs"  # the estimate agrees, the lower limit does not
+    assert r.add("e", "E", None, published=3).status == "not computable"
+    assert r.add("f", "F", 3.0).status == "not published"
+    assert r.add("g", "G", 0.0004, published=0.001, tolerance=Tolerance("upper_bound")).status == "agrees"
+    assert r.add("h", "H", 7, provenance="by construction").provenance == "by construction"
+    real = ChapterResults("x", synthetic=False)
+    assert real.add("h", "H", 7, provenance="by construction").provenance == "computed"
+    assert real.add("i", "I", 7, provenance="published").provenance == "published"
+    with pytest.raises(ValueError, match="used twice"):
+        r.add("a", "A again", 1.0)
+    r.add("j", "J", 1.0, glue={"k": "value"})
+    with pytest.raises(ValueError, match="glue key 'k'"):
+        r.add("k", "K", 1.0, glue={"k": "ci_low"})
+    with pytest.raises(ValueError, match="glue fields"):
+        r.add("l", "L", 1.0, glue={"m": "estimate"})
+    with pytest.raises(ValueError, match="provenance"):
+        r.add("n", "N", 1.0, provenance="guessed")
+    assert set(FIELDS) >= {"value", "published"}
+    with pytest.raises(ValueError):
+        Tolerance("interval", (0.2, 0.1))
