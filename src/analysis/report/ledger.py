@@ -32,7 +32,7 @@ from ..toolkit.survival import cox_hr, endpoint_frame
 from ..toolkit.warnings import StatisticalWarning
 from ..trial.data import content_digest, load_trial
 from ..trial.published import Published, load_published
-from .chapters import CHAPTERS, chapter_module
+from .chapters import CHAPTERS, chapter_exists, chapter_module
 from .chapters.survival import HR_DIRECTION, HR_LOG_TOLERANCE
 from .results import PROVENANCES, ChapterResults
 
@@ -42,10 +42,20 @@ __all__ = ["HR_LOG_TOLERANCE", "LEDGER_VERSION", "chapter_results", "build_ledge
 LEDGER_VERSION = 2
 
 
-def _pending(trial: Trial, pub: Published) -> ChapterResults:
-    """Ledger entries of chapters whose module does not compute them yet (patient flow, landmark
-    hazard ratios, Table 1 p values, fever)."""
-    res = ChapterResults("pending", trial.synthetic)
+#: Ledger sections of chapters whose module does not compute them yet: chapter -> function.
+#: A section is skipped once ``analysis.report.chapters.<chapter>`` exists (it then owns those ids).
+_PENDING: dict[str, Any] = {}
+
+
+def _pending(chapter: str):
+    def register(fn):
+        _PENDING[chapter] = fn
+        return fn
+    return register
+
+
+@_pending("randomization")
+def _pending_consort(res: ChapterResults, trial: Trial, pub: Published) -> None:
     c = pub.consort
     src = c["source"]
     scr = trial.screening
@@ -68,6 +78,10 @@ def _pending(trial: Trial, pub: Published) -> ChapterResults:
             key = "lost" if stage == "lost_to_follow_up" else stage
             res.add(f"consort.{key}.{a}", f"{label}, {ARM_LABELS[a]}", int(sel.sum()), unit="patients",
                     published=c[stage][a], provenance="by construction", source=src)
+
+
+@_pending("landmark")
+def _pending_landmark(res: ChapterResults, trial: Trial, pub: Published) -> None:
     H = pub.horizon
     for key, h in pub.hazard_ratios.items():
         if key.endswith(".cox"):
@@ -77,6 +91,10 @@ def _pending(trial: Trial, pub: Published) -> ChapterResults:
                 direction=HR_DIRECTION, published=h.hr, published_ci_low=h.ci_low, published_ci_high=h.ci_high,
                 tolerance=Tolerance("log_ratio", HR_LOG_TOLERANCE), provenance="by construction", source=h.source)
         res.add(f"{key}.p", f"{h.label}: p (Cox Wald)", r.p, unit="p", published=h.p, source=h.source)
+
+
+@_pending("baseline")
+def _pending_baseline(res: ChapterResults, trial: Trial, pub: Published) -> None:
     tab = baseline_table(trial)
     present = set(tab.variables())
     n = pub.raw["table1"]["n"]
@@ -95,6 +113,10 @@ def _pending(trial: Trial, pub: Published) -> ChapterResults:
             tol = Tolerance("interval", (max(tt.p_low - h, 0.0), min(tt.p_high + h, 1.0)))
         res.add(f"baseline.{var}.p", f"Table 1 {row.label}: p (Student t test)", rep, unit="p", published=row.p,
                 tolerance=tol, provenance="by construction", source=pub.raw["table1"]["source"], note=note)
+
+
+@_pending("safety")
+def _pending_fever(res: ChapterResults, trial: Trial, pub: Published) -> None:
     f = pub.adverse_events["fever"]
     ae = trial.adverse_events
     if ae is None:
@@ -105,7 +127,6 @@ def _pending(trial: Trial, pub: Published) -> ChapterResults:
     res.add(f"ae.fever.{f['arm']}", f"Patients with fever after infusion, {ARM_LABELS[f['arm']]}", v,
             unit="patients", published=f["patients"], provenance="by construction",
             source=pub.adverse_events["source"], note="" if ae is not None else "adverse_events.csv is absent")
-    return res
 
 
 def chapter_results(data: Trial | str | Path | None = None, published: Published | None = None,
@@ -126,8 +147,11 @@ def chapter_results(data: Trial | str | Path | None = None, published: Published
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
         for name in chapters:
-            out[name] = chapter_module(name).compute(trial, pub)
-        out["pending"] = _pending(trial, pub)
+            if chapter_exists(name):
+                out[name] = chapter_module(name).compute(trial, pub)
+            elif name in _PENDING:
+                out[name] = ChapterResults(name, trial.synthetic)
+                _PENDING[name](out[name], trial, pub)
     ids: dict[str, str] = {}
     keys: dict[str, str] = {}
     for name, res in out.items():

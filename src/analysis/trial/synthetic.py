@@ -45,9 +45,9 @@ from .calibration import printed
 from .data import ARMS, load_trial
 from .published import Published, load_published
 from ..toolkit.randomization import allocation_list
+from ..toolkit.units import DAYS_PER_MONTH
 
 __all__ = [
-    "DAYS_PER_MONTH",
     "LabEffects",
     "SyntheticParameters",
     "derive_event_counts",
@@ -60,8 +60,6 @@ __all__ = [
     "cohort_digest",
 ]
 
-#: Average days per month used to convert days to months (365.25 / 12).
-DAYS_PER_MONTH = 365.25 / 12
 
 
 # ----------------------------------------------------------------------------
