@@ -238,3 +238,44 @@ def test_p_text(p, text):
     from analysis.report.book import p_text
 
     assert p_text(p) == text
+
+
+def test_package_runs_outside_a_checkout(tmp_path):
+    """Installed without the project (only the package's files, as a wheel holds them) and run from an
+    unrelated folder: ``validate DIR`` works; ``ledger`` without published numbers says how to give
+    them; with ``--published`` it works. Data paths are arguments or configuration, never found from
+    the package's location."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from setuptools import find_packages
+
+    packages = set(find_packages(str(ROOT / "src")))
+    assert {"analysis", "analysis.toolkit", "analysis.trial", "analysis.report", "analysis.report.chapters",
+            "analysis.build"} <= packages
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "src" / "analysis", site / "analysis", ignore=shutil.ignore_patterns("__pycache__"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAL_")}
+    env["PYTHONPATH"] = str(site)
+
+    def run(*args):
+        return subprocess.run([sys.executable, *args], cwd=elsewhere, env=env, capture_output=True, text=True,
+                              timeout=120)
+
+    where = run("-c", "import analysis; print(analysis.__file__)")
+    assert where.stdout.strip() == str(site / "analysis" / "__init__.py"), where.stderr
+    ok = run("-m", "analysis", "validate", str(ROOT / "tests" / "datasets" / "leukemia"))
+    assert ok.returncode == 0, ok.stderr
+    no_pub = run("-m", "analysis", "ledger", "--data", str(ROOT / "data" / "synthetic"), "--out", "l.json")
+    assert no_pub.returncode == 1 and "TRIAL_PROJECT" in no_pub.stderr and "Traceback" not in no_pub.stderr
+    assert not (elsewhere / "l.json").exists()
+    led = run("-m", "analysis", "ledger", "--data", str(ROOT / "data" / "synthetic"), "--out", "l.json",
+              "--published", str(ROOT / "data" / "published" / "shi2021.yaml"))
+    assert led.returncode == 0, led.stderr
+    assert (elsewhere / "l.json").exists()
+    source = "".join(p.read_text() for p in (site / "analysis").rglob("*.py"))
+    assert "__file__" not in source.replace("analysis.__file__", ""), "a module locates data from its own file"

@@ -33,13 +33,19 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _ledger(args: argparse.Namespace) -> int:
-    from .trial.data import TrialDataError
     from .report.ledger import write_ledger
+    from .trial.data import TrialDataError
+    from .trial.paths import ProjectNotFoundError
+    from .trial.published import load_published
 
     try:
-        out = write_ledger(args.data, args.out)
+        published = load_published(args.published) if args.published else None
+        out = write_ledger(args.data, args.out, published)
     except TrialDataError as exc:
         print(f"invalid: {exc}", file=sys.stderr)
+        return 1
+    except ProjectNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"wrote results ledger to {out}")
     return 0
@@ -58,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     g = sub.add_parser("ledger", help="write the results ledger (JSON) for a data folder")
     g.add_argument("--data", type=Path, default=None, help="data folder (default: $TRIAL_DATA or the synthetic cohort)")
     g.add_argument("--out", type=Path, required=True)
+    g.add_argument("--published", type=Path, default=None,
+                   help="YAML file of the published numbers (default: $TRIAL_PUBLISHED or the project's "
+                        "data/published/shi2021.yaml)")
     g.set_defaults(func=_ledger)
     args = ap.parse_args(argv)
     return args.func(args)
