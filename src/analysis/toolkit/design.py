@@ -94,10 +94,10 @@ class PiecewiseExponential:
 
     Parameters
     ----------
-    rates
+    rates : tuple of float
         Hazard per month in each piece (``>= 0``); the last applies to infinity.
-    breaks
-        Start of each piece; ``breaks[0]`` must be 0 and the values increasing.
+    breaks : tuple of float, default ``(0.0,)``
+        Start of each piece in months; ``breaks[0]`` must be 0 and the values increasing.
         Defaults to ``(0,)`` (a single exponential piece).
 
     Notes
@@ -159,7 +159,22 @@ class PiecewiseExponential:
 def hazard_from_survival(survival: float, time: float) -> float:
     """Exponential hazard with survival probability ``survival`` at ``time``: ``-log(S)/t``.
 
-    Matches rpact's conversion of ``pi`` (event probability) at ``eventTime`` to ``lambda``.
+    Parameters
+    ----------
+    survival : float
+        Survival probability at ``time``, in ``(0, 1)``.
+    time : float
+        Time at which ``survival`` holds, in months (``> 0``).
+
+    Returns
+    -------
+    float
+        The constant hazard per month ``-log(survival) / time``.
+
+    Notes
+    -----
+    Matches rpact's conversion of ``pi`` (event probability) at ``eventTime`` to ``lambda``
+    (R: ``rpact::getLambdaByPi(1 - survival, eventTime = time)``).
     """
     if not 0 < survival < 1:
         raise ValueError(f"survival must be in (0, 1), got {survival}")
@@ -171,7 +186,22 @@ def hazard_from_survival(survival: float, time: float) -> float:
 def dropout_hazard(rate: float, time: float) -> float:
     """Exponential dropout hazard from a dropout probability ``rate`` by ``time``.
 
-    Matches rpact's ``dropoutRate``/``dropoutTime``: ``-log(1 - rate) / time``.
+    Parameters
+    ----------
+    rate : float
+        Probability of dropping out by ``time``, in ``[0, 1)``.
+    time : float
+        Time by which the proportion ``rate`` has dropped out, in months (``> 0``).
+
+    Returns
+    -------
+    float
+        The constant dropout hazard per month ``-log(1 - rate) / time``.
+
+    Notes
+    -----
+    Matches rpact's ``dropoutRate``/``dropoutTime``: ``-log(1 - rate) / time``
+    (R: ``rpact::getSampleSizeSurvival(dropoutRate1 = rate, dropoutTime = time, ...)``).
     """
     if not 0 <= rate < 1:
         raise ValueError(f"rate must be in [0, 1), got {rate}")
@@ -290,20 +320,22 @@ def event_probability(
 
     Parameters
     ----------
-    hazard
+    hazard : float or PiecewiseExponential
         Event hazard per month (float) or :class:`PiecewiseExponential`.
-    accrual_time
-        Accrual duration ``R``, or breakpoints ``(0, ..., R)`` of piecewise-uniform accrual.
-    follow_up
-        Minimum follow-up (months after the last patient enters).
-    dropout
+    accrual_time : float or sequence of float
+        Accrual duration ``R`` in months, or breakpoints ``(0, ..., R)`` of piecewise-uniform accrual.
+    follow_up : float
+        Minimum follow-up (months after the last patient enters, ``>= 0``).
+    dropout : float, default 0.0
         Exponential dropout hazard per month (see :func:`dropout_hazard`).
-    accrual_intensity
-        Relative accrual intensity per accrual piece (default uniform).
+    accrual_intensity : sequence of float, optional
+        Relative accrual intensity per accrual piece (default ``None``: uniform).
 
     Returns
     -------
     float
+        Probability, in ``[0, 1]``, that a randomly entering patient has an observed event
+        by the analysis at ``R + follow_up``.
 
     Notes
     -----
@@ -329,19 +361,25 @@ class SurvivalDesign:
 
     Parameters
     ----------
-    hazard_control, hazard_treatment
+    hazard_control, hazard_treatment : float or PiecewiseExponential
         Event hazards per month (float, or :class:`PiecewiseExponential` for
-        non-proportional hazards).
-    accrual_time
+        non-proportional hazards); stored as :class:`PiecewiseExponential`.
+    accrual_time : float or tuple of float
         Accrual duration ``R`` in months, or breakpoints ``(0, ..., R)``.
-    follow_up
-        Minimum follow-up in months; the analysis is at ``R + follow_up``.
-    accrual_intensity
-        Relative accrual intensity per accrual piece (``None``: uniform).
-    dropout_control, dropout_treatment
-        Exponential dropout hazards per month.
-    allocation
-        Allocation ratio treatment : control (``n_t / n_c``), default 1.
+    follow_up : float
+        Minimum follow-up in months (``>= 0``); the analysis is at ``R + follow_up``.
+    accrual_intensity : tuple of float, optional
+        Relative accrual intensity per accrual piece (default ``None``: uniform).
+    dropout_control, dropout_treatment : float, default 0.0
+        Exponential dropout hazards per month (see :func:`dropout_hazard`).
+    allocation : float, default 1.0
+        Allocation ratio treatment : control (``n_t / n_c``, ``> 0``).
+    label : str, default ""
+        Name of the design, shown in tables (``label`` column of :meth:`as_dict`).
+
+    See Also
+    --------
+    sample_size_survival, power_survival, expected_events
     """
 
     hazard_control: float | PiecewiseExponential
@@ -441,17 +479,19 @@ def expected_events(design: SurvivalDesign, n_total: float, times: float | Itera
 
     Parameters
     ----------
-    design
+    design : SurvivalDesign
         The trial's assumptions.
-    n_total
-        Planned number of patients (both arms).
-    times
-        Calendar times in months from the first patient's entry.
+    n_total : float
+        Planned number of patients (both arms, ``> 0``).
+    times : float or iterable of float
+        Calendar times in months from the first patient's entry (``>= 0``).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``time``, ``subjects``, ``events_control``, ``events_treatment``, ``events``.
+        One row per time: ``time`` (months), ``subjects`` (patients accrued by then),
+        ``events_control``, ``events_treatment`` and ``events`` (expected observed events,
+        per arm and in total).
 
     Notes
     -----
@@ -516,22 +556,25 @@ def events_required(
 
     Parameters
     ----------
-    hazard_ratio
-        Treatment/control hazard ratio under the alternative (``!= 1``).
-    alpha, sides
-        Significance level and sidedness (``alpha / sides`` per tail).
-    power
+    hazard_ratio : float
+        Treatment/control hazard ratio under the alternative (``> 0`` and ``!= 1``).
+    alpha : float, default 0.05
+        Significance level (``alpha / sides`` per tail).
+    sides : {2, 1}
+        Sidedness of the test (default 2).
+    power : float, default 0.8
         Target power (one-tail approximation, as in the references).
-    allocation
-        Treatment : control allocation ratio.
-    method
-        ``"schoenfeld"``: ``D = (z_a + z_b)^2 / (q (1 - q) log(HR)^2)``, q the treatment fraction
+    allocation : float, default 1.0
+        Treatment : control allocation ratio (``n_t / n_c``).
+    method : {"schoenfeld", "freedman"}
+        Formula (default ``"schoenfeld"``). ``"schoenfeld"``: ``D = (z_a + z_b)^2 / (q (1 - q) log(HR)^2)``, q the treatment fraction
         (Schoenfeld 1983). ``"freedman"``: ``D = (z_a + z_b)^2 (1 + k HR)^2 / (k (1 - HR)^2)``
         (Freedman 1982; Machin et al. 2009, eq. 8.6 for k = 1).
 
     Returns
     -------
     float
+        Number of events (both arms, unrounded) for the target power.
 
     Notes
     -----
@@ -574,6 +617,26 @@ def power_from_events(
     """Power of the log-rank test with ``events`` events (inverse of :func:`events_required`).
 
     ``sides=2`` adds the far rejection tail (as rpact's ``getPowerSurvival`` does).
+
+    Parameters
+    ----------
+    events : float
+        Number of events, both arms (``> 0``).
+    hazard_ratio : float
+        Treatment/control hazard ratio under the alternative (``> 0``).
+    alpha : float, default 0.05
+        Significance level (``alpha / sides`` per tail).
+    sides : {2, 1}
+        Sidedness of the test (default 2).
+    allocation : float, default 1.0
+        Treatment : control allocation ratio (``n_t / n_c``).
+    method : {"schoenfeld", "freedman"}
+        Formula of the drift (default ``"schoenfeld"``), as in :func:`events_required`.
+
+    Returns
+    -------
+    float
+        Power, in ``(0, 1)``.
 
     Notes
     -----
@@ -668,6 +731,24 @@ def asymptotic_logrank_moments(design: SurvivalDesign) -> dict:
     - alternative variance ``v1 = int (pi_t^2 pi_c lambda_c + pi_c^2 pi_t lambda_t) / pi^2 dt``.
 
     Integrals by Gauss-Legendre quadrature split at every kink (exact to ~1e-12).
+
+    Parameters
+    ----------
+    design : SurvivalDesign
+        Hazards (any piecewise exponential), accrual, follow-up, dropout and allocation;
+        the integrals run over ``[0, R + follow_up]``.
+
+    Returns
+    -------
+    dict
+        ``mu`` (absolute drift per patient), ``v0`` (null variance per patient) and ``v1``
+        (alternative variance per patient); the sample size of the ``"asymptotic"`` method is
+        ``[z_a sqrt(v0) + z_b sqrt(v1)]^2 / mu^2``.
+
+    References
+    ----------
+    Schoenfeld D. The asymptotic properties of nonparametric tests for comparing survival
+    distributions. Biometrika 1981;68:316-319.
     """
     mu, s0, s1 = _asymptotic_terms(design)
     return {"mu": mu, "v0": s0**2, "v1": s1**2}
@@ -690,7 +771,37 @@ class _ArmSizes:
 
 @dataclass(frozen=True)
 class SampleSizeResult(_ArmSizes):
-    """Sample size of a design (unrounded, as rpact reports it)."""
+    """Sample size of a design (unrounded, as rpact reports it).
+
+    Attributes
+    ----------
+    design : SurvivalDesign
+        The design the sample size is for.
+    method : str
+        One of :data:`METHODS`.
+    alpha : float
+        Significance level.
+    power : float
+        Target power.
+    sides : int
+        1 or 2.
+    n_total : float
+        Number of patients, both arms (unrounded).
+    events : float
+        Expected number of events at the analysis (both arms).
+    prob_event_control, prob_event_treatment : float
+        Per-patient probability of an observed event by the analysis, per arm.
+    n_control, n_treatment : float
+        Patients per arm (``n_total`` split by the design's allocation; properties).
+    summary : pandas.DataFrame
+        One row: :meth:`as_dict` (the design's columns, then ``method``, ``alpha``, ``sides``,
+        ``power``, ``events``, ``n_total``, ``n_control``, ``n_treatment``, ``n_control_ceil``,
+        ``n_treatment_ceil``, ``prob_event_control``, ``prob_event_treatment``).
+
+    See Also
+    --------
+    sample_size_survival
+    """
 
     design: SurvivalDesign
     method: str
@@ -729,7 +840,35 @@ class SampleSizeResult(_ArmSizes):
 
 @dataclass(frozen=True)
 class PowerResult:
-    """Power of a design with a given number of patients."""
+    """Power of a design with a given number of patients.
+
+    Attributes
+    ----------
+    design : SurvivalDesign
+        The design the power is for.
+    method : str
+        One of :data:`METHODS`.
+    alpha : float
+        Significance level.
+    sides : int
+        1 or 2.
+    n_total : float
+        Number of patients, both arms.
+    power : float
+        Power of the log-rank test.
+    events : float
+        Expected number of events at the analysis (both arms).
+    prob_event_control, prob_event_treatment : float
+        Per-patient probability of an observed event by the analysis, per arm.
+    summary : pandas.DataFrame
+        One row: :meth:`as_dict` (the design's columns, then ``method``, ``alpha``, ``sides``,
+        ``n_total``, ``n_control``, ``n_treatment``, ``events``, ``events_control``,
+        ``events_treatment``, ``power``).
+
+    See Also
+    --------
+    power_survival
+    """
 
     design: SurvivalDesign
     method: str
@@ -777,13 +916,16 @@ def sample_size_survival(
 
     Parameters
     ----------
-    design
+    design : SurvivalDesign
         Hazards, accrual, minimum follow-up, dropout and allocation.
-    alpha, sides
+    alpha : float, default 0.05
         Significance level, ``alpha / sides`` per tail.
-    power
-        Target power.
-    method
+    power : float, default 0.8
+        Target power, in ``(0, 1)``.
+    sides : {2, 1}
+        Sidedness of the test (default 2).
+    method : {"schoenfeld", "freedman", "lachin_foulkes", "asymptotic"}
+        Formula (default ``"schoenfeld"``; see :data:`METHODS`).
         ``"schoenfeld"`` / ``"freedman"``: events from :func:`events_required`, divided by
         the allocation-weighted probability of an event (:meth:`SurvivalDesign.event_probability`).
         ``"lachin_foulkes"``: Lachin & Foulkes (1986, eq. 3.2) for the difference of
@@ -797,6 +939,7 @@ def sample_size_survival(
     Returns
     -------
     SampleSizeResult
+        Patients (total and per arm, unrounded), expected events and per-arm event probabilities.
 
     Notes
     -----
@@ -848,6 +991,24 @@ def power_survival(
     for Schoenfeld and Freedman; Lachin-Foulkes and the asymptotic method use
     ``Phi((sqrt(N) delta - z_a s0) / s1)`` (plus the far tail when two-sided).
 
+    Parameters
+    ----------
+    design : SurvivalDesign
+        Hazards, accrual, minimum follow-up, dropout and allocation.
+    n_total : float
+        Number of patients, both arms (``> 0``); split by the design's allocation.
+    alpha : float, default 0.05
+        Significance level, ``alpha / sides`` per tail.
+    sides : {2, 1}
+        Sidedness of the test (default 2).
+    method : {"schoenfeld", "freedman", "lachin_foulkes", "asymptotic"}
+        Formula (default ``"schoenfeld"``), as in :func:`sample_size_survival`.
+
+    Returns
+    -------
+    PowerResult
+        Power, expected events at the analysis and per-arm event probabilities.
+
     Notes
     -----
     For Schoenfeld, matches rpact's ``getPowerSurvival(..., maxNumberOfSubjects = n_total,
@@ -858,6 +1019,7 @@ def power_survival(
     ----------
     Schoenfeld DA. Biometrics 1983;39:499-503. Freedman LS. Stat Med 1982;1:121-129.
     Lachin JM, Foulkes MA. Biometrics 1986;42:507-519.
+    R: ``rpact::getPowerSurvival(..., maxNumberOfSubjects = n_total, maxNumberOfEvents = E)``.
     """
     _check_common(alpha, sides, method)
     if not n_total > 0:
@@ -881,7 +1043,19 @@ def power_survival(
 
 @dataclass(frozen=True)
 class Scenario(_ArmSizes):
-    """A design with a number of patients: one row of a power table."""
+    """A design with a number of patients: one row of a power table.
+
+    Attributes
+    ----------
+    label : str
+        Name of the scenario (``scenario`` column of :func:`power_table`).
+    design : SurvivalDesign
+        Hazards, accrual, follow-up, dropout and allocation.
+    n_total : float
+        Number of patients, both arms.
+    n_control, n_treatment : float
+        Patients per arm (``n_total`` split by the design's allocation; properties).
+    """
 
     label: str
     design: SurvivalDesign
@@ -897,11 +1071,26 @@ def power_table(
 ) -> pd.DataFrame:
     """Power of each scenario by each method, as a tidy frame.
 
+    Parameters
+    ----------
+    scenarios : iterable of Scenario
+        Designs with their numbers of patients.
+    methods : sequence of str, default METHODS
+        Methods of :func:`power_survival` (all four by default).
+    alpha : float, default 0.05
+        Significance level, ``alpha / sides`` per tail.
+    sides : {2, 1}
+        Sidedness of the test (default 2).
+
     Returns
     -------
     pandas.DataFrame
-        ``scenario``, ``method``, ``n_control``, ``n_treatment``, ``study_months``,
-        ``events`` (expected at the analysis), ``power``.
+        One row per scenario and method: ``scenario``, ``method``, ``n_control``,
+        ``n_treatment``, ``study_months``, ``events`` (expected at the analysis), ``power``.
+
+    See Also
+    --------
+    power_survival
     """
     rows = []
     for sc in scenarios:
@@ -929,7 +1118,39 @@ def sample_size_table(
     power: float = 0.8,
     sides: int = 2,
 ) -> pd.DataFrame:
-    """Sample size of each design by each method (tidy; one row per design and method)."""
+    """Sample size of each design by each method (tidy; one row per design and method).
+
+    Parameters
+    ----------
+    designs : iterable of SurvivalDesign
+        The designs.
+    methods : sequence of str, default METHODS
+        Methods of :func:`sample_size_survival` (all four by default).
+    alpha : float, default 0.05
+        Significance level, ``alpha / sides`` per tail.
+    power : float, default 0.8
+        Target power.
+    sides : {2, 1}
+        Sidedness of the test (default 2).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per design and method, the columns of :meth:`SampleSizeResult.as_dict`:
+        the design's ``label``, ``accrual_months``, ``follow_up_months``, ``study_months``,
+        ``allocation``, ``dropout_control``, ``dropout_treatment``, ``proportional_hazards``;
+        then ``method``, ``alpha``, ``sides``, ``power``, ``events``, ``n_total``, ``n_control``,
+        ``n_treatment``, ``n_control_ceil``, ``n_treatment_ceil``, ``prob_event_control``,
+        ``prob_event_treatment``.
+
+    See Also
+    --------
+    sample_size_survival
+
+    Notes
+    -----
+    R: ``rpact::getSampleSizeSurvival`` (one call per design and method).
+    """
     rows = []
     for d in designs:
         for m in methods:
@@ -951,6 +1172,27 @@ def detectable_hazard_ratio(
     The control hazard, accrual, follow-up, dropout and allocation are those of
     ``design`` (exponential control hazard required); the treatment hazard is
     ``HR * control`` and solved for by root finding on :func:`power_survival`.
+
+    Parameters
+    ----------
+    design : SurvivalDesign
+        Control hazard (exponential), accrual, follow-up, dropout and allocation; its
+        treatment hazard is ignored.
+    n_total : float
+        Number of patients, both arms.
+    power : float, default 0.8
+        Target power.
+    alpha : float, default 0.05
+        Significance level, ``alpha / sides`` per tail.
+    sides : {2, 1}
+        Sidedness of the test (default 2).
+    method : {"schoenfeld", "freedman", "lachin_foulkes", "asymptotic"}
+        Formula of :func:`power_survival` (default ``"schoenfeld"``).
+
+    Returns
+    -------
+    float
+        The treatment/control hazard ratio (``< 1``) detected with ``power``.
 
     References
     ----------
@@ -982,10 +1224,19 @@ def events_with_fixed_follow_up(
     analysis that censors each patient at a fixed time from randomization (as the paper's
     75-month horizon does), given complete follow-up to that time.
 
+    Parameters
+    ----------
+    design : SurvivalDesign
+        Hazards and dropout per arm (accrual and allocation are not used).
+    n_control, n_treatment : float
+        Patients per arm (``>= 0``).
+    follow_up : float
+        Follow-up of every patient, in months from randomization (``> 0``).
+
     Returns
     -------
     dict
-        ``events_control``, ``events_treatment``, ``events``.
+        ``events_control``, ``events_treatment``, ``events`` (expected events per arm and in total).
     """
     if not follow_up > 0:
         raise ValueError(f"follow_up must be > 0 months, got {follow_up}")
