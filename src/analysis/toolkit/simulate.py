@@ -87,6 +87,27 @@ class SimulatedTrials:
     trial: arms of fixed size ``n_control`` then ``n_treatment``). ``time`` is
     months from entry to event or censoring, ``event`` is True for an observed
     event. ``entry`` is the calendar entry time.
+
+    Attributes
+    ----------
+    time : numpy.ndarray
+        Follow-up in months from entry to event or censoring, float array (trials, patients).
+    event : numpy.ndarray
+        Boolean array (trials, patients): True for an observed event, False if censored
+        (dropout or administrative censoring at the analysis).
+    entry : numpy.ndarray
+        Calendar entry time in months from the first possible entry, array (trials, patients).
+    treatment : numpy.ndarray
+        Boolean mask of the treatment columns, shape (patients,): ``n_control`` False
+        columns, then ``n_treatment`` True columns.
+    analysis_time : float
+        Calendar time of the analysis in months (``accrual end + minimum follow-up``).
+    n_trials : int
+        Number of trials (rows; property).
+
+    See Also
+    --------
+    simulate_trials
     """
 
     time: np.ndarray
@@ -142,22 +163,27 @@ def simulate_trials(
 
     Parameters
     ----------
-    design
+    design : SurvivalDesign
         Hazards (piecewise exponential per arm), accrual, minimum follow-up and
         dropout. Allocation is given by the arm sizes, not ``design.allocation``.
-    n_control, n_treatment
-        Patients per arm (``n_treatment`` defaults to ``n_control``).
-    n_trials
-        Number of trials (rows).
-    rng
+    n_control : int
+        Patients in the control arm (``>= 1``).
+    n_treatment : int, optional
+        Patients in the treatment arm (default ``None``: ``n_control``).
+    n_trials : int
+        Number of trials (rows, ``>= 1``).
+    rng : numpy.random.Generator
         A NumPy ``Generator`` (e.g. ``np.random.default_rng(2021)``); never a global seed.
-    time_unit
-        If given, times are rounded *up* to whole multiples of it (e.g.
-        :data:`DAY_IN_MONTHS` for whole days), which creates tied times.
+    time_unit : float, optional
+        If given (months), times are rounded *up* to whole multiples of it (e.g.
+        :data:`DAY_IN_MONTHS` for whole days), which creates tied times. Default ``None``:
+        continuous times.
 
     Returns
     -------
     SimulatedTrials
+        Arrays (trials, patients) of follow-up times, event indicators and entry times,
+        the treatment mask and the analysis time.
 
     Notes
     -----
@@ -275,10 +301,10 @@ def logrank_statistics(time, event, group) -> pd.DataFrame:
 
     Parameters
     ----------
-    time, event
+    time, event : array_like
         Arrays of shape (trials, patients) (or 1-D for one trial): follow-up time
         and event indicator.
-    group
+    group : array_like of bool
         Boolean membership of the reference group whose observed minus expected
         events are reported, shape (patients,) or (trials, patients). For a trial
         pass the *control* arm: ``z > 0`` then favours the treatment.
@@ -318,11 +344,37 @@ def landmark_logrank_statistics(time, event, group, landmark: float, end: float 
     landmark); the others keep their times (equivalently re-zeroed at the
     landmark: same risk sets), censored at ``end`` if given.
 
+    Parameters
+    ----------
+    time, event : array_like
+        Arrays of shape (trials, patients) (or 1-D for one trial): follow-up time in
+        months and event indicator.
+    group : array_like of bool
+        Reference group whose observed minus expected events are reported, shape
+        (patients,) or (trials, patients); pass the *control* arm so that ``z > 0``
+        favours the treatment.
+    landmark : float
+        Landmark ``L`` in months (``>= 0``); only patients with ``time > L`` are analysed.
+    end : float, optional
+        End of the window in months (``> landmark``): events after ``end`` are censored
+        at ``end``. Default ``None``: no censoring.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per trial, the columns of :func:`logrank_statistics` (``o_minus_e``,
+        ``var``, ``z``, ``chisq``, ``p``, ``hr_peto``, ``events``: events in the window),
+        plus ``n_at_landmark`` (patients at risk after the landmark).
+
     Notes
     -----
     Matches ``survdiff(Surv(time - L, event) ~ group, subset = time > L)`` in R
     (and :func:`analysis.toolkit.survival.logrank` on ``window_frame(df, L, end)``).
-    Columns as :func:`logrank_statistics`, plus ``n_at_landmark``.
+
+    References
+    ----------
+    Anderson JR, Cain KC, Gelber RD. Analysis of survival by tumor response. J Clin Oncol
+    1983;1:710-719 (the landmark method).
     """
     if not landmark >= 0:
         raise ValueError(f"landmark must be >= 0 months, got {landmark}")
@@ -374,12 +426,12 @@ def rmst_statistics(time, event, treatment, tau: float) -> pd.DataFrame:
 
     Parameters
     ----------
-    time, event
-        Arrays (trials, patients).
-    treatment
+    time, event : array_like
+        Arrays (trials, patients): follow-up time in months and event indicator.
+    treatment : array_like of bool
         Boolean mask of treatment columns, shape (patients,) (the same for all rows).
-    tau
-        Restriction time in months.
+    tau : float
+        Restriction time in months (``> 0``).
 
     Returns
     -------
@@ -446,7 +498,40 @@ def rmst_statistics(time, event, treatment, tau: float) -> pd.DataFrame:
 # ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SimulationResult:
-    """Per-trial statistics of a simulation and the power of each test."""
+    """Per-trial statistics of a simulation and the power of each test.
+
+    Attributes
+    ----------
+    design : SurvivalDesign
+        The simulated design.
+    n_control, n_treatment : int
+        Patients per arm in every trial.
+    n_trials : int
+        Number of simulated trials.
+    alpha : float
+        Significance level of every test.
+    sides : int
+        1 (rejects when ``z > z_{1-alpha}``: treatment better) or 2 (``|z| > z_{1-alpha/2}``).
+    tests : tuple of str
+        Tests applied (a subset of :data:`TESTS`).
+    landmark : float or None
+        Landmark in months of the ``"landmark"`` test.
+    tau : float or None
+        RMST restriction time in months of the ``"rmst"`` test.
+    trials : pandas.DataFrame
+        One row per trial: ``events``, ``hr_peto`` (control relative to treatment, from the
+        log-rank ``exp((O - E) / V)`` of the control arm), ``z_<test>`` per test (positive
+        favours the treatment), ``events_after_landmark`` (landmark test) and ``rmst_diff``
+        (treatment minus control, months; RMST test).
+    summary : pandas.DataFrame
+        Power per test (property): ``test``, ``n_control``, ``n_treatment``, ``n_trials``,
+        ``power``, ``mc_se`` (Monte Carlo standard error), ``ci_low``, ``ci_high`` (95% Wilson
+        interval), ``mean_events``.
+
+    See Also
+    --------
+    simulate_power
+    """
 
     design: SurvivalDesign
     n_control: int
@@ -516,33 +601,40 @@ def simulate_power(
 
     Parameters
     ----------
-    design
+    design : SurvivalDesign
         Trial assumptions (see :func:`simulate_trials`).
-    n_control, n_treatment
-        Patients per arm.
-    n_trials
+    n_control : int
+        Patients in the control arm.
+    n_treatment : int, optional
+        Patients in the treatment arm (default ``None``: ``n_control``).
+    n_trials : int, default 2000
         Number of simulated trials.
-    rng
+    rng : numpy.random.Generator
         NumPy ``Generator``; results are reproducible from its seed.
-    tests
-        Any of :data:`TESTS`.
-    landmark
+    tests : sequence of str, default ("logrank",)
+        Any non-empty subset of :data:`TESTS` (``"logrank"``, ``"landmark"``, ``"rmst"``).
+    landmark : float, optional
         Landmark in months (required for ``"landmark"``).
-    tau
+    tau : float, optional
         RMST restriction time in months (required for ``"rmst"``).
-    alpha, sides
-        Level and sidedness of every test.
-    time_unit
-        Round times up to whole units (e.g. days) to create ties.
-    chunk_size
+    alpha : float, default 0.05
+        Significance level of every test.
+    sides : {2, 1}
+        Sidedness of every test (default 2; one-sided rejects only when the treatment is better).
+    time_unit : float, optional
+        Round times up to whole multiples of it, in months (e.g. :data:`DAY_IN_MONTHS`), to
+        create ties. Default ``None``: continuous times.
+    chunk_size : int, default 5000
         Trials simulated and analysed at once (bounds memory).
-    progress
+    progress : bool, optional
         Show a tqdm progress bar over chunks; ``None`` (default) lets tqdm decide
         (shown on a terminal only, never in a notebook's stderr).
 
     Returns
     -------
     SimulationResult
+        Per-trial statistics (``trials``) and power per test with its Monte Carlo
+        standard error and Wilson interval (``summary``).
 
     References
     ----------
@@ -613,20 +705,42 @@ def power_curve(
 
     Parameters
     ----------
-    design
+    design : SurvivalDesign
         Trial assumptions; equal arms of each size in ``n_per_arm`` are simulated.
-    n_per_arm
+    n_per_arm : iterable of int
         Sizes per arm.
-    analytic
+    rng : numpy.random.Generator
+        NumPy ``Generator``, shared by all sizes (results are reproducible from its seed).
+    n_trials : int, default 2000
+        Simulated trials per size.
+    tests : sequence of str, default ("logrank",)
+        Tests of :func:`simulate_power` (subset of :data:`TESTS`).
+    landmark : float, optional
+        Landmark in months (required for ``"landmark"``).
+    tau : float, optional
+        RMST restriction time in months (required for ``"rmst"``).
+    alpha : float, default 0.05
+        Significance level.
+    sides : {2, 1}
+        Sidedness (default 2).
+    analytic : sequence of str, default ()
         Methods of :func:`analysis.toolkit.design.power_survival` to add as rows with
-        ``source = "analytic"`` (e.g. ``("schoenfeld", "asymptotic")``).
-    Other parameters as :func:`simulate_power`.
+        ``source = "analytic"`` (e.g. ``("schoenfeld", "asymptotic")``), computed with
+        equal allocation.
+    progress : bool, optional
+        Progress bar, as in :func:`simulate_power`.
 
     Returns
     -------
     pandas.DataFrame
         Tidy rows: ``n_per_arm``, ``test``, ``source`` (``"simulation"`` or
-        ``"analytic"``), ``method``, ``power``, ``ci_low``, ``ci_high``.
+        ``"analytic"``), ``method`` (``"monte_carlo"`` or the analytic method), ``power``,
+        ``ci_low``, ``ci_high`` (95% Wilson interval of the simulated power; NaN for
+        analytic rows).
+
+    See Also
+    --------
+    simulate_power, analysis.toolkit.design.power_survival
     """
     rows = []
     for n in n_per_arm:
