@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .conventions import validate_alpha
 from .schema import ARMS
 
 __all__ = [
@@ -198,27 +199,27 @@ def allocation_list(
 
     Parameters
     ----------
-    n
-        Positions per list (per stratum when stratified). The last block is
+    n : int
+        Positions per list (per stratum when stratified, ``>= 1``). The last block is
         cut at ``n`` if it does not end there.
-    block_sizes
+    block_sizes : sequence of int, default (4,)
         The documented set of block sizes, each a multiple of ``sum(ratio)``.
         With one size, all blocks have it; with several, each block's size is
         drawn at random (independently, with ``block_probs``), which makes
         the end of a block harder for recruiters to anticipate.
-    rng
+    rng : numpy.random.Generator
         The random generator, e.g. ``np.random.default_rng(seed)``. It is
         advanced; the same seed gives the same list.
-    strata
-        Optional stratum labels. Each stratum gets its own independent list
-        of ``n`` positions (drawn in the order given), as in stratified
-        permuted-block randomization.
-    arms
-        Arm names, in the order of ``ratio``.
-    ratio
+    strata : sequence of str, optional
+        Optional stratum labels (default ``None``: unstratified). Each stratum gets its
+        own independent list of ``n`` positions (drawn in the order given), as in
+        stratified permuted-block randomization.
+    arms : sequence of str, default ARMS
+        Arm names, in the order of ``ratio`` (default ``("control", "ucmsc")``).
+    ratio : sequence of int, default (1, 1)
         Allocation ratio, e.g. ``(1, 1)`` or ``(2, 1)``.
-    block_probs
-        Probabilities of the block sizes; default equal.
+    block_probs : sequence of float, optional
+        Probabilities of the block sizes; default ``None``: equal.
 
     Returns
     -------
@@ -276,13 +277,14 @@ def simple_allocation_list(
 
     Parameters
     ----------
-    n
-        Number of positions.
-    rng
+    n : int
+        Number of positions (``>= 1``).
+    rng : numpy.random.Generator
         Random generator; advanced.
-    arms, ratio
-        Arm names and allocation ratio (probability of arm i is
-        ``ratio[i] / sum(ratio)``).
+    arms : sequence of str, default ARMS
+        Arm names (default ``("control", "ucmsc")``).
+    ratio : sequence of int, default (1, 1)
+        Allocation ratio: the probability of arm i is ``ratio[i] / sum(ratio)``.
 
     Returns
     -------
@@ -307,14 +309,14 @@ def assign_arms(allocation: pd.DataFrame, strata: Sequence[str] | None = None, *
 
     Parameters
     ----------
-    allocation
+    allocation : pandas.DataFrame
         A list from :func:`allocation_list` (with a ``stratum`` column when
         ``strata`` is given).
-    strata
-        The stratum of each patient in order of enrolment. ``None`` for an
+    strata : sequence of str, optional
+        The stratum of each patient in order of enrolment. ``None`` (default) for an
         unstratified list.
-    n
-        Number of patients when ``strata`` is None (default: the whole list).
+    n : int, optional
+        Number of patients when ``strata`` is None (default ``None``: the whole list).
 
     Returns
     -------
@@ -372,10 +374,11 @@ def allocation_balance(allocation: pd.DataFrame, *, arms: Sequence[str] = ARMS) 
 
     Parameters
     ----------
-    allocation
+    allocation : pandas.DataFrame
         A list with ``sequence`` and ``arm`` (and optionally ``stratum``).
-    arms
-        Arm names; ``difference`` is the last arm minus the first.
+    arms : sequence of str, default ARMS
+        Arm names (default ``("control", "ucmsc")``); ``difference`` is the last arm
+        minus the first.
 
     Returns
     -------
@@ -416,11 +419,11 @@ def guessing_predictability(allocation: pd.DataFrame, *, arms: Sequence[str] = A
 
     Parameters
     ----------
-    allocation
+    allocation : pandas.DataFrame
         A list with ``sequence`` and ``arm`` (and optionally ``stratum``),
         for equal allocation.
-    arms
-        Arm names.
+    arms : sequence of str, default ARMS
+        Arm names (default ``("control", "ucmsc")``).
 
     Returns
     -------
@@ -460,10 +463,10 @@ def expected_predictability(block_sizes: Sequence[int] = (4,), *, block_probs: S
 
     Parameters
     ----------
-    block_sizes
+    block_sizes : sequence of int, default (4,)
         Even block sizes (1:1 allocation).
-    block_probs
-        Probabilities of the sizes; default equal.
+    block_probs : sequence of float, optional
+        Probabilities of the sizes; default ``None``: equal.
 
     Returns
     -------
@@ -496,6 +499,49 @@ class ConcealmentRecord:
     list (:func:`reproduce_allocation`); ``sha256`` fingerprints the list
     file, so a list shown later can be checked against the one sealed at the
     start of the trial (:func:`verify_allocation`).
+
+    Attributes
+    ----------
+    title : str
+        Name of the list (trial, version).
+    method : str
+        The design in words (allocation ratio, block sizes and their probabilities, strata).
+    arms : tuple of str
+        Arm names, in the order of ``ratio``.
+    ratio : tuple of int
+        Allocation ratio.
+    block_sizes : tuple of int
+        The documented set of block sizes.
+    block_probs : tuple of float or None
+        Probabilities of the block sizes (``None``: equal).
+    strata : tuple of str or None
+        Stratum labels (``None``: unstratified).
+    n_per_stratum : int
+        Positions per stratum (the ``n`` of :func:`generate_allocation`).
+    n_positions : int
+        Positions in the whole list (all strata).
+    code_length : int
+        Characters per randomization code.
+    seed : int or None
+        The integer seed, or ``None`` when a Generator was passed.
+    bit_generator : str
+        Name of the numpy bit generator (e.g. ``"PCG64"``).
+    generator_state : Mapping
+        The bit generator's state before the list was drawn (JSON-serialisable).
+    numpy_version : str
+        numpy version that drew the list.
+    sha256 : str
+        SHA-256 hex digest of the list's CSV bytes (:meth:`AllocationList.csv_bytes`).
+    generated_by : str or None
+        Who generated the list (metadata; default ``None``).
+    generated_on : str or None
+        When, ISO 8601 (metadata; default ``None``).
+    held_by : str or None
+        Who holds the master list and the sealed envelopes (metadata; default ``None``).
+    notes : str
+        Free text kept with the record (default ``""``).
+    summary : pandas.DataFrame
+        The record for display, one row per field: ``field``, ``value`` (property).
     """
 
     title: str
@@ -567,6 +613,14 @@ class AllocationList:
     (the number printed on the sealed envelope, sequential within stratum)
     and ``code`` (the patient's unique randomization code, which carries no
     information about the arm).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per position: ``stratum`` (if stratified), ``sequence``, ``block``,
+        ``block_size``, ``arm``, ``envelope``, ``code``.
+    record : ConcealmentRecord
+        The design, generator state, fingerprint and metadata of the list.
     """
 
     table: pd.DataFrame
@@ -585,9 +639,9 @@ class AllocationList:
 
         Parameters
         ----------
-        path
+        path : str or Path
             Target ``.csv`` file.
-        overwrite
+        overwrite : bool, default False
             Replace existing files (default ``False``: refuse).
 
         Returns
@@ -682,22 +736,32 @@ def generate_allocation(
 
     Parameters
     ----------
-    n, block_sizes, block_probs, strata, arms, ratio
-        As in :func:`allocation_list`.
-    seed
+    n : int
+        Positions per list (per stratum when stratified), as in :func:`allocation_list`.
+    seed : int or numpy.random.Generator
         An integer seed (recorded; ``np.random.default_rng(seed)`` is used)
         or a numpy Generator (its state before drawing is recorded; ``seed``
         is then recorded as None).
-    code_length
-        Characters per randomization code, from :data:`CODE_ALPHABET`. Codes
+    block_sizes : sequence of int, default (4,)
+        The documented set of block sizes, as in :func:`allocation_list`.
+    block_probs : sequence of float, optional
+        Probabilities of the block sizes (default ``None``: equal).
+    strata : sequence of str, optional
+        Stratum labels (default ``None``: unstratified).
+    arms : sequence of str, default ARMS
+        Arm names, in the order of ``ratio`` (default ``("control", "ucmsc")``).
+    ratio : sequence of int, default (1, 1)
+        Allocation ratio.
+    code_length : int, default 6
+        Characters per randomization code (``>= 4``), from :data:`CODE_ALPHABET`. Codes
         are drawn after the list, from the same generator, and are unique.
-    title
+    title : str, default "Allocation list"
         Name of the list (trial, version).
-    generated_by, generated_on, held_by
+    generated_by, generated_on, held_by : str, optional
         Who generated the list, when (ISO 8601; default: now, UTC, to the
         second) and who holds the master list and the sealed envelopes.
         Metadata only: they do not enter the fingerprint.
-    notes
+    notes : str, default ""
         Free text kept with the record.
 
     Returns
@@ -760,7 +824,7 @@ def reproduce_allocation(record: ConcealmentRecord | Mapping[str, Any]) -> Alloc
 
     Parameters
     ----------
-    record
+    record : ConcealmentRecord or Mapping
         A :class:`ConcealmentRecord` or its dict/JSON form.
 
     Returns
@@ -801,10 +865,10 @@ def verify_allocation(path: str | Path, record: ConcealmentRecord | Mapping[str,
 
     Parameters
     ----------
-    path
+    path : str or Path
         The list CSV written by :meth:`AllocationList.to_csv`.
-    record
-        The record; default: read from the JSON next to ``path``.
+    record : ConcealmentRecord or Mapping, optional
+        The record; default ``None``: read from the JSON next to ``path``.
 
     Returns
     -------
@@ -840,7 +904,27 @@ def verify_allocation(path: str | Path, record: ConcealmentRecord | Mapping[str,
 # ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ChanceSignificance:
-    """How many baseline tests reach ``alpha``, against what randomization alone gives."""
+    """How many baseline tests reach ``alpha``, against what randomization alone gives.
+
+    Attributes
+    ----------
+    n_tests : int
+        Number of baseline p-values.
+    n_significant : int
+        Number with ``p < alpha``.
+    alpha : float
+        Significance level.
+    expected : float
+        Expected number significant by chance, ``alpha * n_tests``.
+    p_at_least : float
+        ``P(X >= n_significant)`` for ``X ~ Binomial(n_tests, alpha)``.
+    summary : pandas.DataFrame
+        The five fields as one row (property).
+
+    See Also
+    --------
+    chance_significance
+    """
 
     n_tests: int
     n_significant: int
@@ -869,10 +953,10 @@ def chance_significance(p_values: Iterable[float], *, alpha: float = 0.05) -> Ch
 
     Parameters
     ----------
-    p_values
-        One p-value per baseline test. A p printed as "<0.001" may be passed
+    p_values : iterable of float
+        One p-value per baseline test, in ``[0, 1]``. A p printed as "<0.001" may be passed
         as 0.001 (only ``p < alpha`` matters).
-    alpha
+    alpha : float, default 0.05
         Significance level, in (0, 1).
 
     Returns
@@ -890,8 +974,7 @@ def chance_significance(p_values: Iterable[float], *, alpha: float = 0.05) -> Ch
     p = np.asarray(list(p_values), dtype=float)
     if p.size == 0 or np.isnan(p).any() or (p < 0).any() or (p > 1).any():
         raise ValueError("p_values must be one or more numbers in [0, 1]")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    validate_alpha(alpha)
     k = int((p < alpha).sum())
     return ChanceSignificance(
         n_tests=int(p.size),
