@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from .consistency import TableTooLargeError, chisq_from_counts, fisher_from_counts
+from .conventions import validate_alpha
 from .schema import ARMS, BASELINE_CATEGORICAL, BASELINE_CONTINUOUS, Trial
 from .warnings import StatisticalWarning
 
@@ -101,6 +102,19 @@ def smd_continuous(x_treated: Any, x_control: Any) -> float:
     ``(mean_t - mean_c) / sqrt((s_t^2 + s_c^2) / 2)`` with sample SDs
     (``ddof=1``); missing values are dropped.
 
+    Parameters
+    ----------
+    x_treated : array_like
+        Values of the treated (UC-MSC) arm; at least 2 non-missing.
+    x_control : array_like
+        Values of the control arm; at least 2 non-missing.
+
+    Returns
+    -------
+    float
+        The SMD, treated minus control, in pooled-SD units (0 when both SDs are 0 and the
+        means are equal; +-inf when both SDs are 0 and the means differ).
+
     References
     ----------
     Austin PC (2009) Balance diagnostics for comparing the distribution of
@@ -124,8 +138,9 @@ def smd_categorical(p_treated: Any, p_control: Any) -> float:
 
     Parameters
     ----------
-    p_treated, p_control
-        Proportions of every level (each summing to 1), in the same order.
+    p_treated, p_control : array_like of float
+        Proportions of every level (each summing to 1) in the treated (UC-MSC) and the
+        control arm, in the same order (at least 2 levels).
 
     Returns
     -------
@@ -166,7 +181,7 @@ class BaselineTable:
 
     Attributes
     ----------
-    summary
+    summary : pandas.DataFrame
         One row per variable (continuous) or per variable and level
         (categorical). Per arm ``{stat}_{arm}`` for ``n`` (non-missing),
         ``missing``, ``mean``, ``sd``, ``median``, ``q1``, ``q3``, ``min``,
@@ -176,12 +191,14 @@ class BaselineTable:
         (continuous), ``p_chisq``, ``p_chisq_yates`` (2 x 2 only),
         ``p_fisher`` (categorical); ``smd`` (UC-MSC minus control; unsigned
         for more than two levels) and ``skewed``. Tests and SMD of a
-        categorical variable repeat on each of its level rows.
-    notes
+        categorical variable repeat on each of its level rows. The first columns are
+        ``variable``, ``label``, ``unit``, ``kind`` (``median_range``, ``mean_sd`` or
+        ``count``), ``level`` and ``level_label``.
+    notes : tuple of str
         Rows skipped and why.
-    n
+    n : Mapping of str to int
         Analysed patients per arm.
-    arms
+    arms : tuple of str
         The two arm codes, control first.
     """
 
@@ -299,26 +316,26 @@ def baseline_table(
 
     Parameters
     ----------
-    data
+    data : Trial or pandas.DataFrame
         A :class:`~analysis.toolkit.schema.Trial` (its ``analyzed`` patients are used)
         or a frame of patients already restricted to the analysis set, with
         columns ``arm``, ``age``, ``sex`` and any optional baseline columns of
-        :data:`analysis.trial.data.BASELINE_CONTINUOUS` and
-        :data:`analysis.trial.data.BASELINE_CATEGORICAL`.
-    continuous_test
+        :data:`analysis.toolkit.schema.BASELINE_CONTINUOUS` and
+        :data:`analysis.toolkit.schema.BASELINE_CATEGORICAL`.
+    continuous_test : {"student", "welch", "mannwhitney"}
         Test reported as ``p`` for continuous rows: ``"student"`` (default,
         pooled variance, R ``t.test(var.equal = TRUE)``), ``"welch"`` (R
         ``t.test()``) or ``"mannwhitney"`` (R ``wilcox.test(exact = FALSE,
         correct = TRUE)``). All three are always in ``p_student``,
         ``p_welch``, ``p_mannwhitney``.
-    correction
+    correction : bool, default False
         Yates' continuity correction for 2 x 2 categorical tests reported as
         ``p`` (default ``False``: R ``chisq.test(correct = FALSE)``, which
         reproduces the paper's p values; see
         :func:`analysis.toolkit.consistency.compare_table1_tests`).
-    meld_cutoff
-        MELD split: ``> cutoff`` versus ``<= cutoff``.
-    skew_threshold
+    meld_cutoff : float, default 15.0
+        MELD split: ``> cutoff`` versus ``<= cutoff`` (MELD points).
+    skew_threshold : float, default 1.0
         A continuous row is flagged ``skewed`` when the sample skewness
         (adjusted Fisher-Pearson, R ``e1071::skewness(type = 2)``) of either
         arm exceeds this in absolute value; for such rows ``p_mannwhitney``
@@ -327,6 +344,8 @@ def baseline_table(
     Returns
     -------
     BaselineTable
+        Per-arm statistics, tests and standardized differences per row (``summary``),
+        notes on skipped rows, and the analysed patients per arm.
 
     Warns
     -----
@@ -395,12 +414,12 @@ def baseline_imbalances(table: BaselineTable, *, smd_threshold: float = 0.1, alp
 
     Parameters
     ----------
-    table
+    table : BaselineTable
         From :func:`baseline_table`.
-    smd_threshold
+    smd_threshold : float, default 0.1
         ``|SMD|`` above which a variable counts as imbalanced (0.1 is the
         usual convention, Austin 2009).
-    alpha
+    alpha : float, default 0.05
         Level for ``p < alpha``. In a randomized trial a baseline p value
         tests the randomization itself, so it is shown for comparison with the
         paper only (CONSORT 2010, item 15; Senn 1994).
@@ -419,6 +438,7 @@ def baseline_imbalances(table: BaselineTable, *, smd_threshold: float = 0.1, alp
     2009;28:3083-3107. Senn S. Testing for baseline balance in clinical trials. Stat Med
     1994;13:1715-1726.
     """
+    validate_alpha(alpha)
     s = table.summary.drop_duplicates("variable").set_index("variable")
     out = s[["label", "smd", "p", "p_mannwhitney", "skewed"]].copy()
     out["abs_smd"] = out["smd"].abs()
@@ -447,10 +467,16 @@ def compare_with_published(table: BaselineTable, published: Any, *, p_decimals: 
 
     Parameters
     ----------
-    table
+    table : BaselineTable
         From :func:`baseline_table`.
-    published
-        A :class:`~analysis.trial.published.Published` (its ``table1`` rows).
+    published : Published or iterable of Table1Row
+        A :class:`~analysis.trial.published.Published` (its ``table1`` rows are used), or
+        the rows themselves.
+    p_decimals : int, default 3
+        Printed decimals of the p values.
+    median_decimals : int, default 1
+        Printed decimals of the medians (mean and SD decimals come from the published rows;
+        ranges and counts are integers).
 
     Returns
     -------
@@ -464,9 +490,6 @@ def compare_with_published(table: BaselineTable, published: Any, *, p_decimals: 
         prints as the published one; for ``p < x``, is below ``x``; missing
         when the cohort lacks the row). Published rows absent from the cohort
         appear with ``cohort`` missing.
-    p_decimals, median_decimals
-        Printed decimals of the p values and medians (mean and SD decimals
-        come from the published rows; ranges and counts are integers).
     """
     arms = table.arms
     rows = []
