@@ -82,13 +82,35 @@ def decimals_of(value: Any) -> int:
 
     Uses the shortest representation of the float (``repr``), which for numbers read from YAML or
     typed by hand is the number as written.
+
+    Parameters
+    ----------
+    value : float, int or str
+        The number; an ``int`` or ``str`` is read as written (``"0.50"`` -> 2), a float by its
+        ``repr``.
+
+    Returns
+    -------
+    int
+        Number of decimal places (``>= 0``).
     """
     exp = Decimal(repr(float(value)) if not isinstance(value, (int, str)) else str(value)).as_tuple().exponent
     return max(0, -int(exp))
 
 
 def printed_tolerance(value: Any) -> Tolerance:
-    """Half a unit of the last printed digit of ``value`` (as written), an ``absolute`` tolerance."""
+    """Half a unit of the last printed digit of ``value`` (as written), an ``absolute`` tolerance.
+
+    Parameters
+    ----------
+    value : float, int or str
+        The published number as written (see :func:`decimals_of`).
+
+    Returns
+    -------
+    Tolerance
+        ``Tolerance("absolute", 0.5 * 10 ** -decimals_of(value))`` (e.g. 0.005 for ``0.05``).
+    """
     return Tolerance("absolute", 0.5 * 10.0 ** -decimals_of(value))
 
 

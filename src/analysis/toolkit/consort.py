@@ -62,15 +62,16 @@ def consort_counts(trial: Trial, *, arms: Sequence[str] = ARMS) -> pd.DataFrame:
 
     Parameters
     ----------
-    trial
+    trial : Trial
         A loaded :class:`~analysis.toolkit.schema.Trial`. ``trial.screening`` gives the
         enrolment stages (assessed, excluded with reasons); when it is None
         those rows are absent and the flow starts at randomization.
         ``trial.patients`` gives one row per randomized patient with ``arm``
         and ``disposition`` (``analyzed``, ``withdrew``,
         ``lost_to_follow_up``).
-    arms
-        Arms in display order.
+    arms : sequence of str, default ARMS
+        Arms in display order (default ``("control", "ucmsc")``); every ``arm`` of
+        ``trial.patients`` must be one of them.
 
     Returns
     -------
@@ -116,18 +117,19 @@ def published_consort_counts(consort: Mapping[str, Any], *, arms: Sequence[str] 
 
     Parameters
     ----------
-    consort
+    consort : Mapping
         The paper's flow as stored in ``data/published/`` (e.g.
         ``load_published().consort``): ``screened``, ``excluded`` (by
         reason ``refused``/``ineligible``), and per-arm ``randomized``,
-        ``withdrew``, ``lost_to_follow_up``, ``analyzed``.
-    arms
-        Arms in display order.
+        ``withdrew``, ``lost_to_follow_up``, ``analyzed``. Without ``screened``
+        the flow starts at randomization.
+    arms : sequence of str, default ARMS
+        Arms in display order (default ``("control", "ucmsc")``).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``stage``, ``arm``, ``label``, ``n``.
+        Columns ``stage``, ``arm``, ``label``, ``n``, as in :func:`consort_counts`.
     """
     try:
         rows: list[tuple[str, str, int]] = []
@@ -160,8 +162,10 @@ def consort_comparison(counts: pd.DataFrame, reference: pd.DataFrame) -> pd.Data
 
     Parameters
     ----------
-    counts, reference
-        Tables from :func:`consort_counts` / :func:`published_consort_counts`.
+    counts : pandas.DataFrame
+        The flow of the data, from :func:`consort_counts`.
+    reference : pandas.DataFrame
+        The flow to compare with, e.g. from :func:`published_consort_counts`.
 
     Returns
     -------
@@ -193,10 +197,10 @@ def analysis_population(counts: pd.DataFrame, *, arms: Sequence[str] = ARMS) -> 
 
     Parameters
     ----------
-    counts
+    counts : pandas.DataFrame
         A table from :func:`consort_counts` or :func:`published_consort_counts`.
-    arms
-        Arms in display order.
+    arms : sequence of str, default ARMS
+        Arms in display order (default ``("control", "ucmsc")``).
 
     Returns
     -------

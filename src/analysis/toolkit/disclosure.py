@@ -40,7 +40,19 @@ SMALL_CELL_NOTE = (f"On real data, cells of fewer than {MIN_CELL} patients show 
 
 
 def applies(trial: Any) -> bool:
-    """Whether the small-cell rule applies to ``trial``: any data not marked synthetic."""
+    """Whether the small-cell rule applies to ``trial``: any data not marked synthetic.
+
+    Parameters
+    ----------
+    trial : Trial or object
+        A :class:`~analysis.toolkit.schema.Trial` (or any object with a ``synthetic``
+        attribute); an object without one counts as real data.
+
+    Returns
+    -------
+    bool
+        True unless ``trial.synthetic`` is true.
+    """
     return not bool(getattr(trial, "synthetic", False))
 
 
@@ -49,20 +61,22 @@ def protected_summary(values, *, patients: int, step: float, protect: bool) -> d
 
     Parameters
     ----------
-    values
+    values : array_like of float
         The observations (NaN ignored).
-    patients
-        How many patients the cell describes (the rule counts patients, not events).
-    step
+    patients : int
+        How many patients the cell describes (the rule counts patients, not events); below
+        :data:`MIN_CELL` everything is suppressed when ``protect``.
+    step : float
         Grid the extremes are rounded outwards to (floor for the minimum, ceiling for the
-        maximum).
-    protect
-        Apply the rule (real data); if False, the exact statistics.
+        maximum), in the unit of ``values`` (e.g. 1 for whole months).
+    protect : bool
+        Apply the rule (real data, see :func:`applies`); if False, the exact statistics.
 
     Returns
     -------
     dict
-        ``{"min", "median", "max"}``; NaN where suppressed or where there is no value.
+        ``{"min", "median", "max"}`` as floats; NaN where suppressed or where there is no value.
+        The median is never rounded.
     """
     import numpy as np
 

@@ -41,18 +41,19 @@ class Trial:
 
     Attributes
     ----------
-    patients
+    patients : pandas.DataFrame
         One row per randomized patient (``patients.csv``), indexed 0..n-1.
-    screening, labs, adverse_events
-        The optional tables, or ``None`` when the folder does not have them.
-    path
+    screening, labs, adverse_events : pandas.DataFrame or None
+        The optional tables (``screening.csv``, ``labs.csv``, ``adverse_events.csv``), or
+        ``None`` when the folder does not have them.
+    path : Path
         The folder the trial was loaded from.
-    synthetic
+    synthetic : bool
         True for the calibrated synthetic cohort (``dataset.yaml``). When
         False, chapters show aggregates only, never patient-level rows.
-    meta
+    meta : dict
         The contents of ``dataset.yaml`` (empty if absent).
-    notes
+    notes : tuple of str
         What is absent and therefore skipped (optional tables, baseline
         columns), for chapters to show.
     """
