@@ -19,7 +19,21 @@ __all__ = ["calibration_report", "printed"]
 
 
 def printed(x: float, decimals: int) -> float:
-    """``x`` rounded half away from zero to ``decimals`` places, as tables print numbers."""
+    """``x`` rounded half away from zero to ``decimals`` places, as tables print numbers.
+
+    Parameters
+    ----------
+    x : float
+        The number.
+    decimals : int
+        Decimal places (``0`` rounds to an integer).
+
+    Returns
+    -------
+    float
+        ``x`` rounded half away from zero (``printed(2.25, 1) == 2.3``, ``printed(-0.5, 0) == -1``),
+        unlike Python's ``round``, which rounds half to even.
+    """
     q = 10.0**decimals
     return float(np.sign(x) * np.floor(abs(x) * q + 0.5) / q)
 
@@ -43,12 +57,13 @@ def calibration_report(trial: Trial, published: Published | None = None, hr_tole
 
     Parameters
     ----------
-    trial
+    trial : Trial
         The trial to check (normally the synthetic cohort).
-    published
-        Published numbers (default: the paper's).
-    hr_tolerance
-        Allowed ``|log(HR_cohort / HR_published)|`` for the six hazard ratios.
+    published : Published, optional
+        Published numbers (default ``None``: the paper's, :func:`load_published`).
+    hr_tolerance : float, default 0.10
+        Allowed ``|log(HR_cohort / HR_published)|`` for the published hazard ratios
+        (control relative to UC-MSC, Cox model within each published window).
 
     Returns
     -------

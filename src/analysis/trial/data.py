@@ -407,15 +407,17 @@ def load_trial(path: str | Path | None = None) -> Trial:
 
     Parameters
     ----------
-    path
+    path : str or Path, optional
         Folder holding ``patients.csv`` and optionally ``screening.csv``,
-        ``labs.csv``, ``adverse_events.csv`` and ``dataset.yaml``. Defaults
-        to :func:`analysis.trial.paths.data_dir` (``$TRIAL_DATA`` or the synthetic
+        ``labs.csv``, ``adverse_events.csv`` and ``dataset.yaml``. Default ``None``:
+        :func:`analysis.trial.paths.data_dir` (``$TRIAL_DATA`` or the synthetic
         cohort).
 
     Returns
     -------
     Trial
+        The validated tables (absent optional tables as ``None``), the folder, whether the
+        data are synthetic, the contents of ``dataset.yaml`` and notes on what is absent.
 
     Raises
     ------
@@ -516,7 +518,7 @@ def content_digest(trial: Trial) -> str:
 
     Parameters
     ----------
-    trial
+    trial : Trial
         A validated trial (:func:`load_trial`).
 
     Returns
@@ -549,7 +551,23 @@ def content_digest(trial: Trial) -> str:
 
 
 def validate_folder(path: str | Path) -> Trial:
-    """Validate a folder (alias of :func:`load_trial` for the command line)."""
+    """Validate a folder (alias of :func:`load_trial` for the command line).
+
+    Parameters
+    ----------
+    path : str or Path
+        The data folder (``patients.csv`` and the optional tables).
+
+    Returns
+    -------
+    Trial
+        The validated trial, as :func:`load_trial` returns it.
+
+    Raises
+    ------
+    TrialDataError
+        With the file, column, CSV line(s) and the rule broken.
+    """
     return load_trial(path)
 
 
@@ -604,6 +622,14 @@ def data_dictionary() -> pd.DataFrame:
     Columns ``file``, ``column``, ``required`` (file and column must be
     present), ``empty_allowed``, ``type``, ``rule``, ``description``. Built
     from the same specification :func:`load_trial` enforces.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per column of each file: ``file`` (e.g. ``"labs.csv (optional)"``),
+        ``column``, ``required`` (bool), ``empty_allowed`` (bool), ``type`` (``text``,
+        ``number``, ``0/1``, ``date`` or ``category``), ``rule`` (the values or range
+        allowed) and ``description`` (meaning and unit).
     """
     rows = []
     for name, (cols, file_required) in _TABLES.items():

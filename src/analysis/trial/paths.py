@@ -43,6 +43,17 @@ def project_dir(start: str | os.PathLike | None = None) -> Path:
     """The project folder: ``$TRIAL_PROJECT``, else the nearest folder at or above ``start``
     (default: the current folder) that holds ``data/published/``.
 
+    Parameters
+    ----------
+    start : str or os.PathLike, optional
+        Folder to search upwards from (default ``None``: the current folder). Ignored when
+        ``$TRIAL_PROJECT`` is set.
+
+    Returns
+    -------
+    Path
+        The project folder, absolute.
+
     Raises
     ------
     ProjectNotFoundError
@@ -63,12 +74,34 @@ def project_dir(start: str | os.PathLike | None = None) -> Path:
 
 
 def published_dir() -> Path:
-    """The folder of the paper's reported numbers: ``$TRIAL_PUBLISHED`` or the project's ``data/published/``."""
+    """The folder of the paper's reported numbers: ``$TRIAL_PUBLISHED`` or the project's ``data/published/``.
+
+    Returns
+    -------
+    Path
+        The folder (absolute; not checked to exist when it comes from ``$TRIAL_PUBLISHED``).
+
+    Raises
+    ------
+    ProjectNotFoundError
+        If ``$TRIAL_PUBLISHED`` is unset and no project folder is found (:func:`project_dir`).
+    """
     return _env_path(TRIAL_PUBLISHED_ENV) or project_dir() / "data" / "published"
 
 
 def default_data_dir() -> Path:
-    """The project's committed calibrated synthetic cohort, ``data/synthetic/``."""
+    """The project's committed calibrated synthetic cohort, ``data/synthetic/``.
+
+    Returns
+    -------
+    Path
+        ``project_dir() / "data" / "synthetic"``.
+
+    Raises
+    ------
+    ProjectNotFoundError
+        If no project folder is found (:func:`project_dir`).
+    """
     return project_dir() / "data" / "synthetic"
 
 
@@ -78,6 +111,16 @@ def data_dir() -> Path:
     A relative ``$TRIAL_DATA`` is taken from the current folder if it exists there, else from
     the project folder (notebooks run with a chapter folder as their current folder, while users
     give paths from where they typed the command).
+
+    Returns
+    -------
+    Path
+        The data folder, absolute (not checked to exist).
+
+    Raises
+    ------
+    ProjectNotFoundError
+        If the folder has to be found from the project folder and there is none.
     """
     env = os.environ.get(TRIAL_DATA_ENV, "").strip()
     if not env:
