@@ -31,10 +31,20 @@ def observed_dropout(published: Published | None = None, *, time: float | None =
     probability of dropping out by ``time`` (default: the paper's follow-up horizon),
     converted with :func:`dropout_hazard` (rpact's ``dropoutRate``/``dropoutTime``).
 
+    Parameters
+    ----------
+    published : Published, optional
+        Published numbers (default ``None``: the paper's, :func:`load_published`); its
+        ``consort`` flow gives the counts.
+    time : float, optional
+        Months by which the dropout fraction is reached (default ``None``: the published
+        follow-up horizon).
+
     Returns
     -------
     dict
-        ``fraction_control``, ``fraction_ucmsc``, ``hazard_control``, ``hazard_ucmsc``, ``time``.
+        ``fraction_control``, ``fraction_ucmsc`` (dropout fractions), ``hazard_control``,
+        ``hazard_ucmsc`` (exponential dropout hazards per month) and ``time`` (months).
     """
     pub = published or load_published()
     c = pub.consort
@@ -63,12 +73,26 @@ def paper_design(
 
     Parameters
     ----------
-    reading
-        How to read "follow for over 75 months": ``"total_duration"`` (analysis 75 months
-        after the first entry; minimum follow-up 75 - accrual) or ``"minimum_follow_up"``
-        (every patient followed 75 months). See :data:`READINGS`.
-    dropout_control, dropout_treatment
+    published : Published, optional
+        Published numbers (default ``None``: the paper's, :func:`load_published`); its
+        ``sample_size`` section gives the planned survival, accrual and follow-up.
+    reading : {"total_duration", "minimum_follow_up"}
+        How to read "follow for over 75 months" (default ``"total_duration"``): analysis 75
+        months after the first entry (minimum follow-up 75 - accrual), or every patient
+        followed 75 months. See :data:`READINGS`.
+    dropout_control, dropout_treatment : float, default 0.0
         Exponential dropout hazards per month (the plan stated none; see :func:`observed_dropout`).
+
+    Returns
+    -------
+    SurvivalDesign
+        Exponential hazards per month (control and UC-MSC as the treatment arm), uniform accrual,
+        minimum follow-up in months under ``reading``, the given dropout and 1:1 allocation.
+
+    See Also
+    --------
+    analysis.toolkit.design.sample_size_survival : the sample size under this design
+        (R: ``rpact::getSampleSizeSurvival``).
     """
     if reading not in READINGS:
         raise ValueError(f"reading must be one of {tuple(READINGS)}, got {reading!r}")
@@ -109,10 +133,20 @@ def reported_effect_hazards(
       ratios (control relative to UC-MSC) before and after the landmark
       (the overall-survival landmark hazard ratios of the published YAML).
 
+    Parameters
+    ----------
+    published : Published, optional
+        Published numbers (default ``None``: the paper's, :func:`load_published`).
+    endpoint : {"os", "hcc"}
+        Endpoint whose landmark hazard ratios are used (default ``"os"``; a key of
+        ``published.landmarks``).
+    control_hazard : float, optional
+        Constant control hazard per month (default ``None``: the planned one).
+
     Returns
     -------
     (PiecewiseExponential, PiecewiseExponential)
-        Control and UC-MSC hazards, breaks at 0 and the landmark.
+        Control and UC-MSC hazards per month, breaks at 0 and the landmark (months).
     """
     pub = published or load_published()
     if endpoint not in pub.landmarks:
@@ -136,6 +170,21 @@ def reported_effect_design(
     This is the design under the effect the paper reports (no difference before the
     landmark, a large one after), for power calculations under non-proportional hazards
     (``method="asymptotic"`` or simulation). UC-MSC is the treatment arm.
+
+    Parameters
+    ----------
+    published : Published, optional
+        Published numbers (default ``None``: the paper's, :func:`load_published`).
+    reading : {"total_duration", "minimum_follow_up"}
+        Reading of the planned follow-up (default ``"total_duration"``), as in :func:`paper_design`.
+    endpoint : {"os", "hcc"}
+        Endpoint whose landmark hazard ratios are used (default ``"os"``).
+
+    Returns
+    -------
+    SurvivalDesign
+        :func:`paper_design` with the piecewise-exponential hazards of
+        :func:`reported_effect_hazards` (non-proportional hazards).
     """
     hc, ht = reported_effect_hazards(published, endpoint=endpoint)
     return paper_design(published, reading=reading).with_(
@@ -151,6 +200,17 @@ def paper_scenarios(published: Published | None = None) -> list[Scenario]:
       (withdrew + lost to follow-up, :func:`observed_dropout`), both readings;
     - the analysed patients (control and UC-MSC as published, unequal allocation), no
       further dropout, both readings (the paper analysed only those followed up).
+
+    Parameters
+    ----------
+    published : Published, optional
+        Published numbers (default ``None``: the paper's, :func:`load_published`).
+
+    Returns
+    -------
+    list of Scenario
+        Six scenarios (three per reading, in the order above), each with its label, its
+        :class:`SurvivalDesign` and its total number of patients.
     """
     pub = published or load_published()
     ss = pub.sample_size
@@ -179,6 +239,17 @@ def observed_accrual_months(published: Published | None = None) -> float:
     """Months between the first and last screening dates the paper reports (its actual accrual).
 
     Days are converted at 365.25 / 12 days per month.
+
+    Parameters
+    ----------
+    published : Published, optional
+        Published numbers (default ``None``: the paper's, :func:`load_published`); its
+        ``recruitment`` section gives the first and last screening dates.
+
+    Returns
+    -------
+    float
+        Accrual duration in months.
     """
     pub = published or load_published()
     rec = pub.raw["recruitment"]
@@ -197,14 +268,16 @@ def landmark_comparison(
 
     Parameters
     ----------
-    trial
+    trial : Trial or pandas.DataFrame
         Trial (or analysed-patients frame).
-    published
+    published : Published
         :func:`analysis.trial.published.load_published` output; its hazard ratios
         give the endpoints and windows (so nothing is hard-coded here).
-    direction
+    direction : str, default "control_vs_ucmsc"
         Must be the published convention (``"control_vs_ucmsc"``) for the
         ratio column to make sense; the other direction is refused.
+    alpha : float, default 0.05
+        1 - confidence level of the cohort's Wald intervals.
 
     Returns
     -------
