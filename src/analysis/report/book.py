@@ -26,7 +26,17 @@ __all__ = ["Chapter", "chapter", "data_notice", "displayed", "glue_formats", "gl
 
 @dataclass(frozen=True)
 class Chapter:
-    """What every chapter starts from."""
+    """What every chapter starts from.
+
+    Attributes
+    ----------
+    trial : Trial
+        The trial data the book runs on (``$TRIAL_DATA`` or the synthetic cohort).
+    published : Published
+        The paper's published numbers.
+    synthetic : bool
+        Whether ``trial`` is the synthetic cohort (property).
+    """
 
     trial: Trial
     published: Published
@@ -40,6 +50,18 @@ def data_notice(trial: Trial) -> str:
     """The notice every chapter shows once: which data this page was computed on.
 
     Kept here, in one place, rather than copied into chapters.
+
+    Parameters
+    ----------
+    trial : Trial
+        The trial the page is computed on; ``trial.synthetic`` chooses the synthetic-data
+        warning, otherwise the dataset's name (from ``dataset.yaml`` or the folder), the
+        small-cell rule and ``trial.notes`` are shown.
+
+    Returns
+    -------
+    str
+        A MyST admonition (``:::{admonition} ... :::``), to be displayed as Markdown.
     """
     if trial.synthetic:
         body = (
@@ -67,6 +89,21 @@ def chapter(show_notice: bool = True) -> Chapter:
     """Load the trial (``$TRIAL_DATA`` or the synthetic cohort) and the published numbers.
 
     Also applies the book's figure style and, by default, displays the data notice.
+
+    Parameters
+    ----------
+    show_notice : bool, default True
+        Display :func:`data_notice` of the loaded trial.
+
+    Returns
+    -------
+    Chapter
+        The trial and the published numbers.
+
+    Raises
+    ------
+    TrialDataError
+        If the data folder does not validate (its message names no path or data value).
     """
     set_style()
     try:  # inline PNG figures in notebooks (the Agg backend alone would show text reprs)
@@ -145,7 +182,7 @@ def glue_formats(chapters: Path | None = None) -> dict[str, str | None]:
 
     Parameters
     ----------
-    chapters
+    chapters : Path, optional
         The folder of chapter sources (``book/chapters``). Default: found from the current
         folder, which is ``book/chapters`` when Jupyter Book executes a chapter and
         ``book/notebooks`` when nbval or JupyterLab runs its notebook.
@@ -186,6 +223,18 @@ def displayed(value: float, fmt: str | None) -> float:
     the CPU and the BLAS kernel (an iterative optimiser's last digits), and must not make a stored
     notebook differ between machines. Rounding at the displayed precision and then formatting with
     ``fmt`` gives the same text as formatting the unrounded value.
+
+    Parameters
+    ----------
+    value : float
+        The number; NaN and infinities are returned unchanged.
+    fmt : str or None
+        The prose format spec (e.g. ``".2f"``, ``".1%"``, ``".2e"``, ``"d"``), or ``None``.
+
+    Returns
+    -------
+    float
+        ``value`` rounded to the displayed precision (``-0.0`` becomes ``0.0``).
     """
     if not np.isfinite(value):
         return value
@@ -209,10 +258,10 @@ def glue_numbers(values: Mapping[str, Any], formats: Mapping[str, str | None] | 
 
     Parameters
     ----------
-    values
+    values : Mapping of str to object
         Glue key -> value (number, string, ...).
-    formats
-        Key -> prose format; default :func:`glue_formats` of the book's chapters.
+    formats : Mapping of str to str or None, optional
+        Key -> prose format; default ``None``: :func:`glue_formats` of the book's chapters.
     """
     from myst_nb import glue
 
@@ -226,7 +275,24 @@ def glue_numbers(values: Mapping[str, Any], formats: Mapping[str, str | None] | 
 
 
 def show(df, *, caption: str | None = None, precision: int = 3, index: bool = False):
-    """Display a frame as a compact, deterministic HTML table (fixed id, no index by default)."""
+    """Display a frame as a compact, deterministic HTML table (fixed id, no index by default).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    caption : str, optional
+        Caption above the table (default ``None``: none).
+    precision : int, default 3
+        Decimals of floats; missing values are shown blank.
+    index : bool, default False
+        Show the frame's index.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        The styled table (a notebook displays it as HTML).
+    """
     sty = df.style.format(precision=precision, na_rep="")
     sty = sty.set_uuid("tbl")  # pandas otherwise draws a random id per render
     if not index:
@@ -237,7 +303,20 @@ def show(df, *, caption: str | None = None, precision: int = 3, index: bool = Fa
 
 
 def p_text(p: float, digits: int = 3) -> str:
-    """A p value for prose after "p": ``"= 0.012"``, ``"< 0.001"``, or ``"not computable"`` for nan."""
+    """A p value for prose after "p": ``"= 0.012"``, ``"< 0.001"``, or ``"not computable"`` for nan.
+
+    Parameters
+    ----------
+    p : float
+        The p value (``None`` or NaN: not computable).
+    digits : int, default 3
+        Decimals; values below ``10**-digits`` are shown as ``< 0.001`` (for 3).
+
+    Returns
+    -------
+    str
+        The relation and the value, e.g. ``"= 0.012"``, ``"< 0.001"``, or ``"not computable"``.
+    """
     if p is None or not np.isfinite(p):
         return "not computable"
     floor = 10.0**-digits
