@@ -34,7 +34,23 @@ ARM_COLORS = {"control": "#E69F00", "ucmsc": "#0072B2"}
 
 
 def arm_color(arm: str) -> str:
-    """Colour of an arm (``control`` or ``ucmsc``)."""
+    """Colour of an arm (``control`` or ``ucmsc``).
+
+    Parameters
+    ----------
+    arm : {"control", "ucmsc"}
+        Arm code.
+
+    Returns
+    -------
+    str
+        Hex colour of :data:`ARM_COLORS` (Okabe-Ito: control orange, UC-MSC blue).
+
+    Raises
+    ------
+    KeyError
+        If ``arm`` is not an arm code.
+    """
     return ARM_COLORS[arm]
 
 
@@ -69,9 +85,28 @@ def plot_expected_events(
     ``observed`` marks a number of events at the analysis time (e.g. the deaths in
     the analysed data). Arm colours from :mod:`analysis.report.figures` (treatment = UC-MSC).
 
+    Parameters
+    ----------
+    design : SurvivalDesign
+        Hazards, accrual, follow-up, dropout and allocation (treatment = UC-MSC).
+    n_total : float
+        Number of patients, both arms.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default ``None``: a new figure).
+    horizon : float, optional
+        Last calendar time drawn, in months (default ``None``: the analysis time
+        ``design.study_duration``).
+    observed : float, optional
+        Observed number of events, marked at the analysis time (default ``None``: no mark).
+    observed_label : str, default "observed"
+        Legend label of the ``observed`` mark.
+
     Returns
     -------
     matplotlib.axes.Axes
+        The axes, with expected events per arm and in total (from
+        :func:`analysis.toolkit.design.expected_events`), and dotted and dashed vertical lines
+        at the end of accrual and at the analysis.
     """
     import matplotlib.pyplot as plt
 
@@ -106,9 +141,22 @@ def plot_power_curves(curve: pd.DataFrame, ax=None, *, target: float | None = 0.
     rows as dashed lines. ``target`` draws a horizontal reference line and
     ``marks`` vertical ones (e.g. the planned sizes).
 
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        Output of :func:`analysis.toolkit.simulate.power_curve` (``n_per_arm``, ``test``,
+        ``source``, ``method``, ``power``, ``ci_low``, ``ci_high``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default ``None``: a new figure).
+    target : float or None, default 0.8
+        Target power drawn as a horizontal line (``None``: no line).
+    marks : sequence of int, default ()
+        Patients per arm marked by vertical dotted lines.
+
     Returns
     -------
     matplotlib.axes.Axes
+        The axes with the power curves.
     """
     import matplotlib.pyplot as plt
 
@@ -151,20 +199,23 @@ def plot_imbalance(
 
     Parameters
     ----------
-    balances
-        Output of :func:`allocation_balance`, or a mapping label -> output
+    balances : pandas.DataFrame or Mapping of str to pandas.DataFrame
+        Output of :func:`analysis.toolkit.randomization.allocation_balance`, or a mapping
+        label -> output
         (e.g. permuted blocks and simple randomization, for contrast). An
         unstratified list is expected; a stratified one is drawn per stratum.
-    bound
+    bound : float, optional
         If given, dashed lines at +-bound (e.g. half the largest block).
-    arms
-        Arm names, for the axis label.
-    ax
-        A matplotlib Axes; default a new figure.
+    arms : sequence of str, default ARMS
+        Arm names, for the axis label (the difference is the last minus the first).
+    ax : matplotlib.axes.Axes, optional
+        A matplotlib Axes; default ``None``: a new figure.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure holding the step plot of the arm-size difference (patients) against the
+        position in the list.
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
@@ -223,16 +274,16 @@ def plot_consort(
 
     Parameters
     ----------
-    counts
-        A table from :func:`consort_counts` or
-        :func:`published_consort_counts`. Without the enrolment stages
+    counts : pandas.DataFrame
+        A table from :func:`analysis.toolkit.consort.consort_counts` or
+        :func:`analysis.toolkit.consort.published_consort_counts`. Without the enrolment stages
         (no screening log) the diagram starts at randomization and shows a
         note saying so.
-    arms
+    arms : sequence of str, default ARMS
         The two arms, left and right.
-    note
+    note : str, optional
         Optional extra line under the diagram (e.g. the data source).
-    fontsize
+    fontsize : float, default 9.0
         Font size of the boxes, points.
 
     Returns
@@ -385,19 +436,20 @@ def plot_lab_means(
 
     Parameters
     ----------
-    described
-        :func:`describe_visits` output.
-    analytes
-        Analytes to draw (up to four, in a 2 x 2 grid).
-    geometric
+    described : pandas.DataFrame
+        :func:`analysis.toolkit.longitudinal.describe_visits` output.
+    analytes : sequence of str, default LAB_ANALYTES
+        Analytes to draw (one to four, in a 2 x 2 grid).
+    geometric : sequence of str, default ()
         Analytes drawn as geometric means (with their back-transformed
         interval) instead of arithmetic means.
-    conf_level
-        Used only in the axis label; intervals come from ``described``.
+    conf_level : float, default 0.95
+        Used only in the legend title; intervals come from ``described``.
 
     Returns
     -------
     matplotlib.figure.Figure
+        One panel per analyte: mean (or geometric mean) and interval per arm against weeks.
     """
     import matplotlib.pyplot as plt
     import seaborn as sns
@@ -450,19 +502,25 @@ def plot_trajectories(
 
     Parameters
     ----------
-    trial
+    trial : Trial
         Must be synthetic (``trial.synthetic``): patient-level values of real
         data are never drawn (the book shows real data only in aggregate).
-    n_per_arm
-        Patients sampled per arm.
-    seed
+    n_per_arm : int, default 10
+        Patients sampled per arm (``>= 1``).
+    seed : int or numpy.random.Generator, default 0
         Seed or numpy Generator of the sample.
-    weeks, analytes
-        Passed to :func:`lab_frame`.
+    weeks : sequence of float, optional
+        Visit weeks, passed to :func:`analysis.toolkit.longitudinal.lab_frame` (default
+        ``None``: its default).
+    analytes : sequence of str, default LAB_ANALYTES
+        Analytes, one panel each (up to four), passed to
+        :func:`analysis.toolkit.longitudinal.lab_frame`.
 
     Returns
     -------
     matplotlib.figure.Figure
+        One panel per analyte with the sampled patients' values against weeks (log scale for
+        the log-transformed analytes).
 
     Raises
     ------
@@ -517,9 +575,17 @@ def message_figure(text: str, *, figsize: tuple[float, float] = (7.0, 1.2)):
     Chapters glue figures by name; when the data needed are absent (or a figure is not allowed for real
     data) they glue this instead, so that the page builds and says why.
 
+    Parameters
+    ----------
+    text : str
+        The message (wrapped to the figure's width).
+    figsize : tuple of float, default (7.0, 1.2)
+        Figure size in inches (width, height).
+
     Returns
     -------
     matplotlib.figure.Figure
+        A figure without axes, showing ``text`` centred.
     """
     import matplotlib.pyplot as plt
 
@@ -532,9 +598,18 @@ def message_figure(text: str, *, figsize: tuple[float, float] = (7.0, 1.2)):
 def plot_risk_differences(table: pd.DataFrame, *, conf_level: float = 0.95):
     """Risk difference (UC-MSC minus control) with its interval, one line per row of an AE table.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per adverse-event term with ``term``, ``risk_diff``, ``ci_low`` and ``ci_high``
+        (proportions, UC-MSC minus control), e.g. from :mod:`analysis.toolkit.safety`.
+    conf_level : float, default 0.95
+        Confidence level of the intervals, used only in the axis label.
+
     Returns
     -------
     matplotlib.figure.Figure
+        The forest-style plot, in percentage points, with a dashed line at no difference.
     """
     import matplotlib.pyplot as plt
 
