@@ -87,16 +87,33 @@ def plot_km(
 
     Parameters
     ----------
-    km
+    km : KMResult
         :func:`analysis.toolkit.survival.kaplan_meier` result.
-    at_risk_times
+    at_risk_times : sequence of float, default AT_RISK_TIMES
         Months at which the numbers at risk are printed (from
-        ``km.at_risk``, so the table shown is the data returned).
-    ci, censor_marks
+        ``km.at_risk``, so the table shown is the data returned); times beyond the x
+        limit are dropped.
+    ci, censor_marks : bool, default True
         Draw the pointwise CI band (the ``km.conf_type`` interval) and ticks at
         censoring times.
-    horizon
-        Upper x limit (default: last time).
+    ylabel : str, default "Probability event-free"
+        Label of the y axis.
+    title : str, optional
+        Title above the curves (default ``None``: none).
+    horizon : float, optional
+        Upper x limit in months (default ``None``: the last time).
+    figsize : tuple of float, default (7.0, 5.2)
+        Figure size in inches (width, height).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The curves (months since randomization on the x axis) above the numbers-at-risk table.
+
+    Notes
+    -----
+    R analogue: ``plot(survival::survfit(Surv(time, event) ~ arm))`` with a risk table
+    (e.g. ``survminer::ggsurvplot(fit, risk.table = TRUE)``).
     """
     fig, ax, axr = _km_figure(figsize)
     _draw_km(ax, km, ci=ci, censor_marks=censor_marks)
@@ -130,12 +147,29 @@ def plot_landmark_km(
 
     Parameters
     ----------
-    early, late
+    early, late : KMResult
         KM of the early window and of the late window (delayed entry at L),
         from :func:`analysis.toolkit.survival.kaplan_meier` on
         :func:`analysis.toolkit.survival.window_frame` output.
-    landmark
-        L in months (vertical line).
+    landmark : float
+        L in months (vertical line); the late curves start there at 1.
+    horizon : float, default 75.0
+        Upper x limit in months.
+    at_risk_times : sequence of float, default AT_RISK_TIMES
+        Months at which the numbers at risk are printed (the landmark is added to the late
+        window's; times too close to the landmark are dropped so that columns do not overprint).
+    ylabel : str, default "Probability event-free"
+        Label of the y axis.
+    title : str, optional
+        Title above the curves (default ``None``: none).
+    figsize : tuple of float, default (7.0, 5.2)
+        Figure size in inches (width, height).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Both windows' curves with CI bands, a dashed line at the landmark, and the numbers
+        at risk of each window.
     """
     fig, ax, axr = _km_figure(figsize)
     _draw_km(ax, early, ci=True, censor_marks=False)
@@ -171,11 +205,25 @@ def plot_forest(
 
     Parameters
     ----------
-    table
+    table : pandas.DataFrame
         Rows to draw, with columns ``label`` (or the name given), ``hr``,
         ``ci_low``, ``ci_high``; with ``published=True`` also
         ``hr_published``, ``ci_low_published``, ``ci_high_published`` (drawn
-        as open grey markers just below each estimate).
+        as open grey markers just below each estimate). Rows with missing values are
+        not drawn.
+    label : str, default "label"
+        Column holding the row labels.
+    published : bool, default False
+        Also draw the published estimates and a legend.
+    xlabel : str, default "Hazard ratio, control vs UC-MSC (log scale)"
+        Label of the x axis; it must name the direction of the hazard ratios in ``table``.
+    figsize : tuple of float, optional
+        Figure size in inches (default ``None``: 7 wide, 0.55 per row + 1.3 high).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Estimates with their intervals on a log scale, a dotted line at HR = 1.
     """
     n = len(table)
     fig, ax = plt.subplots(figsize=figsize or (7.0, 0.55 * n + 1.3))
@@ -215,12 +263,24 @@ def plot_zph(zph: ZPHResult, term: str = "trt", *, ylabel: str | None = None, fr
 
     Parameters
     ----------
-    zph
+    zph : ZPHResult
         :func:`analysis.toolkit.survival.ph_test` result.
-    term
+    term : str, default "trt"
         Column of ``zph.residuals`` (``"trt"`` for treatment).
-    frac
+    ylabel : str, optional
+        Label of the y axis (default ``None``: ``"Log hazard ratio, <term>"``).
+    frac : float, default 0.5
         Lowess span (statsmodels ``lowess``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Residuals against months since randomization, their lowess smooth, the Cox estimate
+        (dashed) and zero (dotted).
+
+    Notes
+    -----
+    R analogue: ``plot(survival::cox.zph(fit))``, which smooths with a spline instead.
     """
     from statsmodels.nonparametric.smoothers_lowess import lowess
 
@@ -249,11 +309,21 @@ def plot_cif(
 
     Parameters
     ----------
-    cifs
+    cifs : sequence of (CIFResult, str, str)
         ``(result, cause label, line style)`` per cause, one panel each, e.g.
-        ``[(hcc, "HCC", "-"), (death, "Death without HCC", "-")]``.
-    ci
+        ``[(hcc, "HCC", "-"), (death, "Death without HCC", "-")]``; results from
+        :func:`analysis.toolkit.competing.cumulative_incidence`.
+    horizon : float, default 75.0
+        Upper x limit in months.
+    ylabel : str, default "Cumulative incidence"
+        Label of the y axis (first panel).
+    ci : bool, default False
         Draw the pointwise interval bands.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per cause with a curve per arm, sharing the y axis.
     """
     fig, axes = plt.subplots(1, len(cifs), figsize=(3.6 * len(cifs) + 0.4, 4.0), sharey=True, squeeze=False)
     for ax, (res, lab, ls) in zip(axes[0], cifs):
@@ -285,14 +355,20 @@ def plot_landmark_grid(grid: pd.DataFrame, chosen: float, *, window: str = "late
 
     Parameters
     ----------
-    grid
+    grid : pandas.DataFrame
         :func:`analysis.toolkit.landmark.landmark_grid` output.
-    chosen
-        The landmark the paper chose (vertical line).
-    window
-        ``"late"`` (default) or ``"early"``.
-    alpha
+    chosen : float
+        The landmark the paper chose, in months (vertical line).
+    window : {"late", "early"}
+        Window drawn (default ``"late"``).
+    alpha : float, default 0.05
         Significance level drawn on the p-value panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels against the landmark time (months): the hazard ratio (control vs UC-MSC,
+        log scale) with its 95% CI band, and the Cox Wald and log-rank p values (log scale).
     """
     g = grid[grid["window"] == window]
     fig, (ax, axp) = plt.subplots(2, 1, figsize=(7.0, 5.6), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
