@@ -47,6 +47,17 @@ def provenance_of(kind: str, synthetic: bool) -> str:
         What the result is on the synthetic cohort.
     synthetic : bool
         Whether the data are the synthetic cohort (:attr:`Trial.synthetic`).
+
+    Returns
+    -------
+    str
+        The provenance shown: ``kind``, except ``"computed"`` for ``"by construction"`` and
+        ``"assumed"`` on real data.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not one of :data:`PROVENANCES`.
     """
     if kind not in PROVENANCES:
         raise ValueError(f"provenance must be one of {PROVENANCES}, got {kind!r}")
@@ -102,6 +113,14 @@ class Result:
         Anything a reader needs to interpret the status.
     glue : mapping of str to str
         Glue key -> the field it shows (one of :data:`FIELDS`).
+
+    Attributes
+    ----------
+    status : str
+        One of :data:`~analysis.toolkit.agreement.STATUSES` (property): ``value`` (and its
+        limits) against ``published`` under the effective tolerance.
+    effective_tolerance : Tolerance or None
+        ``tolerance``, else half a unit of the published value's last printed digit (property).
     """
 
     id: str
@@ -194,6 +213,15 @@ class ChapterResults(Mapping[str, Result]):
     synthetic : bool
         Whether the results were computed on the synthetic cohort; sets the provenance of
         results added as ``by construction`` or ``assumed`` (see :func:`provenance_of`).
+
+    Attributes
+    ----------
+    chapter : str
+        The chapter's name.
+    synthetic : bool
+        Whether the results were computed on the synthetic cohort.
+    objects : dict of str to object
+        What the chapter's tables and figures display (frames, fitted objects), by name.
     """
 
     def __init__(self, chapter: str, synthetic: bool) -> None:
@@ -209,6 +237,26 @@ class ChapterResults(Mapping[str, Result]):
 
         ``provenance`` is what the result is on the synthetic cohort; on real data
         ``by construction`` and ``assumed`` become ``computed``.
+
+        Parameters
+        ----------
+        id : str
+            Unique, dotted, stable id (unique across the whole ledger).
+        label : str
+            What it is, in words.
+        value : float, int, str or None
+            The value (``None``: not computable on these data).
+        provenance : {"computed", "by construction", "assumed", "published"}
+            What the result is on the synthetic cohort (default ``"computed"``).
+        **kwargs
+            The other fields of :class:`Result` (``unit``, ``ci_low``, ``ci_high``,
+            ``direction``, ``published``, ``published_ci_low``, ``published_ci_high``,
+            ``tolerance``, ``source``, ``note``, ``glue``).
+
+        Returns
+        -------
+        Result
+            The result added.
 
         Raises
         ------
