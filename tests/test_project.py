@@ -233,7 +233,7 @@ def test_published_numbers_are_not_retyped():
     assert not hits, "published numbers retyped:\n" + "\n".join(hits)
 
 
-@pytest.mark.parametrize("p,text", [(0.0123, "= 0.012"), (0.0004, "< 0.001"), (0.001, "= 0.001"), (float("nan"), "not computable")])
+@pytest.mark.parametrize("p,text", [(0.0123, "= 0.012"), (0.0004, "< 0.001"), (0.001, "= 0.001"), (float("nan"), "= n/a")])
 def test_p_text(p, text):
     from analysis.report.book import p_text
 

@@ -24,6 +24,7 @@ from analysis.toolkit import safety as S
 from analysis.trial.data import load_trial
 from analysis.report import figures
 from analysis.report import tables
+from analysis.report.format import MISSING_P
 
 DATA = Path(__file__).parent / "data"
 REF = json.loads((DATA / "safety_reference.json").read_text())
@@ -287,7 +288,7 @@ def test_format_incidence(trial):
     c = pub["control"]
     assert f.iloc[1]["Control"] == f"{c['events']}/{c['n']} ({100 * c['events'] / c['n']:.1f}%)"
     z = tables.format_incidence(S.incidence_test(0, 10, 0, 12))
-    assert z.iloc[0]["p (chi-square)"] == "–" and "Source" not in z.columns
+    assert z.iloc[0]["p (chi-square)"] == MISSING_P and "Source" not in z.columns
     with pytest.raises(ValueError, match="hcc_incidence"):
         tables.format_incidence(h.drop(columns="p_chisq"))
 

@@ -31,6 +31,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "toolkit.competing": ('CAUSES', 'competing_frame', 'CIFResult', 'cumulative_incidence', 'GrayResult', 'gray_test', 'cause_specific_hr', 'crude_incidence'),
     "toolkit.consistency": ('VERDICTS', 'CHECK_COLUMNS', 'rounding_interval', 'judge', 'TTestSummary', 'ttest_from_summary', 'chisq_from_counts', 'fisher_from_counts', 'TableTooLargeError', 'WaldFromCI', 'wald_from_ci', 'implied_events', 'se_from_events', 'grim', 'median_granularity', 'estimate_mean_sd', 'skewness_from_summary', 'skewness_flags', 'check_table1', 'compare_table1_tests', 'check_hazard_ratios', 'implied_events_frame', 'check_event_counts', 'check_percentages', 'check_consort', 'check_granularity', 'check_direction', 'check_claims', 'check_published', 'verdict_counts'),
     "toolkit.consort": ('STAGES', 'consort_counts', 'published_consort_counts', 'consort_comparison', 'analysis_population'),
+    "toolkit.conventions": ('POPULATIONS', 'DEFAULT_POPULATION', 'DIRECTIONS', 'DEFAULT_HR_DIRECTION', 'DEFAULT_DIFFERENCE_DIRECTION', 'DEFAULT_CONF_LEVEL', 'DEFAULT_ALPHA', 'validate_choice', 'validate_population', 'validate_direction', 'validate_conf_level', 'validate_alpha'),
     "toolkit.design": ('METHODS', 'PiecewiseExponential', 'SurvivalDesign', 'SampleSizeResult', 'PowerResult', 'hazard_from_survival', 'dropout_hazard', 'event_probability', 'expected_events', 'events_required', 'power_from_events', 'sample_size_survival', 'power_survival', 'asymptotic_logrank_moments', 'Scenario', 'power_table', 'sample_size_table', 'detectable_hazard_ratio', 'events_with_fixed_follow_up'),
     "toolkit.disclosure": ('MIN_CELL', 'applies', 'protected_summary', 'SMALL_CELL_NOTE'),
     "toolkit.landmark": ('LANDMARK_GRID', 'landmark_km', 'landmark_windows', 'landmark_grid', 'grid_summary', 'TimeVaryingResult', 'time_varying_test'),
@@ -39,7 +40,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "toolkit.safety": ('ANY_EVENT', 'exposed', 'ae_frame', 'compare_proportions', 'ae_by_term', 'ae_by_seriousness', 'infusion_reactions', 'hcc_incidence', 'incidence_test', 'safety_statements'),
     "toolkit.schema": ('ARMS', 'ARM_LABELS', 'BASELINE_CONTINUOUS', 'BASELINE_CATEGORICAL', 'LAB_ANALYTES', 'DISPOSITIONS', 'SCREENING_OUTCOMES', 'SEVERITIES', 'Trial'),
     "toolkit.simulate": ('TESTS', 'DAY_IN_MONTHS', 'SimulatedTrials', 'SimulationResult', 'simulate_trials', 'logrank_statistics', 'landmark_logrank_statistics', 'rmst_statistics', 'simulate_power', 'power_curve'),
-    "toolkit.survival": ('ENDPOINTS', 'DIRECTIONS', 'REPORT_TIMES', 'COX_FIT_OPTIONS', 'COLUMN_LABELS', 'HorizonError', 'endpoint_frame', 'window_frame', 'add_covariates', 'KMResult', 'kaplan_meier', 'LogRankResult', 'logrank', 'HRResult', 'cox_hr', 'hr_models', 'followup', 'ZPHResult', 'ph_test', 'RMSTResult', 'rmst'),
+    "toolkit.survival": ('ENDPOINTS', 'REPORT_TIMES', 'COX_FIT_OPTIONS', 'COLUMN_LABELS', 'HorizonError', 'endpoint_frame', 'window_frame', 'add_covariates', 'KMResult', 'kaplan_meier', 'LogRankResult', 'logrank', 'HRResult', 'cox_hr', 'hr_models', 'followup', 'ZPHResult', 'ph_test', 'RMSTResult', 'rmst'),
     "toolkit.units": ('DAYS_PER_YEAR', 'DAYS_PER_MONTH', 'DAYS_PER_WEEK', 'days_to_months', 'months_to_days', 'weeks_to_months', 'months_to_weeks'),
     "toolkit.warnings": ('StatisticalWarning',),
     "trial.calibration": ('calibration_report', 'printed'),
@@ -50,11 +51,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "trial.synthetic": ('LabEffects', 'SyntheticParameters', 'derive_event_counts', 'BILIRUBIN_UMOL_PER_MG', 'CREATININE_UMOL_PER_MG', 'MELD_COEFFICIENTS', 'meld_score', 'generate', 'write_cohort', 'cohort_digest'),
     "report.book": ('Chapter', 'chapter', 'data_notice', 'displayed', 'glue_formats', 'glue_numbers', 'p_text', 'show'),
     "report.figures": ('ARM_COLORS', 'arm_color', 'set_style', 'plot_expected_events', 'plot_power_curves', 'plot_imbalance', 'plot_consort', 'plot_lab_means', 'plot_trajectories', 'message_figure', 'plot_risk_differences'),
-    "report.format": ('arm_label',),
+    "report.format": ('MISSING_P', 'arm_label', 'format_p'),
     "report.ledger": ('HR_LOG_TOLERANCE', 'LEDGER_VERSION', 'chapter_results', 'build_ledger', 'format_ledger_html', 'ledger_frame', 'write_ledger'),
     "report.results": ('PROVENANCES', 'FIELDS', 'Result', 'ChapterResults', 'provenance_of'),
     "report.survival_plots": ('AT_RISK_TIMES', 'plot_km', 'plot_landmark_km', 'plot_forest', 'plot_zph', 'plot_cif', 'plot_landmark_grid'),
-    "report.tables": ('DEFAULT_DECIMALS', 'published_decimals', 'format_p', 'baseline_display', 'format_baseline', 'side_by_side_display', 'format_side_by_side', 'consistency_display', 'format_consistency', 'format_test_comparison', 'format_hr_table', 'format_km_times', 'format_estimates', 'format_visits', 'format_ae_table', 'format_incidence', 'format_infusion_reactions'),
+    "report.tables": ('DEFAULT_DECIMALS', 'published_decimals', 'baseline_display', 'format_baseline', 'side_by_side_display', 'format_side_by_side', 'consistency_display', 'format_consistency', 'format_test_comparison', 'format_hr_table', 'format_km_times', 'format_estimates', 'format_visits', 'format_ae_table', 'format_incidence', 'format_infusion_reactions'),
 }
 _SUBMODULES = ("toolkit", "trial", "report", "build")
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -19,6 +19,7 @@ from ..trial.data import TrialDataError, load_trial
 from ..toolkit.disclosure import SMALL_CELL_NOTE
 from ..trial.paths import TRIAL_DATA_ENV, data_dir
 from .figures import set_style
+from .format import format_p
 from ..trial.published import Published, load_published
 
 __all__ = ["Chapter", "chapter", "data_notice", "displayed", "glue_formats", "glue_numbers", "p_text", "show"]
@@ -303,21 +304,20 @@ def show(df, *, caption: str | None = None, precision: int = 3, index: bool = Fa
 
 
 def p_text(p: float, digits: int = 3) -> str:
-    """A p value for prose after "p": ``"= 0.012"``, ``"< 0.001"``, or ``"not computable"`` for nan.
+    """A p value for prose after "p": ``"= 0.012"``, ``"< 0.001"``, ``"= n/a"`` when not computable.
+
+    ``format_p(p, digits, prefix=True)`` (:func:`analysis.report.format.format_p`).
 
     Parameters
     ----------
     p : float
-        The p value (``None`` or NaN: not computable).
+        The p value (``None``, NaN or infinite: not computable).
     digits : int, default 3
         Decimals; values below ``10**-digits`` are shown as ``< 0.001`` (for 3).
 
     Returns
     -------
     str
-        The relation and the value, e.g. ``"= 0.012"``, ``"< 0.001"``, or ``"not computable"``.
+        The relation and the value, e.g. ``"= 0.012"``, ``"< 0.001"``, ``"= n/a"``.
     """
-    if p is None or not np.isfinite(p):
-        return "not computable"
-    floor = 10.0**-digits
-    return f"< {floor:.{digits}f}" if p < floor else f"= {p:.{digits}f}"
+    return format_p(p, digits, prefix=True)

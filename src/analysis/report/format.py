@@ -1,15 +1,23 @@
 """Display helpers shared by the report's tables and figures: arm and term labels, and the one
-rendering of estimates with intervals and of p values.
+rendering of estimates with intervals and of p values (:func:`format_p`, used by every table and
+by :func:`analysis.report.book.p_text` for prose).
 """
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
+import pandas as pd
 
 from ..toolkit.safety import ANY_EVENT
 from ..toolkit.schema import ARM_LABELS
 
-__all__ = ["arm_label"]
+__all__ = ["MISSING_P", "arm_label", "format_p"]
+
+#: How a p value that could not be computed (``None``, NaN, NA) is shown, in tables and in prose.
+MISSING_P = "n/a"
 
 
 def arm_label(arm: str) -> str:
@@ -39,7 +47,51 @@ def _fmt_ci(est: float, lo: float, hi: float, digits: int = 2) -> str:
     return f"{est:.{digits}f} ({lo_s} to {hi_s})"
 
 
-def _fmt_p(p: float) -> str:
-    if np.isnan(p):
-        return "-"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+def format_p(p: Any, digits: int = 3, *, prefix: bool = False, operator: str = "=") -> str:
+    """A p value as printed in trial reports: ``digits`` decimals, ``<0.001`` below the last one.
+
+    The one p-value formatter of the report: every table and the prose use it.
+
+    Parameters
+    ----------
+    p : float or None
+        The p value. ``None``, NaN, NA or an infinite value (a test that could not be computed)
+        is shown as :data:`MISSING_P` (``"n/a"``).
+    digits : int
+        Decimals (default 3). Values below ``10**-digits`` are shown as that bound with ``<``.
+    prefix : bool
+        For prose after "p": put the relation in front, with spaces (``"= 0.012"``,
+        ``"< 0.001"``, ``"= n/a"``). Default ``False``, for table cells (``"0.012"``,
+        ``"<0.001"``, ``"n/a"``).
+    operator : {"=", "<", ">"}
+        The relation as printed in a source, for a published p stored as a bound (``p: 0.001``
+        with ``p_operator: "<"`` prints ``<0.001``). Default ``"="``: the relation follows
+        from the value.
+
+    Returns
+    -------
+    str
+        E.g. ``format_p(0.0499) == "0.050"``, ``format_p(0.0004) == "<0.001"``,
+        ``format_p(float("nan")) == "n/a"``, ``format_p(0.01234, 4) == "0.0123"``,
+        ``format_p(0.012, prefix=True) == "= 0.012"``.
+
+    Raises
+    ------
+    ValueError
+        If ``digits`` is not a positive integer, ``operator`` is not ``=``, ``<`` or ``>``, or
+        ``p`` is not a number.
+    """
+    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or digits < 1:
+        raise ValueError(f"digits must be a positive integer, got {digits!r}")
+    if operator not in ("=", "<", ">"):
+        raise ValueError(f"operator must be one of ('=', '<', '>'), got {operator!r}")
+    sep = " " if prefix else ""
+    if p is None or pd.isna(p) or not math.isfinite(float(p)):
+        return f"={sep}{MISSING_P}" if prefix else MISSING_P
+    p = float(p)
+    floor = 10.0 ** -digits
+    if operator == "=" and p < floor:
+        operator, p = "<", floor
+    if operator == "=" and not prefix:
+        return f"{p:.{digits}f}"
+    return f"{operator}{sep}{p:.{digits}f}"

@@ -21,9 +21,9 @@ from ..toolkit.consistency import CHECK_COLUMNS, VERDICTS
 from ..toolkit import disclosure
 from ..toolkit.longitudinal import ANALYTE_UNITS
 from ..toolkit.schema import ARM_LABELS, ARMS, LAB_ANALYTES
-from .format import _fmt_ci, _fmt_p, _label, arm_label
+from .format import _fmt_ci, _label, arm_label, format_p
 
-__all__ = ["DEFAULT_DECIMALS", "published_decimals", "format_p", "baseline_display", "format_baseline", "side_by_side_display", "format_side_by_side", "consistency_display", "format_consistency", "format_test_comparison", "format_hr_table", "format_km_times", "format_estimates", "format_visits", "format_ae_table", "format_incidence", "format_infusion_reactions"]
+__all__ = ["DEFAULT_DECIMALS", "published_decimals", "baseline_display", "format_baseline", "side_by_side_display", "format_side_by_side", "consistency_display", "format_consistency", "format_test_comparison", "format_hr_table", "format_km_times", "format_estimates", "format_visits", "format_ae_table", "format_incidence", "format_infusion_reactions"]
 
 #: Decimals of mean and SD per variable where the paper's default of 1 does not fit.
 DEFAULT_DECIMALS: dict[str, int] = {"plt": 0, "che": 0, "inr": 2}
@@ -42,14 +42,6 @@ def published_decimals(published: Any) -> dict[str, int]:
         if r.kind == "mean_sd" and r.decimals:
             out[r.variable] = int(r.decimals["control"]["mean"])
     return out
-
-
-def format_p(p: float, *, digits: int = 3) -> str:
-    """A p value as printed in trial reports: ``<0.001`` below the last digit."""
-    if p is None or not np.isfinite(p):
-        return ""
-    floor = 10.0**-digits
-    return f"<{floor:.{digits}f}" if p < floor else f"{p:.{digits}f}"
 
 
 def _num(x: float, d: int) -> str:
@@ -170,7 +162,7 @@ def side_by_side_display(comparison: pd.DataFrame, published: Any) -> pd.DataFra
     for var, grp in comparison.groupby("variable", sort=False):
         r = pub_rows[var]
         p = grp[grp["statistic"] == "p"].iloc[0]
-        p_pub = (f"<{r.p:.3f}" if r.p_operator == "<" else f"{r.p:.3f}")
+        p_pub = format_p(r.p, operator=r.p_operator)
         p_ours = format_p(p["cohort"])
         if r.kind in ("mean_sd", "median_range"):
             if r.kind == "mean_sd":
@@ -341,7 +333,7 @@ def format_test_comparison(
     out = []
     for var, grp in comparison.groupby("variable", sort=False):
         r0 = grp.iloc[0]
-        row = {"label": r0["label"], "printed": ("<" if r0["operator"] == "<" else "") + f"{r0['published']:.3f}"}
+        row = {"label": r0["label"], "printed": format_p(r0["published"], operator=r0["operator"])}
         for i, (_, r) in enumerate(grp.iterrows(), start=1):
             rng = "" if math.isclose(r["p_low"], r["p_high"]) else \
                 f" ({_sig(r['p_low'], 3)}{_DASH}{_sig(r['p_high'], 3)})"
@@ -369,14 +361,14 @@ def format_hr_table(table: pd.DataFrame, *, label: str = "label", published: boo
     if "events" in table.columns:
         out["Events"] = table["events"].astype(int)
     out["HR (95% CI)"] = [_fmt_ci(h, lo, hi) for h, lo, hi in zip(table["hr"], table["ci_low"], table["ci_high"])]
-    out["p (Cox Wald)"] = table["p"].map(_fmt_p)
-    out["p (log-rank)"] = table["p_logrank"].map(_fmt_p)
+    out["p (Cox Wald)"] = table["p"].map(format_p)
+    out["p (log-rank)"] = table["p_logrank"].map(format_p)
     if published:
         out["Published HR (95% CI)"] = [
             _fmt_ci(h, lo, hi) for h, lo, hi in
             zip(table["hr_published"], table["ci_low_published"], table["ci_high_published"])
         ]
-        out["Published p"] = table["p_published"].map(_fmt_p)
+        out["Published p"] = table["p_published"].map(format_p)
         out["HR ratio (cohort / published)"] = table["hr_ratio"].map(lambda x: f"{x:.2f}")
     if "note" in table.columns and table["note"].astype(bool).any():
         out["Note"] = table["note"]
@@ -401,13 +393,6 @@ def format_km_times(at: pd.DataFrame, *, percent: bool = True) -> pd.DataFrame:
 # ----------------------------------------------------------------------------
 #: Decimals of measured-scale values in display tables.
 _DIGITS = {"alb": 1, "pta": 1, "che": 0, "tbil": 1}
-
-
-def _p_text(p: float, p_digits: int) -> str:
-    if not np.isfinite(p):
-        return "–"
-    thr = 10.0 ** -p_digits
-    return f"<{thr:.{p_digits}f}" if p < thr else f"{p:.{p_digits}f}"
 
 
 def format_estimates(table: pd.DataFrame, *, p_digits: int = 3, ratio_digits: int = 2) -> pd.DataFrame:
@@ -442,7 +427,7 @@ def format_estimates(table: pd.DataFrame, *, p_digits: int = 3, ratio_digits: in
         d = ratio_digits if et == "ratio" else _DIGITS[str(a)]
         txt.append(f"{e:.{d}f} ({lo:.{d}f} to {hi:.{d}f})")
     out["Estimate (95% CI)"] = txt
-    out["p"] = [_p_text(p, p_digits) for p in table["p"]]
+    out["p"] = [format_p(p, p_digits) for p in table["p"]]
     return out
 
 
@@ -509,8 +494,7 @@ def format_ae_table(table: pd.DataFrame, *, digits: int = 1, p_digits: int = 3) 
         f"{100 * d:.{digits}f} ({100 * lo:.{digits}f} to {100 * hi:.{digits}f})"
         for d, lo, hi in zip(table["risk_diff"], table["ci_low"], table["ci_high"])
     ]
-    thr = 10.0 ** -p_digits
-    out["p (Fisher)"] = [f"<{thr:.{p_digits}f}" if p < thr else f"{p:.{p_digits}f}" for p in table["p_fisher"]]
+    out["p (Fisher)"] = [format_p(p, p_digits) for p in table["p_fisher"]]
     return out
 
 
@@ -538,11 +522,9 @@ def format_incidence(table: pd.DataFrame, *, digits: int = 1, p_digits: int = 3)
     out["Difference, % points (95% CI)"] = [
         f"{100 * d:.{digits}f} ({100 * lo:.{digits}f} to {100 * hi:.{digits}f})"
         for d, lo, hi in zip(t["risk_diff"], t["ci_low"], t["ci_high"])]
-    thr = 10.0 ** -p_digits
     for col, head in (("p_fisher", "p (Fisher)"), ("p_chisq", "p (chi-square)"),
                       ("p_chisq_yates", "p (chi-square, Yates)")):
-        out[head] = ["–" if not np.isfinite(p) else f"<{thr:.{p_digits}f}" if p < thr else f"{p:.{p_digits}f}"
-                     for p in t[col]]
+        out[head] = [format_p(p, p_digits) for p in t[col]]
     return out
 
 

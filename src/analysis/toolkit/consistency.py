@@ -55,6 +55,8 @@ import pandas as pd
 from scipy import stats
 from scipy.special import gammaln
 
+from .conventions import validate_conf_level
+
 __all__ = [
     "VERDICTS",
     "CHECK_COLUMNS",
@@ -526,8 +528,7 @@ def wald_from_ci(
     Altman DG, Bland JM (2011) How to obtain the P value from a confidence
     interval. BMJ 343:d2304.
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    validate_conf_level(level, "level")
     if not ci_low < ci_high:
         raise ValueError(f"ci_low must be below ci_high, got {ci_low!r} and {ci_high!r}")
     if ratio and min(estimate, ci_low) <= 0:

@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .conventions import validate_alpha
 
 __all__ = [
     "METHODS",
@@ -522,8 +523,7 @@ def expected_events(design: SurvivalDesign, n_total: float, times: float | Itera
 # Events required and power for a number of events
 # ----------------------------------------------------------------------------
 def _check_common(alpha: float, sides: int, method: str | None = None) -> None:
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    validate_alpha(alpha)
     if sides not in (1, 2):
         raise ValueError(f"sides must be 1 or 2, got {sides}")
     if method is not None and method not in METHODS:

@@ -57,7 +57,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .conventions import validate_alpha, validate_conf_level, validate_direction, validate_population
 from .schema import ARMS, LAB_ANALYTES, Trial
+from .units import weeks_to_months
 from .warnings import StatisticalWarning
 
 __all__ = [
@@ -82,10 +84,6 @@ LOG_ANALYTES = ("che", "tbil")
 ANALYTE_LABELS = {"alb": "Albumin", "pta": "Prothrombin activity", "che": "Cholinesterase", "tbil": "Total bilirubin"}
 #: Units of the analytes (as in the paper's Table 1).
 ANALYTE_UNITS = {"alb": "g/L", "pta": "%", "che": "U/L", "tbil": "µmol/L"}
-
-_MONTHS_PER_WEEK = 7 * 12 / 365.25
-_POPULATIONS = ("analyzed", "randomized")
-_DIRECTIONS = ("ucmsc_vs_control", "control_vs_ucmsc")
 
 #: Stable columns of the estimate tables (on the analysis scale, then back-transformed).
 _EFFECT_COLUMNS = ["estimate", "se", "ci_low", "ci_high", "statistic", "df", "p",
@@ -113,14 +111,11 @@ def _check_log(log_analytes: Iterable[str]) -> tuple[str, ...]:
 
 
 def _check_conf(conf_level: float) -> float:
-    if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be in (0, 1), got {conf_level}")
-    return float(conf_level)
+    return validate_conf_level(conf_level)
 
 
 def _sign(direction: str) -> float:
-    if direction not in _DIRECTIONS:
-        raise ValueError(f"direction must be one of {_DIRECTIONS}, got {direction!r}")
+    validate_direction(direction)
     return 1.0 if direction == "ucmsc_vs_control" else -1.0
 
 
@@ -180,8 +175,7 @@ def lab_frame(
     """
     if trial.labs is None:
         raise ValueError("trial.labs is None: the trial has no labs.csv, so liver function cannot be analysed")
-    if population not in _POPULATIONS:
-        raise ValueError(f"population must be one of {_POPULATIONS}, got {population!r}")
+    validate_population(population)
     bad = [a for a in analytes if a not in LAB_ANALYTES]
     if bad:
         raise ValueError(f"analytes must be among {LAB_ANALYTES}, got {bad}")
@@ -208,7 +202,7 @@ def lab_frame(
                 df.loc[fb, "baseline"] = df.loc[fb, "patient_id"].map(pts.set_index("patient_id")[a])
     wk0 = df["week"].eq(0) & df["value"].isna() & df["baseline"].notna()
     df.loc[wk0, "value"] = df.loc[wk0, "baseline"]
-    died = (df["death"].fillna(0).astype(int) == 1) & (df["os_months"] < df["week"] * _MONTHS_PER_WEEK)
+    died = (df["death"].fillna(0).astype(int) == 1) & (df["os_months"] < weeks_to_months(df["week"]))
     df["status"] = np.where(df["value"].notna(), "observed", np.where(died, "died", "missing"))
     df["change"] = df["value"] - df["baseline"]
     df["has_baseline"] = df["baseline"].notna()
@@ -946,8 +940,7 @@ def evaluate_statements(
     ``p < alpha``; a statement of no difference (``none``) holds when
     ``p >= alpha`` (absence of significance, not evidence of equivalence).
     """
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    validate_alpha(alpha)
     if "on" in between.columns and set(between["on"]) != {"value"}:
         raise ValueError("between must be between_arm_t(..., on='value') output")
     rows = []

@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from . import disclosure
+from .conventions import validate_choice, validate_conf_level, validate_direction, validate_population
 from .schema import ARM_LABELS, ARMS, SEVERITIES, Trial
 from .disclosure import protected_summary
 
@@ -51,8 +52,6 @@ __all__ = [
 #: Label of the "any adverse event" row.
 ANY_EVENT = "Any adverse event"
 
-_POPULATIONS = ("analyzed", "randomized")
-_DIRECTIONS = ("ucmsc_vs_control", "control_vs_ucmsc")
 _METHODS = {"newcombe": "newcomb", "wald": "wald"}
 _INFUSION_PREFIX = "infusion-related "
 
@@ -61,8 +60,7 @@ _INFUSION_PREFIX = "infusion-related "
 # Populations and the event frame
 # ----------------------------------------------------------------------------
 def _population(trial: Trial, population: str) -> pd.DataFrame:
-    if population not in _POPULATIONS:
-        raise ValueError(f"population must be one of {_POPULATIONS}, got {population!r}")
+    validate_population(population)
     return trial.analyzed if population == "analyzed" else trial.patients
 
 
@@ -178,12 +176,9 @@ def compare_proportions(
     """
     from statsmodels.stats.proportion import confint_proportions_2indep
 
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {tuple(_METHODS)}, got {method!r}")
-    if direction not in _DIRECTIONS:
-        raise ValueError(f"direction must be one of {_DIRECTIONS}, got {direction!r}")
-    if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be in (0, 1), got {conf_level}")
+    validate_choice(method, tuple(_METHODS), "method")
+    validate_direction(direction)
+    validate_conf_level(conf_level)
     for name, x, n in (("x_ucmsc", x_ucmsc, n_ucmsc), ("x_control", x_control, n_control)):
         if not (n > 0 and 0 <= x <= n) or int(x) != x or int(n) != n:
             raise ValueError(f"{name} must be an integer count between 0 and its n (> 0), got {x} of {n}")

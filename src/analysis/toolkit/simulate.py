@@ -53,7 +53,9 @@ import pandas as pd
 from scipy import stats
 from tqdm import tqdm
 
+from .conventions import validate_alpha
 from .design import PiecewiseExponential, SurvivalDesign, power_survival
+from .units import days_to_months
 from .warnings import StatisticalWarning
 
 __all__ = [
@@ -72,8 +74,8 @@ __all__ = [
 #: Tests :func:`simulate_power` can apply to each simulated trial.
 TESTS = ("logrank", "landmark", "rmst")
 
-#: One day in months (365.25 / 12 days per month), for ``time_unit``.
-DAY_IN_MONTHS = 12.0 / 365.25
+#: One day in months (:func:`analysis.toolkit.units.days_to_months`), for ``time_unit``.
+DAY_IN_MONTHS = days_to_months(1.0)
 
 
 # ----------------------------------------------------------------------------
@@ -649,8 +651,9 @@ def simulate_power(
         raise ValueError("landmark (months) is required for the 'landmark' test")
     if "rmst" in tests and tau is None:
         raise ValueError("tau (months) is required for the 'rmst' test")
-    if not 0 < alpha < 1 or sides not in (1, 2):
-        raise ValueError(f"alpha must be in (0, 1) and sides 1 or 2, got {alpha}, {sides}")
+    validate_alpha(alpha)
+    if sides not in (1, 2):
+        raise ValueError(f"sides must be 1 or 2, got {sides}")
     if int(chunk_size) < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     n_treatment = n_control if n_treatment is None else n_treatment

@@ -35,12 +35,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .conventions import validate_alpha, validate_direction
 from .schema import ARMS, Trial
 from .warnings import StatisticalWarning
 
 __all__ = [
     "ENDPOINTS",
-    "DIRECTIONS",
     "REPORT_TIMES",
     "COX_FIT_OPTIONS",
     "COLUMN_LABELS",
@@ -67,9 +67,6 @@ ENDPOINTS = {
     "os": ("os_months", "death", "Overall survival"),
     "hcc": ("hcc_months", "hcc", "HCC-free survival"),
 }
-
-#: Hazard-ratio directions: the paper's (control relative to UC-MSC) and its reverse.
-DIRECTIONS = ("control_vs_ucmsc", "ucmsc_vs_control")
 
 #: Months at which survival is reported (issue 5; the last is the paper's horizon).
 REPORT_TIMES = (12.0, 24.0, 36.0, 48.0, 60.0, 75.0)
@@ -109,14 +106,12 @@ def _check_arms(df: pd.DataFrame, what: str = "df") -> None:
 
 
 def _check_direction(direction: str) -> None:
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+    validate_direction(direction)
 
 
 def _check_alpha(alpha: float) -> float:
-    if not (0 < alpha < 1):
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
-    return float(stats.norm.ppf(1 - alpha / 2))
+    """Validate ``alpha`` (:func:`analysis.toolkit.conventions.validate_alpha`); the normal quantile of ``1 - alpha/2``."""
+    return float(stats.norm.ppf(1 - validate_alpha(alpha) / 2))
 
 
 def _arms_in_direction(direction: str) -> tuple[str, str]:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..toolkit.design import PiecewiseExponential, Scenario, SurvivalDesign, dropout_hazard, hazard_from_survival
 from ..toolkit.survival import ENDPOINTS, cox_hr, endpoint_frame
+from ..toolkit.units import days_to_months
 from .published import Published, load_published
 
 __all__ = ["READINGS", "observed_dropout", "paper_design", "reported_effect_hazards", "reported_effect_design", "paper_scenarios", "observed_accrual_months", "landmark_comparison"]
@@ -238,7 +239,7 @@ def paper_scenarios(published: Published | None = None) -> list[Scenario]:
 def observed_accrual_months(published: Published | None = None) -> float:
     """Months between the first and last screening dates the paper reports (its actual accrual).
 
-    Days are converted at 365.25 / 12 days per month.
+    Days are converted by :func:`analysis.toolkit.units.days_to_months` (30.4375 days per month).
 
     Parameters
     ----------
@@ -254,7 +255,7 @@ def observed_accrual_months(published: Published | None = None) -> float:
     pub = published or load_published()
     rec = pub.raw["recruitment"]
     days = (pd.Timestamp(rec["last_screened"]) - pd.Timestamp(rec["first_screened"])).days
-    return days / (365.25 / 12)
+    return days_to_months(days)
 
 
 def landmark_comparison(
