@@ -6,10 +6,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import analysis.trial.synthetic as synthetic
 from analysis import load_trial
+from analysis.toolkit.survival import cox_hr, endpoint_frame
 from analysis.trial.calibration import calibration_report
 from analysis.trial.paths import default_data_dir
-from analysis.trial.synthetic import SyntheticParameters, derive_event_counts, generate, meld_score, write_cohort
+from analysis.trial.synthetic import (
+    STREAMS,
+    LabEffects,
+    SyntheticParameters,
+    derive_event_counts,
+    generate,
+    meld_score,
+    step_rng,
+    write_cohort,
+)
 
 # Runs in make test's second process, to balance the two (still part of make check).
 pytestmark = pytest.mark.heavy
@@ -33,6 +44,125 @@ def test_other_seed_gives_other_cohort():
     a = generate(SyntheticParameters(seed=1, calibration_draws=20))["patients"]
     b = generate(SyntheticParameters(seed=2, calibration_draws=20))["patients"]
     assert not a.equals(b)
+
+
+# --- Independent random streams ----------------------------------------------------------------
+#: A quick cohort: small calibration searches (the streams, not the calibration, are under test).
+_QUICK = dict(calibration_draws=20, calibration_shortlist=4, hcc_draws=5, age_draws=20)
+#: What a patient's follow-up and place in the trial consist of; the rest of patients.csv is baseline.
+_SURVIVAL_COLUMNS = ["patient_id", "arm", "disposition", "randomized_on", "os_months", "death", "hcc_months", "hcc"]
+
+
+def _parts(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
+    """The cohort's tables as written to disk, with patients.csv split into follow-up and baseline."""
+    def csv(df: pd.DataFrame) -> bytes:
+        return df.to_csv(index=False, lineterminator="\n", float_format="%.10g").encode()
+
+    p = tables["patients"]
+    baseline = ["patient_id"] + [c for c in p.columns if c not in _SURVIVAL_COLUMNS]
+    return {"survival": csv(p[_SURVIVAL_COLUMNS]), "baseline": csv(p[baseline]),
+            **{k: csv(v) for k, v in tables.items() if k != "patients"}}
+
+
+@pytest.fixture(scope="module")
+def quick_parts():
+    return _parts(generate(SyntheticParameters(**_QUICK)))
+
+
+def _assert_only(changed: set[str], before: dict[str, bytes], after: dict[str, bytes]) -> None:
+    for name in before:
+        if name in changed:
+            assert before[name] != after[name], f"{name} should have changed"
+        else:
+            assert before[name] == after[name], f"{name} changed, but only {sorted(changed)} should have"
+
+
+@pytest.mark.parametrize(
+    "step,changed",
+    [
+        # (step whose random stream is replaced by another, parts of the cohort that may change)
+        ("ages", {"baseline"}),
+        ("baseline", {"baseline", "labs"}),  # week-0 labs are the baseline values
+        ("pairing", {"baseline", "labs"}),  # which baseline goes with which follow-up
+        ("not_analysed", {"baseline"}),
+        ("screening", {"screening"}),
+        ("labs", {"labs"}),
+        ("adverse_events", {"adverse_events"}),
+    ],
+)
+def test_a_step_draws_only_from_its_own_stream(monkeypatch, quick_parts, step, changed):
+    """Re-seeding one step's stream changes that step's output and nothing built without it."""
+    own = synthetic.step_rng
+    monkeypatch.setattr(synthetic, "step_rng", lambda seed, s: own(seed + 1 if s == step else seed, s))
+    _assert_only(changed, quick_parts, _parts(generate(SyntheticParameters(**_QUICK))))
+
+
+@pytest.mark.parametrize(
+    "change,changed",
+    [
+        (dict(lab_effects=LabEffects(missed_visit=0.2)), {"labs"}),
+        (dict(complication_risk={"infection": 0.5}), {"adverse_events"}),
+        (dict(meld_skew_grid=(1.1,)), {"baseline", "labs"}),
+    ],
+    ids=["lab effects", "complication risks", "MELD tuning grid"],
+)
+def test_changing_one_step_leaves_the_others_unchanged(quick_parts, change, changed):
+    """A step's parameter changes its own tables; the follow-up, screening log and the other
+    tables stay byte-identical (with one shared stream they would all be reshuffled)."""
+    _assert_only(changed, quick_parts, _parts(generate(SyntheticParameters(**_QUICK, **change))))
+
+
+def test_a_step_that_draws_more_disturbs_no_other(monkeypatch, quick_parts):
+    """A step's code drawing more numbers (here the labs step) does not shift any other stream."""
+    labs = synthetic._labs
+
+    def greedy_labs(rng, pts, eff):
+        rng.uniform(size=1000)
+        return labs(rng, pts, eff)
+
+    monkeypatch.setattr(synthetic, "_labs", greedy_labs)
+    _assert_only({"labs"}, quick_parts, _parts(generate(SyntheticParameters(**_QUICK))))
+
+
+def test_step_streams():
+    keys = list(STREAMS.values())
+    assert len(set(keys)) == len(keys), "each step has its own key"
+    draw = {s: step_rng(7, s).uniform(size=4) for s in STREAMS}
+    np.testing.assert_array_equal(draw["labs"], step_rng(7, "labs").uniform(size=4))  # reproducible
+    assert len({d.tobytes() for d in draw.values()}) == len(STREAMS)  # distinct per step
+    assert not np.array_equal(draw["labs"], step_rng(8, "labs").uniform(size=4))  # and per seed
+    # The documented construction, so the streams can be rebuilt without this package.
+    ref = np.random.default_rng(np.random.SeedSequence([7, STREAMS["labs"]])).uniform(size=4)
+    np.testing.assert_array_equal(draw["labs"], ref)
+
+
+@pytest.mark.parametrize("seed,step", [(1, "no such step"), (-1, "labs"), (1.5, "labs"), (True, "labs")])
+def test_step_rng_rejects_bad_input(seed, step):
+    with pytest.raises(ValueError):
+        step_rng(seed, step)
+
+
+@pytest.mark.parametrize("field_", ["calibration_draws", "calibration_shortlist", "hcc_draws", "age_draws", "seed"])
+def test_parameters_reject_bad_counts(field_):
+    with pytest.raises(ValueError, match=field_):
+        SyntheticParameters(**{field_: -1})
+
+
+def test_committed_cohort_records_its_streams():
+    meta = load_trial(default_data_dir()).meta
+    assert meta["random_streams"]["keys"] == dict(STREAMS)
+    assert meta["parameters"]["seed"] == SyntheticParameters().seed
+
+
+def test_calibration_fits_the_reported_cox_model(trial, published):
+    """The calibration's hazard ratio in each window is the reported one (toolkit Cox, Efron ties)."""
+    for key, h in published.hazard_ratios.items():
+        df = endpoint_frame(trial, h.endpoint, horizon=published.horizon)
+        reported = cox_hr(df, start=h.window[0], end=h.window[1]).hr
+        control = (df["arm"] == "control").to_numpy(float)
+        mine = synthetic._window_log_hr(df["time"].to_numpy(float), df["event"].to_numpy(int), control,
+                                        h.window[0], h.window[1])
+        assert mine == pytest.approx(np.log(reported), abs=1e-10), key
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,14 @@ Reproduced approximately, by calibration
     the age t-test p value (the paper prints medians, ranges and a p);
     the six hazard ratios (overall and landmark, OS and HCC): event counts
     per arm and window are derived from the published CI widths
-    (:func:`derive_event_counts`), then event times are chosen among
-    ``calibration_draws`` seeded candidates to bring every Cox HR as close as
-    possible to the published one.
+    (:func:`derive_event_counts`), then event times are chosen among seeded
+    candidates to bring every Cox HR as close as possible to the published
+    one: death times first (``calibration_draws`` candidates, ranked by the
+    overall-survival HRs), then HCC times on the ``calibration_shortlist``
+    best of them (``hcc_draws`` candidates each, judged on all six HRs). The
+    HRs are those of the toolkit's Cox fit
+    (:func:`analysis.toolkit.survival.cox_hr`, Efron ties), the one the book
+    reports.
 Computed, not forced
     MELD, from bilirubin, INR and creatinine with the standard UNOS formula;
     its mean, SD and > 15 counts are as close to Table 1 as the generated
@@ -26,6 +31,15 @@ Assumed (the paper reports no numbers)
     liver-function trajectories (:class:`LabEffects`), rates of serious
     complications (:class:`SyntheticParameters.complication_risk`), visit
     attendance. Every assumption is a named parameter.
+
+Random streams
+    Each generation step draws from its own random stream,
+    ``numpy.random.default_rng(SeedSequence([seed, STREAMS[step]]))`` (:func:`step_rng`), with a
+    fixed key per step in :data:`STREAMS`. Changing one step (its parameters, its code, how
+    many numbers it draws) therefore leaves the draws of every other step unchanged; a table
+    changes only if its own step or a table it is built from changes (the labs of a patient
+    depend on the patient's baseline and follow-up, for instance). Adding a step takes a new
+    key and disturbs no existing stream.
 
 No library generates calibrated trial cohorts; this module is our own.
 """
@@ -45,11 +59,14 @@ from .calibration import printed
 from .data import ARMS, load_trial
 from .published import Published, load_published
 from ..toolkit.randomization import allocation_list
-from ..toolkit.units import DAYS_PER_MONTH
+from ..toolkit.survival import _cox_1d
+from ..toolkit.units import DAYS_PER_WEEK, days_to_months, months_to_days, weeks_to_months
 
 __all__ = [
     "LabEffects",
     "SyntheticParameters",
+    "STREAMS",
+    "step_rng",
     "derive_event_counts",
     "BILIRUBIN_UMOL_PER_MG",
     "CREATININE_UMOL_PER_MG",
@@ -60,6 +77,57 @@ __all__ = [
     "cohort_digest",
 ]
 
+
+
+# ----------------------------------------------------------------------------
+# Random streams
+# ----------------------------------------------------------------------------
+#: The generation steps, each with the fixed key of its random stream (see :func:`step_rng`).
+#: Keys are never reused or renumbered: a new step takes a new key.
+STREAMS: Mapping[str, int] = {
+    "allocation": 1,       # the permuted-block allocation list
+    "disposition": 2,      # who withdrew, was lost to follow-up or was analysed
+    "survival": 3,         # death and censoring times (first stage of the HR calibration)
+    "hcc": 4,              # HCC times (second stage of the HR calibration)
+    "ages": 5,             # ages (median, range and t-test p search)
+    "baseline": 6,         # analysed patients' Table 1 variables (MELD tuning grid)
+    "pairing": 7,          # loose pairing of baseline severity with survival
+    "not_analysed": 8,     # baseline of patients who withdrew or were lost to follow-up
+    "seating": 9,          # each patient's position on the allocation list
+    "dates": 10,           # randomization dates of patients who died
+    "screening": 11,       # screening dates of the excluded candidates
+    "labs": 12,            # liver-function visits
+    "adverse_events": 13,  # fevers and serious complications
+}
+
+
+def step_rng(seed: int, step: str) -> np.random.Generator:
+    """The random generator of one generation step.
+
+    Parameters
+    ----------
+    seed
+        The cohort's seed (:attr:`SyntheticParameters.seed`), a non-negative integer.
+    step
+        A step named in :data:`STREAMS`.
+
+    Returns
+    -------
+    numpy.random.Generator
+        ``default_rng(SeedSequence([seed, STREAMS[step]]))``: streams of different steps are
+        statistically independent, and a step's stream depends only on the seed and its own key,
+        not on what other steps draw.
+
+    References
+    ----------
+    NumPy, "Parallel random number generation" (``SeedSequence`` entropy pools with a spawn
+    key). R has no direct equivalent; ``parallel::nextRNGStream`` gives L'Ecuyer streams.
+    """
+    if step not in STREAMS:
+        raise ValueError(f"unknown generation step {step!r}; steps are {sorted(STREAMS)}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return np.random.default_rng(np.random.SeedSequence([int(seed), STREAMS[step]]))
 
 
 # ----------------------------------------------------------------------------
@@ -101,8 +169,13 @@ class SyntheticParameters:
     accrual_months: float | None = None
     #: First randomization date; ``None``: the paper's first screening date.
     first_date: str | None = None
-    #: Seeded candidate event-time layouts tried by the HR calibration.
+    #: Seeded candidate death-time layouts tried by the HR calibration (first stage).
     calibration_draws: int = 1500
+    #: How many of those layouts, the nearest to the published overall-survival HRs, go on to
+    #: the second stage.
+    calibration_shortlist: int = 100
+    #: Seeded candidate HCC-time layouts tried on each shortlisted death-time layout (second stage).
+    hcc_draws: int = 15
     #: Seeded candidate age samples tried to bring the age t-test p near the published one.
     age_draws: int = 200
     #: Correlation of bilirubin, INR and creatinine with latent severity (MELD tuning grid).
@@ -120,6 +193,14 @@ class SyntheticParameters:
             "hepatorenal syndrome": 0.03,
         }
     )
+
+    def __post_init__(self) -> None:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        for name in ("calibration_draws", "calibration_shortlist", "hcc_draws", "age_draws"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
 
 
 # ----------------------------------------------------------------------------
@@ -413,37 +494,6 @@ def _baseline_uncalibrated(rng: np.random.Generator, pub: Published, n: int) -> 
 # ----------------------------------------------------------------------------
 # Outcomes
 # ----------------------------------------------------------------------------
-def _cox1(time: np.ndarray, event: np.ndarray, x: np.ndarray, entry: np.ndarray | None = None) -> float:
-    """log HR of one binary covariate by Newton-Raphson on the Breslow partial
-    likelihood (exact for untied event times). Used only inside the calibration
-    search, where speed matters; the final cohort is checked with lifelines."""
-    if entry is None:
-        entry = np.zeros_like(time)
-    et, d = np.unique(time[event == 1], return_counts=True)
-    d1 = np.zeros(len(et))
-    i1 = np.searchsorted(et, time[(event == 1) & (x == 1)])
-    np.add.at(d1, i1, 1)
-
-    def at_risk(mask: np.ndarray) -> np.ndarray:
-        t, e = np.sort(time[mask]), np.sort(entry[mask])
-        return (len(t) - np.searchsorted(t, et, side="left")) - (len(e) - np.searchsorted(e, et, side="left"))
-
-    n1, n0 = at_risk(x == 1), at_risk(x == 0)
-    b = 0.0
-    for _ in range(25):
-        r = n1 * np.exp(b)
-        p = r / (r + n0)
-        u = (d1 - d * p).sum()
-        i = (d * p * (1 - p)).sum()
-        if i <= 0:
-            return 0.0
-        step = u / i
-        b += step
-        if abs(step) < 1e-9:
-            break
-    return b
-
-
 def _draw_times(rng: np.random.Generator, k: int, lo: float, hi: float, rate: float) -> np.ndarray:
     """``k`` integer-day times in (lo, hi] days from a truncated exponential."""
     if k == 0:
@@ -469,66 +519,117 @@ def _censor_times(rng: np.random.Generator, n_cens: int, death_days: np.ndarray,
     return np.concatenate([below, np.full(n_mid, median_days), above, [max_days]])
 
 
-def _outcomes_arm(rng: np.random.Generator, pub: Published, arm: str, n: int, counts: pd.DataFrame,
+def _survival_arm(rng: np.random.Generator, pub: Published, arm: str, n: int, counts: pd.DataFrame,
                   accrual_months: float) -> dict[str, np.ndarray]:
-    L_os, L_hcc = pub.landmarks["os"], pub.landmarks["hcc"]
-    H = pub.horizon * DAYS_PER_MONTH
+    """One arm's death and censoring days: the derived death counts per landmark window, and
+    censoring that makes the published median and range of follow-up exact."""
+    L_os = pub.landmarks["os"]
+    H = months_to_days(pub.horizon)
     col = f"events_{arm}"
     de, dl = int(counts.loc["os.landmark13.early", col]), int(counts.loc["os.landmark13.late", col])
     fu = pub.followup[arm]
-    min_d = round(fu["min"] * DAYS_PER_MONTH)
-    early = _draw_times(rng, de - 1, min_d, L_os * DAYS_PER_MONTH, 0.01)
-    deaths = np.concatenate([[min_d], early, _draw_times(rng, dl, L_os * DAYS_PER_MONTH, H, 0.0005)])
-    cens = _censor_times(rng, n - len(deaths), deaths, n, round(fu["median"] * DAYS_PER_MONTH),
-                         round(fu["max"] * DAYS_PER_MONTH), accrual_months * DAYS_PER_MONTH)
+    min_d = round(months_to_days(fu["min"]))
+    early = _draw_times(rng, de - 1, min_d, months_to_days(L_os), 0.01)
+    deaths = np.concatenate([[min_d], early, _draw_times(rng, dl, months_to_days(L_os), H, 0.0005)])
+    cens = _censor_times(rng, n - len(deaths), deaths, n, round(months_to_days(fu["median"])),
+                         round(months_to_days(fu["max"])), months_to_days(accrual_months))
     os_days = np.concatenate([deaths, cens])
     death = np.concatenate([np.ones(len(deaths), int), np.zeros(len(cens), int)])
     perm = rng.permutation(n)
-    os_days, death = os_days[perm], death[perm]
-    # HCC: early and late counts; only patients still followed at the HCC time.
+    return {"os_days": os_days[perm], "death": death[perm]}
+
+
+def _hcc_arm(rng: np.random.Generator, pub: Published, arm: str, os_days: np.ndarray,
+             counts: pd.DataFrame) -> dict[str, np.ndarray]:
+    """One arm's HCC days given its follow-up: the derived counts before and after the HCC
+    landmark, each HCC in a patient still followed at its time (the others censored at death
+    or last follow-up)."""
+    L_hcc = pub.landmarks["hcc"]
+    H = months_to_days(pub.horizon)
+    col = f"events_{arm}"
+    n = len(os_days)
     he, hl = int(counts.loc["hcc.landmark8.early", col]), int(counts.loc["hcc.landmark8.late", col])
     hcc_days = os_days.copy()
     hcc = np.zeros(n, int)
-    times = np.concatenate([_draw_times(rng, he, 0, L_hcc * DAYS_PER_MONTH, 0.002),
-                            _draw_times(rng, hl, L_hcc * DAYS_PER_MONTH, H, 0.0004)])
+    times = np.concatenate([_draw_times(rng, he, 0, months_to_days(L_hcc), 0.002),
+                            _draw_times(rng, hl, months_to_days(L_hcc), H, 0.0004)])
     for t in np.sort(times)[::-1]:
         free = np.flatnonzero((hcc == 0) & (os_days >= t))
         i = rng.choice(free)
         hcc[i], hcc_days[i] = 1, t
-    return {"os_days": os_days, "death": death, "hcc_days": hcc_days, "hcc": hcc}
+    return {"hcc_days": hcc_days, "hcc": hcc}
 
 
-def _hr_loss(out: dict[str, dict[str, np.ndarray]], pub: Published) -> tuple[float, dict[str, float]]:
-    cat = {k: np.concatenate([out[a][k] for a in ARMS]) for k in out[ARMS[0]]}
-    xs = np.concatenate([np.full(len(out[a]["death"]), int(a == "control")) for a in ARMS])
-    H = pub.horizon * DAYS_PER_MONTH
-    res = {}
+def _window_log_hr(time: np.ndarray, event: np.ndarray, control: np.ndarray, start: float,
+                   end: float) -> float:
+    """Cox log HR (control vs UC-MSC) in the window (start, end] of days; ``nan`` if an arm has no event.
+
+    The window is cut as :func:`analysis.toolkit.survival.window_frame` cuts it (patients with
+    ``time <= start`` dropped, follow-up beyond ``end`` censored at ``end``), and the model is
+    fitted by the toolkit's Cox engine (:func:`analysis.toolkit.survival._cox_1d`, Efron ties),
+    the one that :func:`analysis.toolkit.survival.cox_hr` uses for the reported hazard ratios:
+    the calibration targets exactly the estimate the book reports (on days rather than months,
+    which leaves a Cox estimate unchanged).
+    """
+    keep = time > start
+    t, ev, x = time[keep], event[keep], control[keep]
+    ev = np.where(t > end, 0, ev)
+    t = np.minimum(t, end)
+    if not (ev[x == 1].any() and ev[x == 0].any()):
+        return float("nan")
+    return _cox_1d(t, ev, x)[0]
+
+
+def _hr_deviations(out: Mapping[str, Mapping[str, np.ndarray]], pub: Published, endpoint: str) -> dict[str, float]:
+    """``|log HR - log HR_published|`` of the endpoint's published hazard ratios (``nan`` if not estimable)."""
+    tcol, ecol = ("os_days", "death") if endpoint == "os" else ("hcc_days", "hcc")
+    t = np.concatenate([out[a][tcol] for a in ARMS]).astype(float)
+    ev = np.concatenate([out[a][ecol] for a in ARMS]).astype(int)
+    xs = np.concatenate([np.full(len(out[a][tcol]), float(a == "control")) for a in ARMS])
+    H = months_to_days(pub.horizon)
+    dev = {}
     for key, h in pub.hazard_ratios.items():
-        tcol, ecol = ("os_days", "death") if h.endpoint == "os" else ("hcc_days", "hcc")
-        s, e = h.window[0] * DAYS_PER_MONTH, min(h.window[1] * DAYS_PER_MONTH, H)
-        t = cat[tcol].astype(float)
-        ev = cat[ecol].astype(int)
-        keep = t > s
-        t, ev, x = t[keep], ev[keep], xs[keep]
-        ev = np.where(t > e, 0, ev)
-        t = np.minimum(t, e)
-        res[key] = _cox1(t, ev, x, np.full_like(t, s))
-    dev = {k: abs(res[k] - np.log(pub.hazard_ratios[k].hr)) for k in res}
-    return max(dev.values()) + 0.1 * sum(dev.values()), dev
+        if h.endpoint == endpoint:
+            s, e = months_to_days(h.window[0]), min(months_to_days(h.window[1]), H)
+            dev[key] = abs(_window_log_hr(t, ev, xs, s, e) - np.log(h.hr))
+    return dev
 
 
-def _outcomes(rng: np.random.Generator, pub: Published, n: Mapping[str, int], draws: int,
-              accrual_months: float) -> dict[str, pd.DataFrame]:
-    """Event and censoring times per arm: the best of ``draws`` seeded layouts,
-    judged by the largest log-distance of the six Cox HRs from the published ones."""
+def _hr_loss(dev: Mapping[str, float]) -> float:
+    """The calibration's loss: the largest deviation plus a tenth of their sum (``inf`` if one is not estimable)."""
+    if not all(np.isfinite(v) for v in dev.values()):
+        return np.inf  # an arm without events in a window: no estimate, never chosen
+    return max(dev.values()) + 0.1 * sum(dev.values())
+
+
+def _outcomes(rng_survival: np.random.Generator, rng_hcc: np.random.Generator, pub: Published,
+              n: Mapping[str, int], prm: SyntheticParameters, accrual_months: float) -> dict[str, pd.DataFrame]:
+    """Death, censoring and HCC times per arm, calibrated to the six published hazard ratios.
+
+    Two stages. (1) ``prm.calibration_draws`` seeded death-time layouts, drawn from
+    ``rng_survival``, are ranked by the loss (:func:`_hr_loss`) of the three overall-survival
+    HRs; (2) each of the best ``prm.calibration_shortlist`` layouts receives ``prm.hcc_draws``
+    seeded HCC-time layouts from ``rng_hcc``, and the combination with the smallest loss over
+    all six HRs is kept. The HCC HRs depend on the death times (deaths censor HCC follow-up),
+    hence the shortlist rather than the single best layout.
+    """
     counts = derive_event_counts(pub)
+    ranked = []
+    for i in range(prm.calibration_draws):
+        surv = {a: _survival_arm(rng_survival, pub, a, n[a], counts, accrual_months) for a in ARMS}
+        dev = _hr_deviations(surv, pub, "os")
+        ranked.append((_hr_loss(dev), i, surv, dev))
+    ranked.sort(key=lambda r: (r[0], r[1]))
     best, best_loss = None, np.inf
-    for _ in range(draws):
-        out = {a: _outcomes_arm(rng, pub, a, n[a], counts, accrual_months) for a in ARMS}
-        loss, _ = _hr_loss(out, pub)
-        if loss < best_loss:
-            best, best_loss = out, loss
-    assert best is not None
+    for _, _, surv, dev_os in ranked[: prm.calibration_shortlist]:
+        for _ in range(prm.hcc_draws):
+            out = {a: {**surv[a], **_hcc_arm(rng_hcc, pub, a, surv[a]["os_days"], counts)} for a in ARMS}
+            loss = _hr_loss({**dev_os, **_hr_deviations(out, pub, "hcc")})
+            if loss < best_loss:
+                best, best_loss = out, loss
+    if best is None:
+        raise RuntimeError("no event-time layout gives an estimable hazard ratio in every window; "
+                           "raise calibration_draws or hcc_draws")
     return {a: pd.DataFrame(best[a]) for a in ARMS}
 
 
@@ -546,7 +647,7 @@ def _labs(rng: np.random.Generator, pts: pd.DataFrame, eff: LabEffects) -> pd.Da
         for a in _LAB_STORE:
             rows.append((p["patient_id"], 0, a, float(p[a])))
         for j, wk in enumerate(eff.weeks):
-            visit_month = wk * 7 / DAYS_PER_MONTH
+            visit_month = weeks_to_months(wk)
             if p["os_months"] < visit_month:
                 break  # died or follow-up ended before this visit
             if rng.uniform() < eff.missed_visit:
@@ -568,7 +669,7 @@ def _labs(rng: np.random.Generator, pts: pd.DataFrame, eff: LabEffects) -> pd.Da
 def _adverse_events(rng: np.random.Generator, pts: pd.DataFrame, pub: Published, prm: SyntheticParameters) -> pd.DataFrame:
     ae = pub.adverse_events
     dose = pub.dosing
-    window_days = ae["collection_weeks"] * 7
+    window_days = ae["collection_weeks"] * DAYS_PER_WEEK
     rows = []
     ucmsc = pts[pts["arm"] == "ucmsc"]
     fever_ids = rng.choice(ucmsc["patient_id"].to_numpy(), size=int(ae["fever"]["patients"]), replace=False)
@@ -579,13 +680,13 @@ def _adverse_events(rng: np.random.Generator, pts: pd.DataFrame, pub: Published,
         k = int(rng.integers(1, dose["infusions"] + 1))
         onset_h = round(float(rng.uniform(h_lo, h_hi)), 1)
         dur = round(float(rng.uniform(0.25 * within, within - 0.5)), 1)
-        day = (k - 1) * dose["interval_weeks"] * 7
+        day = int((k - 1) * dose["interval_weeks"] * DAYS_PER_WEEK)
         rows.append({"patient_id": pid, "term": "fever", "onset_day": day,
                      "resolution_day": day + int((onset_h + dur) // 24), "serious": 0, "severity": "mild",
                      "infusion_number": k, "onset_hours_after_infusion": onset_h, "duration_hours": dur,
                      "temperature_c": round(float(rng.uniform(t_lo + 0.2, t_hi)), 1)})
     for _, p in pts.iterrows():
-        limit = min(window_days, p["os_months"] * DAYS_PER_MONTH)
+        limit = min(window_days, months_to_days(p["os_months"]))
         for term, risk in prm.complication_risk.items():
             if rng.uniform() < risk:
                 onset = int(rng.integers(1, max(int(limit), 2)))
@@ -595,6 +696,19 @@ def _adverse_events(rng: np.random.Generator, pts: pd.DataFrame, pub: Published,
                              "temperature_c": None})
     out = pd.DataFrame(rows)
     return out.sort_values(["onset_day", "patient_id", "term"], kind="stable").reset_index(drop=True)
+
+
+def _screening(rng: np.random.Generator, patients: pd.DataFrame, excluded: Mapping[str, int],
+               first: pd.Timestamp, acc_days: float) -> pd.DataFrame:
+    """Screening log: the randomized patients plus the excluded candidates (at random dates), in date order."""
+    excl = [o for o, k in excluded.items() for _ in range(int(k))]
+    scr = pd.DataFrame({"date": patients["randomized_on"], "outcome": "randomized", "patient_id": patients["patient_id"]})
+    extra_days = rng.uniform(0, acc_days, len(excl)).round()
+    scr = pd.concat([scr, pd.DataFrame({"date": [(first + pd.Timedelta(days=float(d))).strftime("%Y-%m-%d") for d in extra_days],
+                                         "outcome": excl, "patient_id": None})], ignore_index=True)
+    scr = scr.sort_values(["date", "outcome"], kind="stable").reset_index(drop=True)
+    scr.insert(0, "screening_id", [f"S{i:03d}" for i in range(1, len(scr) + 1)])
+    return scr.rename(columns={"date": "screened_on"})
 
 
 # ----------------------------------------------------------------------------
@@ -615,14 +729,19 @@ def generate(params: SyntheticParameters | None = None, published: Published | N
     dict of DataFrame
         ``patients``, ``screening``, ``labs``, ``adverse_events`` in the
         schema of :mod:`analysis.trial.data`. Same parameters give identical frames.
+
+    Notes
+    -----
+    Every step draws from its own stream (:func:`step_rng`, keys in :data:`STREAMS`), so a
+    change to one step leaves the other steps' draws unchanged.
     """
     prm = params or SyntheticParameters()
     pub = published or load_published()
-    rng = np.random.default_rng(prm.seed)
+    rng = {step: step_rng(prm.seed, step) for step in STREAMS}
     c = pub.consort
     n_rand = sum(c["randomized"][a] for a in ARMS)
 
-    alloc = allocation_list(n_rand, block_sizes=prm.block_sizes, rng=rng)
+    alloc = allocation_list(n_rand, block_sizes=prm.block_sizes, rng=rng["allocation"])
     for a in ARMS:
         if int((alloc["arm"] == a).sum()) != c["randomized"][a]:
             raise ValueError(f"allocation list gives {int((alloc['arm'] == a).sum())} {a}, expected {c['randomized'][a]}")
@@ -630,7 +749,7 @@ def generate(params: SyntheticParameters | None = None, published: Published | N
     # Dispositions per arm, exact.
     disp = np.empty(n_rand, dtype=object)
     for a in ARMS:
-        idx = rng.permutation(np.flatnonzero(alloc["arm"].to_numpy() == a))
+        idx = rng["disposition"].permutation(np.flatnonzero(alloc["arm"].to_numpy() == a))
         k_w, k_l = c["withdrew"][a], c["lost_to_follow_up"][a]
         disp[idx[:k_w]] = "withdrew"
         disp[idx[k_w : k_w + k_l]] = "lost_to_follow_up"
@@ -641,15 +760,15 @@ def generate(params: SyntheticParameters | None = None, published: Published | N
             raise ValueError(f"CONSORT arithmetic: {n_an[a]} analysed {a}, published {c['analyzed'][a]}")
 
     accrual_months = float(prm.accrual_months or pub.sample_size["accrual_months"])
-    outcomes = _outcomes(rng, pub, n_an, prm.calibration_draws, accrual_months)
-    ages = _ages(rng, pub, n_an, prm.age_draws)
+    outcomes = _outcomes(rng["survival"], rng["hcc"], pub, n_an, prm, accrual_months)
+    ages = _ages(rng["ages"], pub, n_an, prm.age_draws)
     parts = []
     for a in ARMS:
-        b = _baseline(rng, pub, a, n_an[a], prm.meld_rho_grid, prm.meld_skew_grid)
+        b = _baseline(rng["baseline"], pub, a, n_an[a], prm.meld_rho_grid, prm.meld_skew_grid)
         b["age"] = ages[a]
         o = outcomes[a]
         # Sicker patients die sooner: pair severity ranks with survival ranks, loosely.
-        order_b = np.argsort(-b["_severity"].to_numpy() + rng.normal(0, 1.0, len(b)), kind="stable")
+        order_b = np.argsort(-b["_severity"].to_numpy() + rng["pairing"].normal(0, 1.0, len(b)), kind="stable")
         order_o = np.argsort(o["os_days"].to_numpy() + 0.0, kind="stable")
         b = b.iloc[order_b].reset_index(drop=True)
         o = o.iloc[order_o].reset_index(drop=True)
@@ -659,14 +778,14 @@ def generate(params: SyntheticParameters | None = None, published: Published | N
         for d in ("withdrew", "lost_to_follow_up"):
             k = c["withdrew" if d == "withdrew" else "lost_to_follow_up"][a]
             if k:
-                others.append(_baseline_uncalibrated(rng, pub, k).assign(arm=a, disposition=d))
+                others.append(_baseline_uncalibrated(rng["not_analysed"], pub, k).assign(arm=a, disposition=d))
     body = pd.concat(parts + others, ignore_index=True)
 
     # Seat each generated patient at an allocation-list position of the same arm and disposition.
     seq = alloc.assign(disposition=disp)
     body["sequence"] = 0
     for (a, d), g in seq.groupby(["arm", "disposition"], sort=True):
-        slots = rng.permutation(g["sequence"].to_numpy())
+        slots = rng["seating"].permutation(g["sequence"].to_numpy())
         rows = body.index[(body["arm"] == a) & (body["disposition"] == d)]
         body.loc[rows, "sequence"] = slots[: len(rows)]
     body = body.sort_values("sequence", kind="stable").reset_index(drop=True)
@@ -674,19 +793,19 @@ def generate(params: SyntheticParameters | None = None, published: Published | N
     # Dates: censored patients were censored at the data cut-off; the others
     # were randomized at random dates within accrual.
     first = pd.Timestamp(prm.first_date or pub.raw["recruitment"]["first_screened"])
-    max_fu = max(pub.followup[a]["max"] for a in ARMS) * DAYS_PER_MONTH
+    max_fu = months_to_days(max(pub.followup[a]["max"] for a in ARMS))
     cutoff = first + pd.Timedelta(days=round(max_fu))
-    acc_days = accrual_months * DAYS_PER_MONTH
+    acc_days = months_to_days(accrual_months)
     rand_day = np.where(
         body["death"].fillna(1).to_numpy() == 0,
         (cutoff - first).days - body["os_days"].fillna(0).to_numpy(),
-        rng.uniform(0, acc_days, len(body)).round(),
+        rng["dates"].uniform(0, acc_days, len(body)).round(),
     )
     body["randomized_on"] = [(first + pd.Timedelta(days=float(d))).strftime("%Y-%m-%d") for d in rand_day]
     body = body.sort_values(["randomized_on", "sequence"], kind="stable").reset_index(drop=True)
     body["patient_id"] = [f"P{i:03d}" for i in range(1, len(body) + 1)]
-    body["os_months"] = (body["os_days"] / DAYS_PER_MONTH).round(3)
-    body["hcc_months"] = (body["hcc_days"] / DAYS_PER_MONTH).round(3)
+    body["os_months"] = np.round(days_to_months(body["os_days"]), 3)
+    body["hcc_months"] = np.round(days_to_months(body["hcc_days"]), 3)
 
     cols = ["patient_id", "arm", "disposition", "randomized_on", "age", "sex", "tp", "alb", "plt", "cr", "alt",
             "ast", "tbil", "pta", "che", "inr", "meld", "hbeag", "child_pugh", "ascites",
@@ -695,19 +814,10 @@ def generate(params: SyntheticParameters | None = None, published: Published | N
     for cint in ("death", "hcc"):
         patients[cint] = patients[cint].astype("Int64")
 
-    # Screening log: randomized patients plus the excluded ones, in date order.
-    excl = [o for o, k in c["excluded"].items() for _ in range(int(k))]
-    scr = pd.DataFrame({"date": patients["randomized_on"], "outcome": "randomized", "patient_id": patients["patient_id"]})
-    extra_days = rng.uniform(0, acc_days, len(excl)).round()
-    scr = pd.concat([scr, pd.DataFrame({"date": [(first + pd.Timedelta(days=float(d))).strftime("%Y-%m-%d") for d in extra_days],
-                                         "outcome": excl, "patient_id": None})], ignore_index=True)
-    scr = scr.sort_values(["date", "outcome"], kind="stable").reset_index(drop=True)
-    scr.insert(0, "screening_id", [f"S{i:03d}" for i in range(1, len(scr) + 1)])
-    scr = scr.rename(columns={"date": "screened_on"})
-
+    scr = _screening(rng["screening"], patients, c["excluded"], first, acc_days)
     an = patients[patients["disposition"] == "analyzed"]
-    labs = _labs(rng, an, prm.lab_effects)
-    aes = _adverse_events(rng, an, pub, prm)
+    labs = _labs(rng["labs"], an, prm.lab_effects)
+    aes = _adverse_events(rng["adverse_events"], an, pub, prm)
     return {"patients": patients, "screening": scr, "labs": labs, "adverse_events": aes}
 
 
@@ -744,6 +854,11 @@ def write_cohort(out_dir: str | Path, params: SyntheticParameters | None = None)
             "synthetic": True,
             "generator": "analysis.trial.synthetic.generate",
             "parameters": _params_dict(prm),
+            "random_streams": {
+                "method": "numpy.random.default_rng(numpy.random.SeedSequence([seed, key])), "
+                          "one independent stream per generation step",
+                "keys": dict(STREAMS),
+            },
         }
         (tmp / "dataset.yaml").write_text(yaml.safe_dump(meta, sort_keys=False), encoding="utf-8")
         load_trial(tmp)  # validate before publishing
