@@ -59,6 +59,9 @@ for (r in pub$table1$rows) {
 hrs <- list()
 for (k in names(pub$hazard_ratios)) {
   h <- pub$hazard_ratios[[k]]
+  # a landmark hazard ratio (`part`) is named by its endpoint's landmark time, as the loader does
+  # (analysis.trial.published): os.landmark.early -> os.landmark13.early
+  if (!is.null(h$part)) k <- sprintf("%s.landmark%d.%s", h$endpoint, as.integer(pub$landmarks[[h$endpoint]]), h$part)
   se <- (log(h$ci_high) - log(h$ci_low)) / (2 * qnorm(0.975))
   z <- log(h$hr) / se
   hrs[[k]] <- list(se = se, z = z, p = 2 * pnorm(-abs(z)), midpoint = sqrt(h$ci_low * h$ci_high),

@@ -1,11 +1,11 @@
 """Landmark analyses and the time-varying treatment effect.
 
-The paper splits follow-up at a landmark L (13 months for overall survival,
-8 months for HCC) and reports a hazard ratio in each window:
+A landmark analysis splits follow-up at a landmark L and reports a hazard
+ratio in each window:
 
 - early window: events in (0, L], everyone still at risk censored at L;
 - late window: patients still at risk after L, followed from L to the
-  horizon (75 months).
+  horizon.
 
 A landmark chosen after looking at the curves is a data-driven cut point, so
 this module also gives (i) the late-window estimate over a grid of landmark
@@ -31,11 +31,9 @@ from .survival import (
     COX_FIT_OPTIONS,
     HorizonError,
     _check_alpha,
-    _cox_1d,
     _require,
     _treatment_column,
     cox_hr,
-    logrank,
     window_frame,
 )
 from .warnings import StatisticalWarning
@@ -87,8 +85,8 @@ def landmark_km(df: pd.DataFrame, landmark: float, horizon: float = 75.0):
     return early, kaplan_meier(late_frame)
 
 
-#: Landmark times (months) of the sensitivity grid: every month from 3 to 24, the range in which
-#: both of the paper's landmarks (13 and 8 months) lie with room on either side.
+#: Landmark times (months) of the sensitivity grid, the default of :func:`landmark_grid`: every
+#: month from 3 to 24, the first two years of follow-up. Typed here only.
 LANDMARK_GRID: tuple[int, ...] = tuple(range(3, 25))
 
 
@@ -179,42 +177,36 @@ def landmark_grid(
 
     Notes
     -----
-    Each window is the model of :func:`landmark_windows` (R: ``coxph`` on the
-    early and late windows), fitted here by a lean Newton-Raphson of the same
-    Efron partial likelihood because the grid refits many models; tests check
-    it equals :func:`analysis.toolkit.survival.cox_hr` to 1e-8.
+    Each window is the model of :func:`landmark_windows`, fitted by the same
+    function, :func:`analysis.toolkit.survival.cox_hr` (the project's one Cox
+    fitter; R: ``coxph`` on the early and late windows). Where an arm has no
+    event in a window, ``cox_hr``'s warning becomes the row's ``note``; the
+    log-rank p is still given when the window has events.
 
     References
     ----------
     van Houwelingen HC. Dynamic prediction by landmarking in event history
     analysis. Scand J Stat 2007;34:70-85.
     """
-    z = _check_alpha(alpha)
+    _check_alpha(alpha)
     _require(df, ["time", "event", "arm"])
     rows = []
     for L in landmarks:
         if not (0 < L < horizon):
             raise HorizonError(f"landmarks must lie in (0, horizon = {horizon}); got {L}")
         for name, (a, b) in {"early": (0.0, float(L)), "late": (float(L), horizon)}.items():
-            w = window_frame(df, a, b)
-            trt = _treatment_column(w, direction).to_numpy(float)
-            ev = w["event"].to_numpy(int)
-            ctrl = (w["arm"] == "control").to_numpy()
-            ev_c, ev_u = int(ev[ctrl].sum()), int(ev[~ctrl].sum())
-            row = {"landmark": float(L), "window": name, "start": a, "end": b}
-            if ev_c == 0 or ev_u == 0:
-                nan = float("nan")
-                row.update(hr=nan, ci_low=nan, ci_high=nan, p=nan, se_log_hr=nan, p_logrank=nan,
-                           note=f"no hazard ratio in window ({a:g}, {b:g}]: events control = {ev_c}, "
-                                f"UC-MSC = {ev_u}")
-            else:
-                # everyone enters the window at ``a``: re-zeroing gives the same partial likelihood
-                beta, se = _cox_1d(w["time"].to_numpy(float) - a, ev, trt)
-                row.update(hr=float(np.exp(beta)), ci_low=float(np.exp(beta - z * se)),
-                           ci_high=float(np.exp(beta + z * se)), p=float(2 * stats.norm.sf(abs(beta / se))),
-                           se_log_hr=float(se), p_logrank=logrank(w).p, note="")
-            row.update(events_control=ev_c, events_ucmsc=ev_u, n_control=int(ctrl.sum()), n_ucmsc=int((~ctrl).sum()))
-            rows.append(row)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", StatisticalWarning)
+                r = cox_hr(df, start=a, end=b, direction=direction, alpha=alpha, model=name)
+            note = "; ".join(str(w.message) for w in caught if issubclass(w.category, StatisticalWarning))
+            for w in caught:  # anything else is not ours to silence
+                if not issubclass(w.category, StatisticalWarning):
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            d = r.as_dict()
+            rows.append({"landmark": float(L), "window": name, "start": a, "end": b,
+                         **{k: d[k] for k in ("hr", "ci_low", "ci_high", "p", "se_log_hr", "p_logrank")},
+                         "note": note,
+                         **{k: d[k] for k in ("events_control", "events_ucmsc", "n_control", "n_ucmsc")}})
     return pd.DataFrame(rows)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..toolkit.agreement import Tolerance, agreement
 from ..toolkit.design import PiecewiseExponential, Scenario, SurvivalDesign, dropout_hazard, hazard_from_survival
 from ..toolkit.survival import ENDPOINTS, cox_hr, endpoint_frame
 from ..toolkit.units import days_to_months
@@ -153,8 +154,8 @@ def reported_effect_hazards(
     if endpoint not in pub.landmarks:
         raise ValueError(f"endpoint must be one of {sorted(pub.landmarks)}, got {endpoint!r}")
     L = pub.landmarks[endpoint]
-    early = pub.hazard_ratios[f"{endpoint}.landmark{int(L)}.early"].hr
-    late = pub.hazard_ratios[f"{endpoint}.landmark{int(L)}.late"].hr
+    early = pub.landmark_hr(endpoint, "early").hr
+    late = pub.landmark_hr(endpoint, "late").hr
     if control_hazard is None:
         ss = pub.sample_size
         control_hazard = hazard_from_survival(float(ss["survival_control"]), float(ss["survival_time_months"]))
@@ -264,6 +265,7 @@ def landmark_comparison(
     *,
     direction: str = "control_vs_ucmsc",
     alpha: float = 0.05,
+    hr_tolerance: float = 0.10,
 ) -> pd.DataFrame:
     """The six published hazard ratios beside the cohort's.
 
@@ -279,6 +281,10 @@ def landmark_comparison(
         ratio column to make sense; the other direction is refused.
     alpha : float, default 0.05
         1 - confidence level of the cohort's Wald intervals.
+    hr_tolerance : float, default 0.10
+        Largest ``|log(cohort / published)|`` at which a hazard ratio and each of its
+        limits agree with the paper's (default 0.10, the synthetic cohort's calibration
+        target, as in :func:`analysis.trial.calibration.calibration_report`).
 
     Returns
     -------
@@ -287,7 +293,10 @@ def landmark_comparison(
         ``endpoint``, ``label``, ``start``, ``end``, the cohort's ``hr``,
         ``ci_low``, ``ci_high``, ``p``, ``p_logrank``, ``events``; the paper's
         ``hr_published``, ``ci_low_published``, ``ci_high_published``,
-        ``p_published``; and ``hr_ratio`` = cohort HR / published HR.
+        ``p_published``; ``hr_ratio`` = cohort HR / published HR; and ``status``, one of
+        :data:`analysis.toolkit.agreement.STATUSES`: :func:`~analysis.toolkit.agreement.agreement`
+        of the HR with ``Tolerance("log_ratio", hr_tolerance)``, ``"differs"`` also when either
+        limit does not agree (the rule of the results ledger).
     """
     from ..trial.published import HR_CONVENTION
 
@@ -296,14 +305,19 @@ def landmark_comparison(
     horizon = published.horizon
     frames = {ep: endpoint_frame(trial, ep, horizon) for ep in ENDPOINTS}
     pub = published.hr_frame()
+    tol = Tolerance("log_ratio", hr_tolerance)
     rows = []
     for key, h in pub.iterrows():
         r = cox_hr(frames[h["endpoint"]], start=h["start"], end=h["end"], direction=direction, alpha=alpha)
+        status = agreement(r.hr, h["hr"], tol)
+        if status == "agrees" and any(agreement(x, h[c], tol) != "agrees"
+                                      for x, c in ((r.ci_low, "ci_low"), (r.ci_high, "ci_high"))):
+            status = "differs"
         rows.append({
             "key": key, "endpoint": h["endpoint"], "label": h["label"], "start": h["start"], "end": h["end"],
             "hr": r.hr, "ci_low": r.ci_low, "ci_high": r.ci_high, "p": r.p, "p_logrank": r.p_logrank,
             "events": r.events_control + r.events_ucmsc,
             "hr_published": h["hr"], "ci_low_published": h["ci_low"], "ci_high_published": h["ci_high"],
-            "p_published": h["p"], "hr_ratio": r.hr / h["hr"],
+            "p_published": h["p"], "hr_ratio": r.hr / h["hr"], "status": status,
         })
     return pd.DataFrame(rows).set_index("key")

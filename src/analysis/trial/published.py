@@ -11,6 +11,7 @@ assert it uses the same direction.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -34,10 +35,20 @@ HR_CONVENTION = "control_vs_ucmsc"
 
 ARMS = ("control", "ucmsc")
 
+#: The two windows of a landmark analysis: (0, L] and (L, horizon].
+_LANDMARK_PARTS = ("early", "late")
+#: A hazard-ratio key that names its landmark time (``os.landmark13.early``).
+_LANDMARK_ID = re.compile(r"[^.]+\.landmark([0-9.]+)\.(early|late)")
+
 
 @dataclass(frozen=True)
 class PublishedHR:
-    """One hazard ratio as printed: control relative to UC-MSC."""
+    """One hazard ratio as printed: control relative to UC-MSC.
+
+    For a landmark hazard ratio, ``part`` is ``"early"`` or ``"late"`` and ``landmark`` the
+    landmark time (months) of its endpoint; ``key``, ``window`` and ``label`` are then derived
+    from ``landmarks:`` (:meth:`Published.landmark_hr` finds one). Otherwise both are ``None``.
+    """
 
     key: str
     endpoint: str
@@ -50,6 +61,8 @@ class PublishedHR:
     source: str
     p_operator: str = "="
     convention: str = HR_CONVENTION
+    part: str | None = None
+    landmark: float | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,28 @@ class Published:
     def liver_function_statements(self) -> list[Mapping[str, Any]]:
         return list(self.raw["liver_function_statements"]["statements"])
 
+    def landmark_hr(self, endpoint: str, part: str) -> PublishedHR:
+        """The published landmark hazard ratio of ``endpoint`` in window ``part``.
+
+        Parameters
+        ----------
+        endpoint : str
+            A key of :attr:`landmarks` (``"os"``, ``"hcc"``).
+        part : {"early", "late"}
+            The window: (0, L] or (L, horizon].
+
+        Returns
+        -------
+        PublishedHR
+            The entry whose id is ``_landmark_key(endpoint, landmarks[endpoint], part)``.
+        """
+        if endpoint not in self.landmarks:
+            raise KeyError(f"no landmark for endpoint {endpoint!r}; landmarks: {sorted(self.landmarks)}")
+        key = _landmark_key(endpoint, self.landmarks[endpoint], part)
+        if key not in self.hazard_ratios:
+            raise KeyError(f"no published landmark hazard ratio {key!r}")
+        return self.hazard_ratios[key]
+
     def table1_row(self, variable: str) -> Table1Row:
         for row in self.table1:
             if row.variable == variable:
@@ -206,22 +241,91 @@ def _table1_row(d: Mapping[str, Any]) -> Table1Row:
     )
 
 
+def _landmark_key(endpoint: str, landmark: float, part: str) -> str:
+    """The id of a landmark hazard ratio: ``<endpoint>.landmark<L>.<part>`` (``os.landmark13.early``).
+
+    Parameters
+    ----------
+    endpoint : str
+        The endpoint (``"os"``, ``"hcc"``).
+    landmark : float
+        The landmark time in months; a whole number (it is written into a dotted id).
+    part : {"early", "late"}
+        The window.
+
+    Returns
+    -------
+    str
+        The id.
+    """
+    if part not in _LANDMARK_PARTS:
+        raise ValueError(f"a landmark hazard ratio's part must be one of {_LANDMARK_PARTS}, got {part!r}")
+    if float(landmark) != int(landmark):
+        raise ValueError(f"landmark times must be whole months to name the hazard ratio ids, "
+                         f"got {landmark!r} for {endpoint!r}")
+    return f"{endpoint}.landmark{int(landmark)}.{part}"
+
+
+def _hazard_ratio(key: str, v: Mapping[str, Any], raw: Mapping[str, Any]) -> PublishedHR:
+    """One ``hazard_ratios`` entry; a landmark entry (``part``) gets its window, id and label from
+    ``landmarks:``, and any window or key that names the time must agree with them."""
+    where = f"hazard_ratios.{key}"
+    window = (float(v["window"][0]), float(v["window"][1])) if "window" in v else None
+    part = v.get("part")
+    named = _LANDMARK_ID.fullmatch(key)
+    if part is None and named:  # an entry in the older layout: its key names the landmark time
+        part = named.group(2)
+    label, landmark = v["label"], None
+    if part is not None:
+        ep = v["endpoint"]
+        marks = {k: x for k, x in raw.get("landmarks", {}).items() if k not in ("source", "unit")}
+        if ep not in marks:
+            raise ValueError(f"{where}: a landmark hazard ratio of endpoint {ep!r} needs "
+                             f"`landmarks: {ep}:` (the landmark time); landmarks has {sorted(marks)}")
+        landmark = float(marks[ep])
+        horizon = float(raw["followup"]["horizon"])
+        if not 0 < landmark < horizon:
+            raise ValueError(f"{where}: landmark {landmark:g} must lie in (0, horizon = {horizon:g})")
+        derived = (0.0, landmark) if part == "early" else (landmark, horizon)
+        new_key = _landmark_key(ep, landmark, part)
+        if key not in (new_key, f"{ep}.landmark.{part}"):
+            raise ValueError(f"{where}: the key disagrees with `landmarks: {ep}: {landmark:g}` and "
+                             f"`part: {part}`; write {ep}.landmark.{part} (or {new_key})")
+        if window is not None and window != derived:
+            raise ValueError(f"{where}: window [{window[0]:g}, {window[1]:g}] disagrees with "
+                             f"`landmarks: {ep}: {landmark:g}` (the {part} window is "
+                             f"[{derived[0]:g}, {derived[1]:g}]); leave the window out")
+        key, window = new_key, derived
+        if "part" in v:  # the label names the endpoint; an entry in the older layout has its own
+            label = f"{label}, {window[0]:g}-{window[1]:g} months (landmark)"
+    elif window is None:
+        raise ValueError(f"{where}: needs a `window` (or `part` for a landmark hazard ratio)")
+    return PublishedHR(
+        key=key,
+        endpoint=v["endpoint"],
+        label=label,
+        window=window,
+        hr=float(v["hr"]),
+        ci_low=float(v["ci_low"]),
+        ci_high=float(v["ci_high"]),
+        p=float(v["p"]),
+        source=v["source"],
+        p_operator=v.get("p_operator", "="),
+        part=part,
+        landmark=landmark,
+    )
+
+
 def _parse(raw: Mapping[str, Any], path: Path) -> Published:
-    hrs = {
-        key: PublishedHR(
-            key=key,
-            endpoint=v["endpoint"],
-            label=v["label"],
-            window=(float(v["window"][0]), float(v["window"][1])),
-            hr=float(v["hr"]),
-            ci_low=float(v["ci_low"]),
-            ci_high=float(v["ci_high"]),
-            p=float(v["p"]),
-            source=v["source"],
-            p_operator=v.get("p_operator", "="),
-        )
-        for key, v in raw["hazard_ratios"].items()
-    }
+    hrs: dict[str, PublishedHR] = {}
+    for key, v in raw["hazard_ratios"].items():
+        h = _hazard_ratio(key, v, raw)
+        if h.key in hrs:
+            raise ValueError(f"hazard_ratios: two entries have the id {h.key!r}")
+        hrs[h.key] = h
+    for c in raw.get("claims", []):
+        if c["hr"] not in hrs:
+            raise ValueError(f"claims: no hazard ratio {c['hr']!r}; the ids are {sorted(hrs)}")
     table1 = tuple(_table1_row(r) for r in raw["table1"]["rows"])
     return Published(raw=raw, hazard_ratios=hrs, table1=table1, path=path)
 
@@ -248,6 +352,13 @@ def load_published(path: str | Path | None = None) -> Published:
         Typed access to the CONSORT flow, Table 1, follow-up, the six hazard
         ratios (control relative to UC-MSC), HCC incidence, adverse events,
         the sample-size plan, dosing and visit schedule.
+
+    Raises
+    ------
+    ValueError
+        If the file contradicts itself: a landmark hazard ratio whose window or key names a
+        time other than its endpoint's ``landmarks:`` entry, two hazard ratios with one id, or a
+        claim about a hazard ratio that does not exist.
     """
     p = Path(path) if path is not None else published_dir() / "shi2021.yaml"
     return _load(p.resolve())
