@@ -36,7 +36,7 @@ from .chapters import CHAPTERS, chapter_exists, chapter_module
 from .chapters.survival import HR_DIRECTION, HR_LOG_TOLERANCE
 from .results import PROVENANCES, ChapterResults
 
-__all__ = ["HR_LOG_TOLERANCE", "LEDGER_VERSION", "chapter_results", "build_ledger",
+__all__ = ["HR_LOG_TOLERANCE", "LEDGER_VERSION", "chapter_results", "build_ledger", "ledger_with_results",
            "format_ledger_html", "ledger_frame", "write_ledger"]
 
 LEDGER_VERSION = 2
@@ -129,12 +129,34 @@ def _pending_fever(res: ChapterResults, trial: Trial, pub: Published) -> None:
             source=pub.adverse_events["source"], note="" if ae is not None else "adverse_events.csv is absent")
 
 
+#: The chapter computed last, from the results of the others.
+_LAST = "reproducibility"
+
+
 def chapter_results(data: Trial | str | Path | None = None, published: Published | None = None,
                     chapters: tuple[str, ...] = CHAPTERS) -> dict[str, ChapterResults]:
     """Every chapter's results on one dataset, computed once (chapter name -> results).
 
     Warnings of statistics that are undefined on the data (which a chapter page shows as notes)
     are silenced: the result is then ``not computable`` with its note.
+
+    The ``reproducibility`` chapter's results are results about the other chapters' results: it is
+    computed last, from the results of the other chapters computed here (not by recomputing them).
+
+    Parameters
+    ----------
+    data : Trial or path-like, optional
+        A :class:`~analysis.toolkit.schema.Trial` or a data folder (default: ``$TRIAL_DATA`` or
+        the synthetic cohort).
+    published : Published, optional
+        The paper's numbers (default :func:`~analysis.trial.published.load_published`).
+    chapters : tuple of str
+        The chapters to compute (default: all, :data:`~analysis.report.chapters.CHAPTERS`).
+
+    Returns
+    -------
+    dict of str to ChapterResults
+        Chapter name -> its results, in the order of ``chapters``.
 
     Raises
     ------
@@ -147,11 +169,15 @@ def chapter_results(data: Trial | str | Path | None = None, published: Published
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
         for name in chapters:
+            if name == _LAST:
+                continue
             if chapter_exists(name):
                 out[name] = chapter_module(name).compute(trial, pub)
             elif name in _PENDING:
                 out[name] = ChapterResults(name, trial.synthetic)
                 _PENDING[name](out[name], trial, pub)
+        if _LAST in chapters and chapter_exists(_LAST):
+            out[_LAST] = chapter_module(_LAST).compute(trial, pub, others=dict(out))
     ids: dict[str, str] = {}
     keys: dict[str, str] = {}
     for name, res in out.items():
@@ -169,6 +195,8 @@ def chapter_results(data: Trial | str | Path | None = None, published: Published
 def build_ledger(data: Trial | str | Path | None = None, published: Published | None = None) -> dict:
     """Compute every ledger entry for one dataset.
 
+    See :func:`ledger_with_results` for the ledger and the chapter results it is made of.
+
     Parameters
     ----------
     data : Trial or path-like, optional
@@ -184,13 +212,36 @@ def build_ledger(data: Trial | str | Path | None = None, published: Published | 
         "provenances", "entries": [...]}``, each entry with its ``chapter``. The same data give
         the same dict.
     """
+    return ledger_with_results(data, published)[0]
+
+
+def ledger_with_results(data: Trial | str | Path | None = None, published: Published | None = None
+                        ) -> tuple[dict, dict[str, ChapterResults]]:
+    """The ledger and the chapter results it is made of, each chapter computed once.
+
+    Parameters
+    ----------
+    data : Trial or path-like, optional
+        A :class:`~analysis.toolkit.schema.Trial` or a data folder (default: ``$TRIAL_DATA`` or
+        the synthetic cohort).
+    published : Published, optional
+        The paper's numbers (default :func:`~analysis.trial.published.load_published`).
+
+    Returns
+    -------
+    ledger : dict
+        As :func:`build_ledger` returns it.
+    results : dict of str to ChapterResults
+        As :func:`chapter_results` returns it (the ``reproducibility`` chapter included).
+    """
     trial = data if isinstance(data, Trial) else load_trial(data)
     pub = published or load_published()
+    results = chapter_results(trial, pub)
     entries = []
-    for name, res in chapter_results(trial, pub).items():
+    for name, res in results.items():
         for r in res.values():
             entries.append({"chapter": name, **r.as_json()})
-    return {
+    ledger = {
         "ledger_version": LEDGER_VERSION,
         "data": {
             "sha256": content_digest(trial),  # the content, not the folder's name or layout
@@ -207,15 +258,43 @@ def build_ledger(data: Trial | str | Path | None = None, published: Published | 
         "provenances": list(PROVENANCES),
         "entries": entries,
     }
+    return ledger, results
 
 
 def ledger_frame(ledger: dict) -> pd.DataFrame:
-    """The ledger's entries as a DataFrame (one row per id)."""
+    """The ledger's entries as a DataFrame (one row per id).
+
+    Parameters
+    ----------
+    ledger : dict
+        A ledger (:func:`build_ledger`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per entry, the entry's fields as columns.
+    """
     return pd.DataFrame(ledger["entries"])
 
 
 def write_ledger(data: Trial | str | Path | None, out: str | Path, published: Published | None = None) -> Path:
-    """Write the ledger as JSON (deterministic bytes: fixed key order, ``repr`` floats); atomic."""
+    """Write the ledger as JSON (deterministic bytes: fixed key order, ``repr`` floats); atomic.
+
+    Parameters
+    ----------
+    data : Trial or path-like or None
+        A :class:`~analysis.toolkit.schema.Trial` or a data folder (``None``: ``$TRIAL_DATA`` or
+        the synthetic cohort).
+    out : path-like
+        The JSON file to write (its folder is created).
+    published : Published, optional
+        The paper's numbers (default :func:`~analysis.trial.published.load_published`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
     led = build_ledger(data, published)
     text = json.dumps(led, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     out = Path(out)
@@ -230,8 +309,12 @@ _STATUS_COLORS = {"agrees": "#e3f1e6", "differs": "#f9d9d4", "not published": "#
 
 
 def _fmt(x: Any) -> str:
+    from html import escape
+
     if x is None:
         return ""
+    if isinstance(x, str):  # an identifier (a registration number, a digest)
+        return escape(x)
     if isinstance(x, list):
         return "[" + ", ".join(_fmt(v) for v in x) + "]"
     v = float(x)
@@ -239,33 +322,52 @@ def _fmt(x: Any) -> str:
 
 
 def format_ledger_html(ledger: dict, table_id: str = "ledger") -> str:
-    """The ledger as an HTML table with a status filter (a select box and a few lines of JavaScript).
+    """The ledger as an HTML table with a status and a provenance filter (two select boxes and a few
+    lines of JavaScript).
 
     Deterministic output; works offline. Numbers are shown to 4 significant
     digits; the JSON file has them in full.
+
+    Parameters
+    ----------
+    ledger : dict
+        A ledger (:func:`build_ledger`).
+    table_id : str
+        The HTML id of the table (the select boxes' ids are derived from it).
+
+    Returns
+    -------
+    str
+        The HTML: the filters, the table, the script.
     """
     from html import escape
 
     options = "".join(f'<option value="{s}">{s}</option>' for s in STATUSES)
+    prov_options = "".join(f'<option value="{p}">{p}</option>' for p in PROVENANCES)
     head = "".join(f"<th>{h}</th>" for h in ("id", "label", "published", "value", "unit", "status", "provenance", "note"))
     rows = []
     for e in ledger["entries"]:
         rows.append(
-            f'<tr data-status="{escape(e["status"])}" style="background:{_STATUS_COLORS[e["status"]]}">'
+            f'<tr data-status="{escape(e["status"])}" data-provenance="{escape(e["provenance"])}" style="background:{_STATUS_COLORS[e["status"]]}">'
             f'<td><code>{escape(e["id"])}</code></td><td>{escape(e["label"])}</td>'
             f'<td class="num">{_fmt(e["published"])}</td><td class="num">{_fmt(e["value"])}</td>'
             f'<td>{escape(e["unit"])}</td><td>{e["status"]}</td><td>{e["provenance"]}</td>'
             f'<td>{escape(e.get("note", ""))}</td></tr>'
         )
     script = (
-        "<script>(function(){var s=document.getElementById('%s-filter');"
-        "s.addEventListener('change',function(){var v=s.value;"
+        "<script>(function(){var s=document.getElementById('%s-filter'),"
+        "p=document.getElementById('%s-provenance');"
+        "function f(){var v=s.value,w=p.value;"
         "document.querySelectorAll('#%s tbody tr').forEach(function(r){"
-        "r.style.display=(v==='all'||r.dataset.status===v)?'':'none';});});})();</script>" % (table_id, table_id)
+        "r.style.display=((v==='all'||r.dataset.status===v)&&(w==='all'||r.dataset.provenance===w))?'':'none';});}"
+        "s.addEventListener('change',f);p.addEventListener('change',f);})();</script>"
+        % (table_id, table_id, table_id)
     )
     return (
         f'<label for="{table_id}-filter">Show status: </label>'
-        f'<select id="{table_id}-filter"><option value="all">all</option>{options}</select>'
+        f'<select id="{table_id}-filter"><option value="all">all</option>{options}</select> '
+        f'<label for="{table_id}-provenance">provenance: </label>'
+        f'<select id="{table_id}-provenance"><option value="all">all</option>{prov_options}</select>'
         f'<table id="{table_id}" class="ledger-table"><thead><tr>{head}</tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table>{script}'
     )
