@@ -324,25 +324,38 @@ def _tests(est, p, n=30):
 
 
 @pytest.mark.parametrize(
-    "direction, comparison, est, p, n_ok, verdict",
+    "direction, comparison, est, p, n_ok, status, detail",
     [
-        ("up", "vs_baseline", [1, 2, 3], [0.01, 0.01, 0.01], 6, "reproduced"),
-        ("up", "vs_baseline", [1, -2, 3], [0.01, 0.01, 0.01], 4, "partly"),
-        ("down", "vs_baseline", [1, 2, 3], [0.01, 0.01, 0.01], 0, "not reproduced"),
-        ("up", "vs_control", [1, 2, 3], [0.01, 0.2, 0.04], 2, "partly"),
-        ("none", "vs_control", [1, 2, 3], [0.5, 0.2, 0.06], 3, "reproduced"),
-        ("none", "vs_control", [1, 2, 3], [0.5, 0.2, 0.049], 2, "partly"),
-        ("none", "vs_control", [1, 2, 3], [0.5, 0.2, 0.05], 3, "reproduced"),  # p = alpha is not significant
+        ("up", "vs_baseline", [1, 2, 3], [0.01, 0.01, 0.01], 6, "agrees", "every check"),
+        ("up", "vs_baseline", [1, -2, 3], [0.01, 0.01, 0.01], 4, "differs", "some checks"),
+        ("down", "vs_baseline", [1, 2, 3], [0.01, 0.01, 0.01], 0, "differs", "no check"),
+        ("up", "vs_control", [1, 2, 3], [0.01, 0.2, 0.04], 2, "differs", "some checks"),
+        ("none", "vs_control", [1, 2, 3], [0.5, 0.2, 0.06], 3, "agrees", "every check"),
+        ("none", "vs_control", [1, 2, 3], [0.5, 0.2, 0.049], 2, "differs", "some checks"),
+        ("none", "vs_control", [1, 2, 3], [0.5, 0.2, 0.05], 3, "agrees", "every check"),  # p = alpha is not significant
+        ("up", "vs_control", [1, 2, 3], [0.01, np.nan, 0.01], 2, "differs", "some checks"),  # an undefined test fails
+        ("up", "vs_control", [1, 2, 3], [np.nan] * 3, 0, "not computable", "no check computable"),
     ],
 )
-def test_evaluate_statements_rule(direction, comparison, est, p, n_ok, verdict):
+def test_evaluate_statements_rule(direction, comparison, est, p, n_ok, status, detail):
+    from analysis.toolkit.agreement import STATUSES
+
     paired, between = _tests(est, p)
     st = [{"id": "s", "text": "t", "analyte": "alb", "arm": "both", "comparison": comparison,
            "direction": direction, "weeks": [12, 24, 48]}]
     r = L.evaluate_statements(st, paired, between).iloc[0]
-    assert (r["n_consistent"], r["verdict"]) == (n_ok, verdict)
+    assert (r["n_consistent"], r["status"], r["detail"]) == (n_ok, status, detail)
     assert r["n_checks"] == (6 if comparison == "vs_baseline" else 3)
-    assert r["reproduced"] == (verdict == "reproduced")
+    assert r["status"] in STATUSES
+
+
+def test_evaluate_statements_missing_week_differs():
+    """A week without a test counts against the statement: it cannot agree at every week."""
+    paired, between = _tests([1, 2, 3], [0.01, 0.01, 0.01])
+    st = [{"id": "s", "text": "t", "analyte": "alb", "arm": "ucmsc", "comparison": "vs_control",
+           "direction": "up", "weeks": [12, 24, 48]}]
+    r = L.evaluate_statements(st, paired, between[between["week"] != 48]).iloc[0]
+    assert (r["n_checks"], r["n_consistent"], r["status"], r["detail"]) == (3, 2, "differs", "some checks")
 
 
 def test_evaluate_statements_on_cohort(frame, adjusted):
@@ -353,8 +366,10 @@ def test_evaluate_statements_on_cohort(frame, adjusted):
     assert r["id"].tolist() == [s["id"] for s in st]
     assert (r["n_consistent"] <= r["n_checks"]).all()
     vb = r["comparison"] == "vs_baseline"
-    assert (r.loc[vb, "verdict_adjusted"] == "not applicable").all()
+    assert (r.loc[vb, "detail_adjusted"] == "not applicable").all() and r.loc[vb, "status_adjusted"].isna().all()
     assert r.loc[~vb, "n_consistent_adjusted"].notna().all()
+    assert set(r["status"]) | set(r.loc[~vb, "status_adjusted"]) <= {"agrees", "differs"}
+    assert ((r["status"] == "agrees") == (r["n_consistent"] == r["n_checks"])).all()
 
 
 def test_evaluate_statements_rejects_change_table(frame):

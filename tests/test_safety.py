@@ -21,6 +21,7 @@ import pytest
 
 from analysis import load_published
 from analysis.toolkit import safety as S
+from analysis.toolkit.agreement import STATUSES
 from analysis.trial.data import load_trial
 from analysis.report import figures
 from analysis.report import tables
@@ -231,17 +232,23 @@ def test_safety_statements(trial):
     fev = pub.adverse_events["fever"]
     ref_fever = REF["infusion"][0]
     assert st.loc["fever_patients", "cohort_value"] == ref_fever["patients"]
-    assert bool(st.loc["fever_patients", "reproduced"]) == (ref_fever["patients"] == fev["patients"])
+    assert set(st["status"]) <= set(STATUSES)
+    agrees = st["status"] == "agrees"
+    assert agrees["fever_patients"] == (ref_fever["patients"] == fev["patients"])
     lo, hi = fev["onset_hours_after_infusion"]
-    assert bool(st.loc["fever_onset_hours_after_infusion", "reproduced"]) == \
-        (lo <= ref_fever["onset_min"] and ref_fever["onset_max"] <= hi)
-    assert bool(st.loc["fever_resolution", "reproduced"]) == (ref_fever["duration_max"] <= fev["resolved_within_hours"])
+    assert agrees["fever_onset_hours_after_infusion"] == (lo <= ref_fever["onset_min"] and ref_fever["onset_max"] <= hi)
+    assert agrees["fever_resolution"] == (ref_fever["duration_max"] <= fev["resolved_within_hours"])
     for t in pub.adverse_events["absent_terms"]:
-        assert bool(st.loc[f"absent_{t.replace(' ', '_')}", "reproduced"])
+        assert agrees[f"absent_{t.replace(' ', '_')}"]
     assert st.loc["hcc_control", "cohort"] == f"{REF['hcc'][0]['events_control']}/{REF['n']['control']}"
     # without the AE table only the HCC rows remain
     st2 = S.safety_statements(replace(trial, adverse_events=None), pub)
     assert st2["id"].tolist() == ["hcc_control", "hcc_ucmsc"]
+    # a quantity the data do not record is not computable, not a disagreement
+    ae = trial.adverse_events.drop(columns=["onset_hours_after_infusion", "duration_hours"])
+    st3 = S.safety_statements(replace(trial, adverse_events=ae), pub).set_index("id")["status"]
+    assert st3["fever_onset_hours_after_infusion"] == st3["fever_resolution"] == "not computable"
+    assert st3["fever_patients"] == st["status"]["fever_patients"]
 
 
 def test_format_ae_table_snapshot(trial):

@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .agreement import STATUSES
 from .conventions import validate_alpha, validate_conf_level, validate_direction, validate_population
 from .schema import ARMS, LAB_ANALYTES, Trial
 from .units import weeks_to_months
@@ -926,11 +927,15 @@ def evaluate_statements(
     pandas.DataFrame
         One row per statement: ``id``, ``text``, ``analyte``, ``comparison``,
         ``direction``, ``n_checks`` (arm-week combinations the statement
-        covers), ``n_consistent``, ``reproduced`` (True when every check is
-        consistent), ``verdict`` (``reproduced``, ``partly``, ``not
-        reproduced``), ``min_n`` (fewest values behind a check), ``p_max``,
-        and, when ``adjusted`` is given, ``n_consistent_adjusted``,
-        ``verdict_adjusted`` (``vs_control`` statements only).
+        covers), ``n_consistent``, ``status`` (one of
+        :data:`~analysis.toolkit.agreement.STATUSES`: ``agrees`` when every
+        check is consistent, ``differs`` when at least one is not,
+        ``not computable`` when no check has a p value), ``detail`` (the
+        finer grade: ``every check``, ``some checks``, ``no check`` or ``no
+        check computable``), ``min_n`` (fewest values behind a check),
+        ``p_max``, and, when ``adjusted`` is given, ``n_consistent_adjusted``,
+        ``status_adjusted`` and ``detail_adjusted`` (for ``vs_control``
+        statements; missing and ``not applicable`` for ``vs_baseline``).
 
     Notes
     -----
@@ -961,22 +966,18 @@ def evaluate_statements(
             nvals = t[["n_control", "n_ucmsc"]].min(axis=1)
         else:
             raise ValueError(f"statement {s['id']!r}: comparison must be vs_baseline or vs_control")
-        ok = [_consistent(e, p, s["direction"], alpha) for e, p in zip(t["estimate"], t["p"])]
-        n_ok = int(sum(ok))
+        n_ok, status, detail = _judge(t, s["direction"], alpha, n_expected)
         row = {"id": s["id"], "text": s.get("text", ""), "analyte": s["analyte"], "comparison": s["comparison"],
                "direction": s["direction"], "n_checks": n_expected, "n_consistent": n_ok,
-               "reproduced": bool(n_ok == n_expected and len(t) == n_expected),
-               "verdict": _verdict(n_ok, n_expected),
+               "status": status, "detail": detail,
                "min_n": int(nvals.min()) if len(t) else 0, "p_max": float(t["p"].max()) if len(t) else np.nan}
         if adjusted is not None:
             if s["comparison"] == "vs_control":
                 m = adjusted[(adjusted["analyte"] == s["analyte"]) & adjusted["week"].isin(weeks)]
-                n_adj = int(sum(_consistent(e, p, s["direction"], alpha) for e, p in zip(m["estimate"], m["p"])))
-                row["n_consistent_adjusted"] = n_adj
-                row["verdict_adjusted"] = _verdict(n_adj, n_expected)
+                n_adj, status_adj, detail_adj = _judge(m, s["direction"], alpha, n_expected)
+                row.update(n_consistent_adjusted=n_adj, status_adjusted=status_adj, detail_adjusted=detail_adj)
             else:
-                row["n_consistent_adjusted"] = pd.NA
-                row["verdict_adjusted"] = "not applicable"
+                row.update(n_consistent_adjusted=pd.NA, status_adjusted=pd.NA, detail_adjusted="not applicable")
         rows.append(row)
     out = pd.DataFrame(rows)
     if adjusted is not None:
@@ -984,9 +985,13 @@ def evaluate_statements(
     return out
 
 
-def _verdict(n_ok: int, n: int) -> str:
-    if n_ok == n and n > 0:
-        return "reproduced"
-    return "partly" if n_ok > 0 else "not reproduced"
+def _judge(tests: pd.DataFrame, direction: str, alpha: float, n_expected: int) -> tuple[int, str, str]:
+    """Consistent checks, status (:data:`STATUSES`) and finer detail of one statement."""
+    n_ok = int(sum(_consistent(e, p, direction, alpha) for e, p in zip(tests["estimate"], tests["p"])))
+    if not np.isfinite(tests["p"].to_numpy(float)).any():
+        return n_ok, STATUSES[3], "no check computable"
+    if n_ok == n_expected and len(tests) == n_expected:
+        return n_ok, STATUSES[0], "every check"
+    return n_ok, STATUSES[1], "some checks" if n_ok > 0 else "no check"
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from . import disclosure
+from .agreement import STATUSES
 from .conventions import validate_choice, validate_conf_level, validate_direction, validate_population
 from .schema import ARM_LABELS, ARMS, SEVERITIES, Trial
 from .disclosure import protected_summary
@@ -513,7 +514,7 @@ def safety_statements(trial: Trial, published: Any, *, population: str = "analyz
         See :func:`ae_frame`.
     protect
         Small-cell rule for the fever ranges shown (:mod:`analysis.toolkit.disclosure`); default on
-        real data. The verdicts use the exact values either way.
+        real data. The statuses use the exact values either way.
 
     Returns
     -------
@@ -521,7 +522,9 @@ def safety_statements(trial: Trial, published: Any, *, population: str = "analyz
         One row per statement: ``id``, ``statement``, ``published`` and
         ``cohort`` (numbers as text, for display), ``published_value`` and
         ``cohort_value`` (numbers, NaN when not a single number),
-        ``reproduced`` (bool, or NA where the paper gives nothing to compare).
+        ``status`` (one of :data:`~analysis.toolkit.agreement.STATUSES`:
+        ``agrees`` or ``differs`` by the rules below, ``not computable``
+        where the data do not record the quantity).
 
     Notes
     -----
@@ -538,7 +541,8 @@ def safety_statements(trial: Trial, published: Any, *, population: str = "analyz
 
     def add(id_: str, text: str, pub: str, coh: str, pv: float, cv: float, ok: Any) -> None:
         rows.append({"id": id_, "statement": text, "published": pub, "cohort": coh,
-                     "published_value": float(pv), "cohort_value": float(cv), "reproduced": ok})
+                     "published_value": float(pv), "cohort_value": float(cv),
+                     "status": STATUSES[3] if ok is pd.NA else STATUSES[0] if ok else STATUSES[1]})
 
     nan = float("nan")
     if trial.adverse_events is not None:
@@ -585,8 +589,6 @@ def safety_statements(trial: Trial, published: Any, *, population: str = "analyz
         x, n = int(ev[p["arm"] == arm].sum()), int((p["arm"] == arm).sum())
         add(f"hcc_{arm}", f"HCC within {hi['horizon_months']} months, {ARM_LABELS[arm]}",
             f"{e['events']}/{e['n']}", f"{x}/{n}", e["events"], x, x == e["events"] and n == e["n"])
-    out = pd.DataFrame(rows)
-    out["reproduced"] = out["reproduced"].astype("boolean")
-    return out
+    return pd.DataFrame(rows)
 
 
