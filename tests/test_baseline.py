@@ -21,6 +21,7 @@ from analysis.toolkit.baseline import (
     smd_continuous,
 )
 from analysis.trial.data import load_trial
+from analysis.toolkit.agreement import STATUSES
 from analysis.trial.published import load_published
 from analysis.toolkit.warnings import StatisticalWarning
 
@@ -266,14 +267,24 @@ def test_side_by_side_and_consistency_tables():
     assert tbil["p_published"] == f"<{pub.table1_row('tbil').p:.3f}"
     checks = consistency.check_published(pub)
     disp = tables.consistency_display(checks)
-    assert len(disp) == len(checks) and list(disp["verdict"]) == list(checks["verdict"])
+    assert len(disp) == len(checks) and list(disp["status"]) == list(checks["status"])
+    inexact = (checks["status"] == "agrees") & ~checks["exact"]
+    assert list(disp["shown"]) == [tables.WITHIN_ROUNDING if w else s for s, w in zip(checks["status"], inexact)]
     for make in (lambda: tables.format_side_by_side(cmp, pub, table),
                  lambda: tables.format_consistency(checks),
                  lambda: tables.format_test_comparison(consistency.compare_table1_tests(pub))):
         html = make().as_raw_html()
         assert html == make().as_raw_html()
     html = tables.format_consistency(checks).as_raw_html()
-    for v, colour in tables.VERDICT_COLORS.items():
-        assert (colour in html) == (v in set(checks["verdict"]))
+    assert set(tables.STATUS_COLORS) == set(STATUSES)
+    for v, colour in tables.STATUS_COLORS.items():
+        assert (colour in html) == (v in set(checks["status"]))
+    assert tables.WITHIN_ROUNDING in html and "Verdict" not in html
     with pytest.raises(ValueError, match="missing columns"):
-        tables.consistency_display(checks.drop(columns="verdict"))
+        tables.consistency_display(checks.drop(columns="status"))
+    # a test that cannot be computed is marked so, not as a failure to reproduce
+    tc = consistency.compare_table1_tests(pub)
+    tc.loc[tc["test"] == "Fisher exact", ["p", "p_low", "p_high", "status", "exact"]] = \
+        [float("nan"), float("nan"), float("nan"), "not computable", False]
+    html = tables.format_test_comparison(tc).as_raw_html()
+    assert "Fisher exact: not computable \u2013" in html and "nan" not in html

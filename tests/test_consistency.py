@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis.toolkit import consistency as c
+from analysis.toolkit.agreement import STATUSES, agreement
 from analysis.trial.published import load_published
 
 DATA = Path(__file__).parent / "data"
@@ -132,18 +133,18 @@ def test_wald_from_ci_matches_r(ref, pub):
 # ----------------------------------------------------------------------------
 # Altman & Bland (2011) BMJ 343:d2090: a difference of 17 percentage points with
 # P = 0.032 has 95% CI 1.4 to 32.6. Going back from the CI (d2304) gives the
-# exact-normal p 0.0327, which prints as 0.033: reproducible only within rounding.
-# Hand cases: HR 2.00 (1.00 to 4.00) has SE = ln 4 / (2 x 1.959964) and z = 1.959964
-# exactly, so p = 0.050.
+# exact-normal p 0.0327, which prints as 0.033: reproducible only within rounding
+# (status agrees, not exact). Hand cases: HR 2.00 (1.00 to 4.00) has SE = ln 4 / (2 x 1.959964)
+# and z = 1.959964 exactly, so p = 0.050.
 WALD_CASES = pd.DataFrame(
     [
-        # est, lo, hi, ratio, decimals, printed p, expected verdict of the p check
-        (17.0, 1.4, 32.6, False, 1, 0.032, "consistent within rounding"),
-        (2.00, 1.00, 4.00, True, 2, 0.050, "consistent"),
-        (2.00, 1.00, 4.00, True, 2, 0.030, "inconsistent"),
-        (0.50, 0.25, 1.00, True, 2, 0.050, "consistent"),
+        # est, lo, hi, ratio, decimals, printed p, expected status of the p check, exact?
+        (17.0, 1.4, 32.6, False, 1, 0.032, "agrees", False),
+        (2.00, 1.00, 4.00, True, 2, 0.050, "agrees", True),
+        (2.00, 1.00, 4.00, True, 2, 0.030, "differs", False),
+        (0.50, 0.25, 1.00, True, 2, 0.050, "agrees", True),
     ],
-    columns=["est", "lo", "hi", "ratio", "decimals", "p", "verdict"],
+    columns=["est", "lo", "hi", "ratio", "decimals", "p", "status", "exact"],
 )
 
 
@@ -151,7 +152,7 @@ WALD_CASES = pd.DataFrame(
 def test_p_from_ci_textbook_cases(row):
     w = c.wald_from_ci(row.est, row.lo, row.hi, ratio=row.ratio, decimals=row.decimals)
     assert w.p_low <= w.p <= w.p_high
-    assert c.judge(row.p, w.p, w.p_low, w.p_high, decimals=3) == row.verdict
+    assert c.judge(row.p, w.p, w.p_low, w.p_high, decimals=3) == (row.status, row.exact)
 
 
 def test_p_from_ci_exact_hand_value():
@@ -167,16 +168,19 @@ def test_p_from_ci_exact_hand_value():
     assert d.p == pytest.approx(0.03269097453, rel=1e-8)
 
 
+# (status, exact): ("agrees", True) reproduces as printed, ("agrees", False) only within rounding
+AGREES, WITHIN_ROUNDING, DIFFERS = ("agrees", True), ("agrees", False), ("differs", False)
 HR_CASES = pd.DataFrame(
     [
-        # hr, lo, hi, p, midpoint verdict, significance verdict
-        (2.00, 1.00, 4.00, 0.050, "consistent", "consistent"),  # CI touches 1 and p = 0.050
-        (2.00, 1.00, 4.00, 0.049, "consistent", "consistent within rounding"),  # limit 1.00 may round from above 1
-        (1.50, 0.80, 2.00, 0.300, "inconsistent", "consistent"),  # midpoint 1.26, not 1.50
-        (2.00, 1.05, 3.81, 0.060, "consistent", "inconsistent"),  # CI excludes 1 but p >= 0.05
-        (0.60, 0.40, 0.90, 0.013, "consistent", "consistent"),
+        # hr, lo, hi, p, midpoint (status, exact), significance (status, exact)
+        (2.00, 1.00, 4.00, 0.050, AGREES, AGREES),  # CI touches 1 and p = 0.050
+        (2.00, 1.00, 4.00, 0.049, AGREES, WITHIN_ROUNDING),  # limit 1.00 may round from above 1
+        (1.50, 0.80, 2.00, 0.300, DIFFERS, AGREES),  # midpoint 1.26, not 1.50
+        (2.00, 1.05, 3.81, 0.060, AGREES, DIFFERS),  # CI excludes 1 but p >= 0.05
+        (2.00, 1.05, 3.81, 0.050, AGREES, WITHIN_ROUNDING),  # p printed 0.050 may round from below 0.05
+        (0.60, 0.40, 0.90, 0.013, AGREES, AGREES),
     ],
-    columns=["hr", "lo", "hi", "p", "mid_verdict", "sig_verdict"],
+    columns=["hr", "lo", "hi", "p", "mid", "sig"],
 )
 
 
@@ -184,9 +188,91 @@ HR_CASES = pd.DataFrame(
 def test_check_hazard_ratios_cases(row):
     chk = c.check_hazard_ratios({"x": {"hr": row.hr, "ci_low": row.lo, "ci_high": row.hi, "p": row.p}})
     assert list(chk.columns) == c.CHECK_COLUMNS
-    v = chk.set_index("category")["verdict"]
-    assert v["hr midpoint"] == row.mid_verdict
-    assert v["hr significance"] == row.sig_verdict
+    v = chk.set_index("category")
+    assert (v.loc["hr midpoint", "status"], v.loc["hr midpoint", "exact"]) == row.mid
+    assert (v.loc["hr significance", "status"], v.loc["hr significance", "exact"]) == row.sig
+
+
+# A printed p that the CI's significance contradicts under every rounding cannot be the CI's
+# Wald p either (issue 12: the paper's overall-survival p was "consistent within rounding" as a
+# Wald p and "inconsistent" with its CI's significance; see test_overall_survival_p_has_one_status).
+# Last case: an HR well below its CI's midpoint, whose own p is above alpha although the CI
+# excludes 1; the point p alone would let the printed p agree.
+COHERENCE_CASES = [(2.00, 1.05, 3.81, 0.060), (0.53, 0.28, 0.99, 0.052), (1.50, 0.90, 2.50, 0.040),
+                   (1.40, 1.01, 2.00, 0.054)]
+
+
+@pytest.mark.parametrize("hr, lo, hi, p", COHERENCE_CASES)
+def test_p_and_significance_rows_never_contradict(hr, lo, hi, p):
+    chk = c.check_hazard_ratios({"x": {"hr": hr, "ci_low": lo, "ci_high": hi, "p": p}}).set_index("category")
+    assert chk.loc["hr significance", "status"] == "differs"
+    assert chk.loc["hr p", "status"] == "differs"
+    assert chk.loc["hr p", "published"] == chk.loc["hr significance", "published"] == p
+
+
+def test_p_and_significance_rows_never_contradict_on_a_grid():
+    """Printed HRs, limits and p values on a seeded grid: a p that agrees as the CI's Wald p never
+    differs on the CI's significance, and every row's status is agreement() under check_tolerance."""
+    rng = np.random.default_rng(12)
+    hrs = {}
+    for i in range(300):
+        lo = round(float(rng.uniform(0.3, 1.3)), 2)
+        hi = round(lo * float(np.exp(rng.uniform(0.3, 2.5))), 2)
+        hr = round(float(np.exp((np.log(lo) + np.log(hi)) / 2 + rng.normal(0, 0.05))), 2)
+        hr = min(max(hr, lo), hi)
+        hrs[f"h{i}"] = {"hr": hr, "ci_low": lo, "ci_high": hi, "p": round(float(rng.uniform(0.001, 0.2)), 3)}
+    chk = c.check_hazard_ratios(hrs)
+    p_rows = chk[chk["category"] == "hr p"].set_index("item")
+    sig = chk[chk["category"] == "hr significance"].set_index("item")["status"]
+    assert not ((p_rows["status"] == "agrees") & (sig == "differs")).any()
+    for _, r in chk.iterrows():
+        if r["category"] == "hr significance":
+            continue
+        tol = c.check_tolerance(r["published"], r["recomputed"], r["low"], r["high"],
+                                decimals=2 if r["category"] == "hr midpoint" else 3, operator=r["operator"])
+        assert agreement(r["recomputed"], r["published"], tol) == r["status"], (r["item"], r["category"])
+
+
+def test_overall_survival_p_has_one_status(pub):
+    """The issue-12 case on the paper's numbers: the same printed p, one status in both rows."""
+    chk = c.check_hazard_ratios(pub).set_index(["category", "item"])
+    rows = chk.loc[[("hr p", "os.cox"), ("hr significance", "os.cox")]]
+    assert set(rows["status"]) == {"differs"}
+    # every unrounded CI printing as the published one excludes 1, so its Wald p is below 0.05 (the point p too)
+    h = pub.hazard_ratios["os.cox"]
+    assert rows["high"].max() < 0.05 < h.p
+    # no hazard ratio of the paper has a p that agrees as the Wald p and differs on significance
+    p_rows = chk.xs("hr p", level="category")["status"]
+    sig = chk.xs("hr significance", level="category")["status"]
+    assert not ((p_rows == "agrees") & (sig == "differs")).any()
+
+
+def test_exact_test_too_large_is_not_computable():
+    rows = [{"variable": "grade", "label": "Grade", "kind": "counts", "levels": ["a", "b", "c"], "p": 0.5,
+             "control": {"a": 30000, "b": 50000, "c": 20000}, "ucmsc": {"a": 31000, "b": 49000, "c": 20000}}]
+    cmp = c.compare_table1_tests(rows, n={"control": 100000, "ucmsc": 100000}).set_index("test")
+    assert cmp.loc["Fisher exact", "status"] == "not computable"
+    assert not cmp.loc["Fisher exact", "reproduces"] and not cmp.loc["Fisher exact", "exact"]
+    assert cmp.loc["chi-square", "status"] in ("agrees", "differs")
+
+
+def test_not_a_wald_triple_p_range_is_the_intervals_own(pub):
+    """The overall-survival HR is not the midpoint of any unrounded limits of its CI: the p range is
+    that of the CI alone (its midpoint as the estimate) over the limits' rounding, joined with the
+    printed HR's p."""
+    h = pub.hazard_ratios["os.cox"]
+    w = c.wald_from_ci(h.hr, h.ci_low, h.ci_high, decimals=2)
+    assert not w.wald_triple
+    z = 1.959963984540054
+    ps = []
+    for lo in (h.ci_low - 0.005, h.ci_low + 0.005):
+        for hi in (h.ci_high - 0.005, h.ci_high + 0.005):
+            se = (math.log(hi) - math.log(lo)) / (2 * z)
+            ps.append(2 * __import__("scipy").stats.norm.sf((math.log(lo) + math.log(hi)) / 2 / se))
+    assert w.p_low == pytest.approx(min(ps + [w.p]), rel=1e-9)
+    assert w.p_high == pytest.approx(max(ps + [w.p]), rel=1e-9)
+    exact = c.wald_from_ci(h.hr, h.ci_low, h.ci_high)  # no rounding: the point only
+    assert exact.p_low == exact.p == exact.p_high
 
 
 def test_logrank_plausibility_in_reason():
@@ -196,7 +282,7 @@ def test_logrank_plausibility_in_reason():
     far = c.check_hazard_ratios({"x": {"hr": 2.0, "ci_low": 1.0, "ci_high": 4.0, "p": 0.005}})
     r_near = near.set_index("category").loc["hr p"]
     r_far = far.set_index("category").loc["hr p"]
-    assert r_near["verdict"] == r_far["verdict"] == "inconsistent"
+    assert r_near["status"] == r_far["status"] == "differs"
     assert "plausibly a log-rank" in r_near["reason"]
     assert "too far apart" in r_far["reason"]
 
@@ -247,20 +333,30 @@ def test_median_granularity(median, n, decimals, ok):
     assert c.median_granularity(median, n, decimals) is ok
 
 
-@pytest.mark.parametrize(
-    "published, point, low, high, decimals, op, verdict",
-    [
-        (0.209, 0.2091, None, None, 3, "=", "consistent"),
-        (0.209, 0.2131, 0.18, 0.25, 3, "=", "consistent within rounding"),
-        (0.209, 0.2131, 0.2100, 0.25, 3, "=", "inconsistent"),
-        (0.001, 0.0007, None, None, 3, "<", "consistent"),
-        (0.001, 0.0012, 0.0008, 0.0015, 3, "<", "consistent within rounding"),
-        (0.001, 0.0020, 0.0015, 0.0030, 3, "<", "inconsistent"),
-        (0.5, 0.6, None, None, 1, ">", "consistent"),
-    ],
-)
-def test_judge(published, point, low, high, decimals, op, verdict):
-    assert c.judge(published, point, low, high, decimals=decimals, operator=op) == verdict
+JUDGE_CASES = [
+    # published, point, low, high, decimals, operator, (status, exact)
+    (0.209, 0.2091, None, None, 3, "=", AGREES),
+    (0.209, 0.2131, 0.18, 0.25, 3, "=", WITHIN_ROUNDING),
+    (0.209, 0.2131, 0.2100, 0.25, 3, "=", DIFFERS),
+    (0.209, 0.2050, 0.18, 0.2084, 3, "=", DIFFERS),
+    (0.001, 0.0007, None, None, 3, "<", AGREES),
+    (0.001, 0.0012, 0.0008, 0.0015, 3, "<", WITHIN_ROUNDING),
+    (0.001, 0.0020, 0.0015, 0.0030, 3, "<", DIFFERS),
+    (0.5, 0.6, None, None, 1, ">", AGREES),
+    (0.5, 0.4, 0.3, 0.55, 1, ">", WITHIN_ROUNDING),
+    (0.5, 0.4, 0.3, 0.45, 1, ">", DIFFERS),
+    (0.209, float("nan"), None, None, 3, "=", ("not computable", False)),
+    (float("nan"), 0.2, None, None, 3, "=", ("not published", False)),
+]
+
+
+@pytest.mark.parametrize("published, point, low, high, decimals, op, want", JUDGE_CASES)
+def test_judge(published, point, low, high, decimals, op, want):
+    j = c.judge(published, point, low, high, decimals=decimals, operator=op)
+    assert (j.status, j.exact) == want and j.status in STATUSES
+    # one rule: the status is agreement() under check_tolerance, as a chapter's results use it
+    tol = c.check_tolerance(published, point, low, high, decimals=decimals, operator=op)
+    assert agreement(point, published, tol) == j.status
 
 
 def test_implied_events_and_se_from_events():
@@ -314,7 +410,8 @@ def test_welch_box_contains_point_and_samples():
 def test_check_published_covers_every_table1_row_and_hr(pub):
     chk = c.check_published(pub)
     assert list(chk.columns) == c.CHECK_COLUMNS
-    assert set(chk["verdict"]) <= set(c.VERDICTS)
+    assert set(chk["status"]) <= set(STATUSES) and chk["exact"].dtype == bool
+    assert not (chk["exact"] & (chk["status"] != "agrees")).any()
     t1 = chk[chk["category"] == "table1 p"]
     assert list(t1["item"]) == [r.variable for r in pub.table1]
     for cat in ("hr midpoint", "hr p", "hr significance"):
@@ -322,8 +419,25 @@ def test_check_published_covers_every_table1_row_and_hr(pub):
     assert chk[["published", "recomputed", "low", "high"]].dtypes.eq(float).all()
     ok = chk.dropna(subset=["low"])
     assert (ok["low"] <= ok["recomputed"] + 1e-12).all() and (ok["recomputed"] <= ok["high"] + 1e-12).all()
-    counts = c.verdict_counts(chk)
-    assert counts.to_numpy().sum() == len(chk)
+    counts = c.status_counts(chk)
+    assert list(counts.columns) == [*STATUSES, "within rounding"]
+    assert counts[list(STATUSES)].to_numpy().sum() == len(chk)
+    assert counts["within rounding"].sum() == ((chk["status"] == "agrees") & ~chk["exact"]).sum()
+    with pytest.raises(ValueError, match="'status'"):
+        c.status_counts(chk.drop(columns="status"))
+
+
+def test_table1_p_has_one_status_in_both_check_tables(pub):
+    """The same printed Table 1 p, recomputed by the same test, gets the same status in
+    check_table1 and compare_table1_tests (issue 12)."""
+    t1 = c.check_table1(pub).set_index("item")
+    cmp = c.compare_table1_tests(pub)
+    paper_test = {"mean_sd": "Student t", "counts": "chi-square", "median_range": "Student t (estimated mean, SD)"}
+    for r in pub.table1:
+        row = cmp[(cmp["variable"] == r.variable) & (cmp["test"] == paper_test[r.kind])].iloc[0]
+        assert row["p"] == pytest.approx(t1.loc[r.variable, "recomputed"], rel=1e-12)
+        assert (row["status"], row["exact"]) == (t1.loc[r.variable, "status"], t1.loc[r.variable, "exact"])
+        assert row["reproduces"] == (row["status"] == "agrees")
 
 
 def test_uncorrected_chisq_and_student_reproduce_the_paper(pub):
@@ -341,50 +455,52 @@ def test_uncorrected_chisq_and_student_reproduce_the_paper(pub):
 def test_percentages_and_consort(pub):
     pct = c.check_percentages(pub)
     assert set(pct["category"]) == {"percentage", "counts"}
-    assert (pct["verdict"] == "consistent").all()
+    assert (pct["status"] == "agrees").all() and pct["exact"].all()
     con = c.check_consort(pub)
-    assert (con["verdict"] == "consistent").all()
+    assert (con["status"] == "agrees").all() and con["exact"].all()
 
 
 def test_bad_percentage_and_broken_consort_are_flagged(pub):
     rows = [{"variable": "x", "kind": "counts", "levels": [1, 0], "control": {1: 20, 0: 70},
              "ucmsc": {1: 25, 0: 69}, "p": 0.5, "percent": {"control": 22.3, "ucmsc": 26.3}}]
     chk = c.check_percentages({"rows": rows}, n={"control": 90, "ucmsc": 95})
-    v = chk.set_index("item")["verdict"]
-    assert v["x.control.1"] == "inconsistent"  # 20/90 = 22.2%
-    assert v["x.ucmsc.1"] == "consistent"  # 25/95 = 26.3%
-    assert v["x.ucmsc"] == "inconsistent"  # 25 + 69 != 95
+    v = chk.set_index("item")["status"]
+    assert v["x.control.1"] == "differs"  # 20/90 = 22.2%
+    assert v["x.ucmsc.1"] == "agrees"  # 25/95 = 26.3%
+    assert v["x.ucmsc"] == "differs"  # 25 + 69 != 95
     impossible = c.check_percentages({"rows": [{"variable": "y", "kind": "counts", "levels": [1, 0],
                                                 "control": {1: 3, 0: 4}, "ucmsc": {1: 3, 0: 4}, "p": 1,
                                                 "percent": {"control": 50.0}}]}, n={"control": 7, "ucmsc": 7})
     r = impossible.set_index("item").loc["y.control.1"]
-    assert r["verdict"] == "inconsistent" and "GRIM-inconsistent" in r["reason"]
+    assert r["status"] == "differs" and "GRIM-inconsistent" in r["reason"]
     raw = dict(pub.raw)
     analysed = raw["consort"]["analyzed"]
     raw["consort"] = {**raw["consort"], "analyzed": {"control": analysed["control"] + 1, "ucmsc": analysed["ucmsc"]}}
-    con = c.check_consort(raw).set_index("item")["verdict"]
-    assert con["analyzed.control"] == "inconsistent" and con["analyzed.ucmsc"] == "consistent"
+    con = c.check_consort(raw).set_index("item")["status"]
+    assert con["analyzed.control"] == "differs" and con["analyzed.ucmsc"] == "agrees"
 
 
 def test_event_counts(pub):
     # the published HCC cases against the HCC HR's CI; and an impossible count
     inc = pub.hcc_incidence
     ev = c.check_event_counts(pub, {"hcc.cox": {a: inc[a]["events"] for a in ("control", "ucmsc")}})
-    assert ev.loc[0, "verdict"] == "consistent"
+    assert (ev.loc[0, "status"], ev.loc[0, "exact"]) == AGREES
     bad = c.check_event_counts(pub, {"hcc.cox": {"control": 10, "ucmsc": 5}})
-    assert bad.loc[0, "verdict"] == "inconsistent"
+    assert bad.loc[0, "status"] == "differs"
     with pytest.raises(ValueError, match="no hazard ratio 'nope'"):
         c.check_event_counts(pub, {"nope": {"control": 1, "ucmsc": 1}})
 
 
 def test_direction_claims(pub):
     h = {"hr": 1.12, "ci_low": 0.30, "ci_high": 4.10}
-    assert c.check_direction(h, "control")["verdict"].item() == "inconsistent"
-    assert c.check_direction(h, "ucmsc")["verdict"].item() == "consistent"
-    assert c.check_direction({"hr": 1.00, "ci_low": 0.5, "ci_high": 2.0}, "control")["verdict"].item() == \
-        "consistent within rounding"
-    assert c.check_direction({"hr": 0.8, "ci_low": 0.5, "ci_high": 1.2}, "ucmsc",
-                             convention="ucmsc_vs_control")["verdict"].item() == "consistent"
+    def se(frame):
+        return frame["status"].item(), frame["exact"].item()
+
+    assert se(c.check_direction(h, "control")) == DIFFERS
+    assert se(c.check_direction(h, "ucmsc")) == AGREES
+    assert se(c.check_direction({"hr": 1.00, "ci_low": 0.5, "ci_high": 2.0}, "control")) == WITHIN_ROUNDING
+    assert se(c.check_direction({"hr": 0.8, "ci_low": 0.5, "ci_high": 1.2}, "ucmsc",
+                                convention="ucmsc_vs_control")) == AGREES
     out = c.check_claims(pub, [{"hr": "hcc.landmark8.early", "better_arm": "control", "text": "t"}])
     assert out["category"].item() == "claim"
     with pytest.raises(ValueError, match="better_arm"):
@@ -394,7 +510,7 @@ def test_direction_claims(pub):
 def test_granularity_on_published_age(pub):
     g = c.check_granularity(pub, integer_valued=("age", "meld"))
     assert set(g["item"]) == {"age.control", "age.ucmsc", "meld.control", "meld.ucmsc"}
-    assert (g["verdict"] == "consistent").all()
+    assert (g["status"] == "agrees").all() and g["exact"].all()
     assert g.set_index("item").loc["meld.control", "reason"].endswith("every mean is possible)")
 
 
@@ -437,7 +553,7 @@ def test_plain_dict_input_is_reusable():
     chk = c.check_table1(rows, n={"control": 50, "ucmsc": 50}).set_index("item")
     assert chk.loc["sbp", "recomputed"] == pytest.approx(1.0)
     assert chk.loc["smoker", "recomputed"] == pytest.approx(1.0)
-    assert (chk["verdict"] == "consistent").all()
+    assert (chk["status"] == "agrees").all() and chk["exact"].all()
 
 
 def test_exact_test_too_large_falls_back_with_a_note():

@@ -17,7 +17,7 @@ import pandas as pd
 from great_tables import GT, loc, style
 
 from ..toolkit.baseline import BaselineTable
-from ..toolkit.consistency import CHECK_COLUMNS, VERDICTS
+from ..toolkit.consistency import CHECK_COLUMNS
 from ..toolkit import disclosure
 from ..toolkit.longitudinal import ANALYTE_UNITS
 from ..toolkit.schema import ARM_LABELS, ARMS, LAB_ANALYTES
@@ -28,8 +28,11 @@ __all__ = ["DEFAULT_DECIMALS", "published_decimals", "baseline_display", "format
 #: Decimals of mean and SD per variable where the paper's default of 1 does not fit.
 DEFAULT_DECIMALS: dict[str, int] = {"plt": 0, "che": 0, "inr": 2}
 
-#: Background colour per verdict (colour-blind-safe light tints).
-VERDICT_COLORS = {VERDICTS[0]: "#e3f1e6", VERDICTS[1]: "#fdf3d7", VERDICTS[2]: "#f9d9d4"}
+#: Background colour per status of :data:`~analysis.toolkit.agreement.STATUSES` (colour-blind-safe
+#: light tints; the ledger page uses the same).
+STATUS_COLORS = {"agrees": "#e3f1e6", "differs": "#f9d9d4", "not published": "#eeeeee", "not computable": "#fdf3d7"}
+#: How a status is shown, where the agreement holds only within the printed rounding.
+WITHIN_ROUNDING = "agrees within rounding"
 
 _DASH = "\u2013"
 _PM = "\u00b1"
@@ -256,7 +259,12 @@ def _sig(x: float, digits: int) -> str:
 
 
 def consistency_display(checks: pd.DataFrame) -> pd.DataFrame:
-    """Check rows as strings (for :func:`format_consistency`)."""
+    """Check rows as strings (for :func:`format_consistency`).
+
+    Columns ``category``, ``item``, ``label``, ``quantity``, ``published``, ``recomputed``,
+    ``range``, ``status`` (as in the checks), ``shown`` (the status as the table shows it:
+    ``agrees within rounding`` where the agreement is not exact) and ``reason``.
+    """
     missing = set(CHECK_COLUMNS) - set(checks.columns)
     if missing:
         raise ValueError(f"checks: missing columns {sorted(missing)} (expected a consistency check frame)")
@@ -270,7 +278,9 @@ def consistency_display(checks: pd.DataFrame) -> pd.DataFrame:
         rng = "" if same else f"{_sig(r['low'], pd_)}{_DASH}{_sig(r['high'], pd_)}"
         rows.append({"category": r["category"], "item": r["item"], "label": r["label"], "quantity": r["quantity"],
                      "published": pub, "recomputed": _sig(r["recomputed"], pd_), "range": rng,
-                     "verdict": r["verdict"], "reason": r["reason"]})
+                     "status": r["status"],
+                     "shown": WITHIN_ROUNDING if r["status"] == "agrees" and not r["exact"] else r["status"],
+                     "reason": r["reason"]})
     return pd.DataFrame(rows)
 
 
@@ -281,7 +291,7 @@ def format_consistency(
     table_id: str = "consistency-checks",
     show_reason: bool = True,
 ) -> GT:
-    """The consistency checks as one table, verdict cells tinted.
+    """The consistency checks as one table, status cells tinted by status.
 
     Parameters
     ----------
@@ -295,23 +305,24 @@ def format_consistency(
     # zero-width spaces after dots let long keys (os.landmark13.early) wrap in the stub
     df["row"] = df["item"].str.replace(".", ".\u200b", regex=False) + " (" + df["quantity"] + ")"
     # the range over rounding is spelled out in the reason; without reasons it gets its own column
-    cols = ["category", "row", "published", "recomputed"] + (["verdict", "reason"] if show_reason else ["range", "verdict"])
+    status = df["status"]
+    cols = ["category", "row", "published", "recomputed"] + (["shown", "reason"] if show_reason else ["range", "shown"])
     df = df[cols]
     g = (
         GT(df, rowname_col="row", groupname_col="category", id=table_id)
-        .tab_style(style=style.text(size="small"), locations=loc.body(columns="verdict"))
+        .tab_style(style=style.text(size="small"), locations=loc.body(columns="shown"))
         .tab_header(title=title)
-        .cols_label(published="Published", recomputed="Recomputed", verdict="Verdict",
+        .cols_label(published="Published", recomputed="Recomputed", shown="Status",
                     **({"reason": "Reason"} if show_reason else {"range": "Range over rounding"}))
-        .cols_align("center", columns=[c for c in ("published", "recomputed", "range", "verdict") if c in cols])
+        .cols_align("center", columns=[c for c in ("published", "recomputed", "range", "shown") if c in cols])
     )
-    for v, colour in VERDICT_COLORS.items():
-        idx = df.index[df["verdict"] == v].tolist()
+    for v, colour in STATUS_COLORS.items():
+        idx = df.index[status == v].tolist()
         if idx:
-            g = g.tab_style(style=style.fill(color=colour), locations=loc.body(columns="verdict", rows=idx))
+            g = g.tab_style(style=style.fill(color=colour), locations=loc.body(columns="shown", rows=idx))
     if show_reason:
         g = (g.tab_style(style=style.text(size="small"), locations=loc.body(columns="reason"))
-             .cols_width({"row": "20%", "published": "10%", "recomputed": "11%", "verdict": "14%",
+             .cols_width({"row": "20%", "published": "10%", "recomputed": "11%", "shown": "14%",
                           "reason": "45%"})
              .tab_options(table_width="100%"))
     return g
@@ -329,15 +340,17 @@ def format_test_comparison(
     the paper's Methods name first) with its recomputed p, the range over
     the printed rounding and a mark.
     """
-    marks = {VERDICTS[0]: "\u2713", VERDICTS[1]: "\u2248", VERDICTS[2]: "\u2717"}
+    marks = {"agrees": "\u2713", "differs": "\u2717", "not computable": "\u2013", "not published": "\u2013"}
     out = []
     for var, grp in comparison.groupby("variable", sort=False):
         r0 = grp.iloc[0]
         row = {"label": r0["label"], "printed": format_p(r0["published"], operator=r0["operator"])}
         for i, (_, r) in enumerate(grp.iterrows(), start=1):
-            rng = "" if math.isclose(r["p_low"], r["p_high"]) else \
+            rng = "" if math.isclose(r["p_low"], r["p_high"]) or not np.isfinite(r["p_low"]) else \
                 f" ({_sig(r['p_low'], 3)}{_DASH}{_sig(r['p_high'], 3)})"
-            row[f"test{i}"] = f"{r['test']}: {_sig(r['p'], 4)}{rng} {marks[r['verdict']]}"
+            mark = "\u2248" if r["status"] == "agrees" and not r["exact"] else marks[r["status"]]
+            p = _sig(r["p"], 4) or "not computable"
+            row[f"test{i}"] = f"{r['test']}: {p}{rng} {mark}"
         out.append(row)
     df = pd.DataFrame(out).fillna("")
     tests = [c for c in df.columns if c.startswith("test")]
@@ -348,9 +361,10 @@ def format_test_comparison(
         .cols_label(printed="Printed p", **labels)
         .tab_spanner(label="Recomputed from the printed summaries", columns=tests)
         .cols_align("center", columns=["printed"])
-        .tab_source_note("\u2713 reproduces the printed p; \u2248 reproduces it for some unrounded inputs "
-                         "consistent with the printed digits (range); \u2717 cannot reproduce it. Age: mean "
-                         "and SD estimated from median and range, so approximate.")
+        .tab_source_note("\u2713 agrees: reproduces the printed p; \u2248 agrees within rounding: reproduces it "
+                         "for some unrounded inputs consistent with the printed digits (range); \u2717 differs: "
+                         "cannot reproduce it; \u2013 not computable. Age: mean and SD estimated from median "
+                         "and range, so approximate.")
     )
 
 

@@ -6,18 +6,31 @@ data), so it can be run on any paper whose numbers are structured as in
 plain dictionaries. Each check returns one row with the published value, the
 value recomputed from the other published numbers (a point and, where the
 printed rounding matters, the interval of every value the unrounded inputs
-could give), a verdict and the reason.
+could give), a status, whether the agreement is exact, and the reason.
 
-Verdicts (:data:`VERDICTS`)
----------------------------
-``consistent``
-    The recomputation from the printed numbers reproduces the printed value
-    (to its printed precision).
-``consistent within rounding``
-    It does not, but some unrounded inputs consistent with the printed digits
-    do (the recomputed interval meets the printed value's rounding interval).
-``inconsistent``
+Status: the project's one vocabulary (:data:`~analysis.toolkit.agreement.STATUSES`)
+------------------------------------------------------------------------------------
+``agrees``
+    Some unrounded inputs consistent with the printed digits reproduce the
+    printed value (the recomputed interval meets the printed value's rounding
+    interval). Column ``exact`` says whether the printed inputs themselves
+    do (``True``), or the agreement holds only within rounding (``False``).
+``differs``
     No unrounded inputs consistent with the printed digits reproduce it.
+``not computable``
+    The recomputation is not defined (an exact test too large to enumerate).
+``not published``
+    The printed value is missing.
+
+Where a number is recomputed (p values, midpoints, percentages, event
+bounds), the status is :func:`~analysis.toolkit.agreement.agreement` of the
+recomputed value with the printed one under the tolerance
+:func:`check_tolerance` builds from the rounding (the interval of values that
+agree), so a published number gets the same status here as in a chapter's
+results and the ledger. Sums and counts agree only when equal. A published number checked
+in two ways (a hazard ratio's p against its CI, and the CI's significance
+against the p) never gets ``agrees`` from one check and ``differs`` from the
+other when both ask the same question (see :func:`check_hazard_ratios`).
 
 Checks
 ------
@@ -48,19 +61,21 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from itertools import product
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 from scipy.special import gammaln
 
+from .agreement import STATUSES, Tolerance, agreement
 from .conventions import validate_conf_level
 
 __all__ = [
-    "VERDICTS",
     "CHECK_COLUMNS",
     "rounding_interval",
+    "Judgement",
+    "check_tolerance",
     "judge",
     "TTestSummary",
     "ttest_from_summary",
@@ -87,11 +102,8 @@ __all__ = [
     "check_direction",
     "check_claims",
     "check_published",
-    "verdict_counts",
+    "status_counts",
 ]
-
-#: The three verdicts, from best to worst.
-VERDICTS = ("consistent", "consistent within rounding", "inconsistent")
 
 #: Columns of every check frame, in this order.
 CHECK_COLUMNS = [
@@ -104,7 +116,8 @@ CHECK_COLUMNS = [
     "recomputed",
     "low",
     "high",
-    "verdict",
+    "status",
+    "exact",
     "reason",
 ]
 
@@ -113,7 +126,7 @@ _EPS = 1e-9  # floating-point slack on rounding-interval bounds
 
 
 # ----------------------------------------------------------------------------
-# Rounding and verdicts
+# Rounding and statuses
 # ----------------------------------------------------------------------------
 def rounding_interval(value: float, decimals: int) -> tuple[float, float]:
     """Every unrounded value that prints as ``value`` with ``decimals`` decimals.
@@ -137,6 +150,74 @@ def rounding_interval(value: float, decimals: int) -> tuple[float, float]:
     return value - h, value + h
 
 
+class Judgement(NamedTuple):
+    """The outcome of one check: a status and whether the agreement is exact."""
+
+    #: One of :data:`~analysis.toolkit.agreement.STATUSES`.
+    status: str
+    #: ``True`` when the printed inputs, as printed, reproduce the printed value; ``False`` when
+    #: it agrees only within rounding (some unrounded inputs reproduce it) or does not agree.
+    exact: bool
+
+
+_OPERATORS = ("=", "<", ">")
+
+
+def check_tolerance(
+    published: float,
+    point: float,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    decimals: int,
+    operator: str = "=",
+) -> Tolerance | None:
+    """The tolerance under which a recomputed value agrees with a printed one.
+
+    Every check of a recomputed number in this module (:func:`judge`) is
+    :func:`~analysis.toolkit.agreement.agreement` of the recomputed point with the printed value
+    under this tolerance, so a printed number has one rule wherever it is compared (here, in a
+    chapter's results, in the ledger).
+
+    Parameters
+    ----------
+    published
+        The printed value (for ``operator='<'``, the bound: ``p < 0.001``).
+    point
+        The value recomputed from the printed inputs as printed.
+    low, high
+        The range of values recomputed over all unrounded inputs consistent with the printed
+        digits (default: the point).
+    decimals
+        Printed decimals of ``published`` (used with ``"="``).
+    operator
+        ``"="``, ``"<"`` or ``">"``, as printed.
+
+    Returns
+    -------
+    Tolerance or None
+        An ``interval`` tolerance on the point: for ``"="``, the point agrees when the range
+        ``[low, high]`` meets the printed value's rounding interval ``[a, b]`` (the interval is
+        ``[a - (high - point), b + (point - low)]``); for ``"<"``, when ``low`` is at or below
+        the bound; for ``">"``, when ``high`` is at or above it. ``None`` when the point or the
+        printed value is missing (the status is then ``not computable`` or ``not published``).
+    """
+    if operator not in _OPERATORS:
+        raise ValueError(f"operator must be one of '=', '<', '>', got {operator!r}")
+    if point is None or published is None or not (np.isfinite(point) and np.isfinite(published)):
+        return None
+    low = point if low is None or not np.isfinite(low) else min(low, point)
+    high = point if high is None or not np.isfinite(high) else max(high, point)
+    if operator == "=":
+        a, b = rounding_interval(published, decimals)
+        return Tolerance("interval", (a - _EPS - (high - point), b + _EPS + (point - low)))
+    if operator == "<":
+        upper = published + (point - low)
+        return Tolerance("interval", (min(low, upper), upper))
+    lower = published - (high - point)
+    return Tolerance("interval", (lower, max(high, lower)))
+
+
 def judge(
     published: float,
     point: float,
@@ -145,8 +226,8 @@ def judge(
     *,
     decimals: int,
     operator: str = "=",
-) -> str:
-    """Verdict for one printed number against a recomputation.
+) -> Judgement:
+    """Status of one printed number against a recomputation.
 
     Parameters
     ----------
@@ -164,40 +245,46 @@ def judge(
 
     Returns
     -------
-    str
-        One of :data:`VERDICTS`.
+    Judgement
+        ``status``: :func:`~analysis.toolkit.agreement.agreement` of ``point`` with
+        ``published`` under :func:`check_tolerance`; ``exact``: the point itself prints as
+        the published value (is below or above the bound for ``"<"`` and ``">"``).
     """
-    low = point if low is None else low
-    high = point if high is None else high
+    tol = check_tolerance(published, point, low, high, decimals=decimals, operator=operator)
+    status = agreement(point, published, tol)
+    if status != "agrees":
+        return Judgement(status, False)
     if operator == "=":
         a, b = rounding_interval(published, decimals)
-        if a - _EPS <= point <= b + _EPS:
-            return VERDICTS[0]
-        if low <= b + _EPS and high >= a - _EPS:
-            return VERDICTS[1]
-        return VERDICTS[2]
-    if operator == "<":
-        if point < published:
-            return VERDICTS[0]
-        return VERDICTS[1] if low < published else VERDICTS[2]
-    if operator == ">":
-        if point > published:
-            return VERDICTS[0]
-        return VERDICTS[1] if high > published else VERDICTS[2]
-    raise ValueError(f"operator must be one of '=', '<', '>', got {operator!r}")
+        exact = a - _EPS <= point <= b + _EPS
+    else:
+        exact = point < published if operator == "<" else point > published
+    return Judgement(status, bool(exact))
+
+
+_AGREES = Judgement("agrees", True)
+_WITHIN_ROUNDING = Judgement("agrees", False)
+_DIFFERS = Judgement("differs", False)
+
+
+def _exactly(ok: bool) -> Judgement:
+    """A check without rounding (counts, arithmetic): agrees or differs."""
+    return _AGREES if ok else _DIFFERS
 
 
 def _row(category: str, item: str, label: str, quantity: str, published: float, operator: str,
-         recomputed: float, low: float, high: float, verdict: str, reason: str) -> dict:
+         recomputed: float, low: float, high: float, judgement: Judgement, reason: str) -> dict:
     return dict(category=category, item=item, label=label, quantity=quantity,
                 published=float(published), operator=operator, recomputed=float(recomputed),
-                low=float(low), high=float(high), verdict=verdict, reason=reason)
+                low=float(low), high=float(high), status=judgement.status, exact=bool(judgement.exact),
+                reason=reason)
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=CHECK_COLUMNS)
     for c in ("published", "recomputed", "low", "high"):
         df[c] = df[c].astype(float)
+    df["exact"] = df["exact"].astype(bool)
     return df
 
 
@@ -452,8 +539,10 @@ class WaldFromCI:
     On the log scale for ratios. ``*_low``/``*_high`` are ranges over the
     unrounded estimate and limits consistent with the printed digits: over
     the Wald triples ``(exp(b), exp(b -+ z SE))`` that print as the printed
-    numbers when such triples exist (``wald_triple`` True), otherwise over
-    the three numbers' rounding intervals taken independently.
+    numbers when such triples exist (``wald_triple`` True). Otherwise the
+    midpoint and SE ranges are over the limits' rounding, and the p range is
+    that of the Wald p the CI implies on its own (its midpoint as the
+    estimate) over the limits' rounding, joined with ``p``.
     """
 
     midpoint: float
@@ -478,6 +567,27 @@ def _wald_vertices(b: tuple[float, float], x: tuple[float, float], y: tuple[floa
     return [(xi, yi) for xi, yi in cand
             if x[0] - tol <= xi <= x[1] + tol and y[0] - tol <= yi <= y[1] + tol
             and 2 * b[0] - tol <= xi + yi <= 2 * b[1] + tol and yi > xi]
+
+
+def _interval_z_range(x: tuple[float, float], y: tuple[float, float], zc: float) -> tuple[float, float]:
+    """Smallest and largest ``|z|`` of Wald intervals (midpoint as the estimate) whose log limits
+    lie in the rectangle ``x`` by ``y``; extremes at its corners (``|z|`` is linear-fractional)."""
+    rect = [(xi, yi) for xi in x for yi in y if yi > xi]
+    sums = [xi + yi for xi, yi in rect]
+    zs = [abs(sm) / (yi - xi) * zc for sm, (xi, yi) in zip(sums, rect)]
+    return (0.0 if min(sums) <= 0 <= max(sums) else min(zs)), max(zs)
+
+
+def _interval_p(ci_low: float, ci_high: float, *, level: float, decimals: int) -> tuple[float, float, float]:
+    """The two-sided Wald p a ratio CI implies on its own (its geometric midpoint as the estimate),
+    and its range over the limits' rounding: ``(p, p_low, p_high)``."""
+    zc = stats.norm.ppf(0.5 + level / 2)
+    lo, hi = math.log(ci_low), math.log(ci_high)
+    p = 2 * stats.norm.sf(abs(lo + hi) / (hi - lo) * zc)
+    bx = tuple(math.log(max(v, 1e-12)) for v in rounding_interval(ci_low, decimals))
+    by = tuple(math.log(v) for v in rounding_interval(ci_high, decimals))
+    z_min, z_max = _interval_z_range(bx, by, zc)
+    return float(p), float(2 * stats.norm.sf(z_max)), float(2 * stats.norm.sf(z_min))
 
 
 def wald_from_ci(
@@ -521,7 +631,13 @@ def wald_from_ci(
     is linear-fractional in ``(l, u)``, so its extremes (and those of SE and
     p) lie at the polygon's vertices, which are enumerated. When the polygon
     is empty (the printed estimate is not the midpoint of any unrounded
-    limits) the three numbers are varied independently instead.
+    limits) no Wald interval prints as the three numbers. The p range is then
+    that of the interval alone, over the rectangle of its limits' rounding
+    (the p of a Wald interval is fixed by its limits), joined with the
+    point ``p`` of the printed estimate: varying the estimate independently
+    of the limits would admit p values of no Wald interval that prints as
+    the printed one, on the other side of alpha from what the printed
+    interval says about significance.
 
     References
     ----------
@@ -563,11 +679,12 @@ def wald_from_ci(
         zs = [abs(sm) / (yi - xi) * zc for sm, (xi, yi) in zip(sums, verts)]
         z_max = max(zs)
         z_min = 0.0 if min(sums) <= 0 <= max(sums) else min(zs)
-    else:  # not a Wald triple: vary the three numbers independently
+    else:  # not a Wald triple: the p of the interval alone, over its limits' rounding (and the point p)
         ses = [max((by[0] - bx[1]) / (2 * zc), se * 1e-6), (by[1] - bx[0]) / (2 * zc)]
-        abs_max = max(abs(be[0]), abs(be[1]))
-        abs_min = 0.0 if be[0] <= 0 <= be[1] else min(abs(be[0]), abs(be[1]))
-        z_max, z_min = abs_max / min(ses), abs_min / max(ses)
+        if decimals is None:
+            z_max = z_min = abs(z)
+        else:
+            z_min, z_max = _interval_z_range(bx, by, zc)
     p_low, p_high = 2 * stats.norm.sf(z_max), 2 * stats.norm.sf(z_min)
     return WaldFromCI(float(mid), float(mid_low), float(mid_high), float(se), float(min(ses + [se])),
                       float(max(ses + [se])), float(z), float(p), float(min(p_low, p)), float(max(p_high, p)),
@@ -935,8 +1052,11 @@ def compare_table1_tests(
     -------
     pandas.DataFrame
         One row per (variable, test): ``variable``, ``test``, ``published``,
-        ``operator``, ``p``, ``p_low``, ``p_high``, ``verdict`` and
-        ``reproduces`` (verdict is not ``inconsistent``).
+        ``operator``, ``p``, ``p_low``, ``p_high``, ``status`` (one of
+        :data:`~analysis.toolkit.agreement.STATUSES`, as in :func:`check_table1`: the same
+        printed p recomputed by the same test gets the same status), ``exact`` (the printed
+        summaries reproduce it as printed, not only within rounding) and ``reproduces``
+        (the status is ``agrees``). An exact test too large to enumerate is ``not computable``.
 
     References
     ----------
@@ -949,10 +1069,10 @@ def compare_table1_tests(
     out = []
 
     def add(r: dict, test: str, p: float, lo: float, hi: float) -> None:
-        v = judge(r["p"], p, lo, hi, decimals=p_decimals, operator=r["p_operator"])
+        j = judge(r["p"], p, lo, hi, decimals=p_decimals, operator=r["p_operator"])
         out.append(dict(variable=r["variable"], label=r["label"], test=test, published=float(r["p"]),
                         operator=r["p_operator"], p=float(p), p_low=float(lo), p_high=float(hi),
-                        verdict=v, reproduces=v != VERDICTS[2]))
+                        status=j.status, exact=j.exact, reproduces=j.status == "agrees"))
 
     for r in _rows(table1, arms):
         if r["kind"] == "mean_sd":
@@ -1023,7 +1143,14 @@ def check_hazard_ratios(
     pandas.DataFrame
         :data:`CHECK_COLUMNS`; three rows per HR: ``hr midpoint`` (HR vs the
         CI's geometric midpoint), ``hr p`` (printed p vs the Wald p implied by
-        the CI) and ``hr significance`` (CI excludes 1 vs p < alpha).
+        the CI) and ``hr significance`` (CI excludes 1 vs p < alpha; within
+        rounding when a limit or the p could round from the other side). The
+        two p rows judge the same printed p against the same CI and never
+        contradict each other: when the CI lies on one side of 1 under every
+        rounding of its limits and the printed p on the other side of alpha
+        (significance ``differs``), the p cannot be the CI's Wald p either.
+        The ``hr p`` row then judges the p the CI implies on its own (not
+        that of a printed HR off the CI's midpoint), which ``differs``.
 
     References
     ----------
@@ -1037,7 +1164,7 @@ def check_hazard_ratios(
         v = judge(h["hr"], w.midpoint, w.midpoint_low, w.midpoint_high, decimals=hr_decimals)
         reason = (f"geometric midpoint sqrt({h['ci_low']} x {h['ci_high']}) = {_fmt(w.midpoint)} "
                   f"(range {_fmt(w.midpoint_low)} to {_fmt(w.midpoint_high)} over the limits' rounding)")
-        if v == VERDICTS[2]:
+        if v.status == "differs":
             gap = min(abs(w.midpoint_low - h["hr"]), abs(w.midpoint_high - h["hr"])) - 0.5 * 10.0**-hr_decimals
             reason += (f"; the nearest midpoint misses the HR's rounding interval by {_fmt(gap, 4)}: the CI is not "
                        "symmetric about the HR on the log scale (not a Wald CI, truncated rather than rounded "
@@ -1045,14 +1172,49 @@ def check_hazard_ratios(
         rows.append(_row("hr midpoint", key, label, "hr", h["hr"], "=", w.midpoint, w.midpoint_low,
                          w.midpoint_high, v, reason))
 
-        v = judge(h["p"], w.p, w.p_low, w.p_high, decimals=p_decimals, operator=h["p_operator"])
+        # significance first: the p check must not contradict it (both judge the printed p against the CI)
+        excludes = h["ci_low"] > 1 or h["ci_high"] < 1
+        signif = h["p"] < alpha if h["p_operator"] != ">" else False
+        agree = excludes == signif
+        sig_reason = (f"{level:.0%} CI {'excludes' if excludes else 'includes'} 1 while p "
+                      f"{'<' if signif else '>='} {alpha}")
+        if not agree:
+            sig_reason += ("; a Wald CI and its Wald p cannot disagree, so the CI and the p come from different "
+                           "tests (e.g. Cox Wald CI and log-rank p)")
+        # printed numbers are fixed by rounding too: a limit printed as 1.00, or a p printed as 0.050,
+        # could be either side
+        lims = [rounding_interval(h["ci_low"], hr_decimals), rounding_interval(h["ci_high"], hr_decimals)]
+        ci_either = any(lo_ <= 1 <= hi_ for lo_, hi_ in lims)
+        p_lo, p_hi = rounding_interval(h["p"], p_decimals) if h["p_operator"] == "=" else (h["p"], h["p"])
+        p_either = p_lo <= alpha <= p_hi
+        vs = _AGREES if agree else (_WITHIN_ROUNDING if ci_either or p_either else _DIFFERS)
+        if vs is _WITHIN_ROUNDING:
+            sig_reason += ("; but " + " and ".join(w_ for w_, on in (("a limit printed as 1 may round from either "
+                                                                       "side of 1", ci_either),
+                                                                      (f"the printed p may round from either side "
+                                                                       f"of {alpha}", p_either)) if on))
+
+        p_pt, p_low, p_high = w.p, w.p_low, w.p_high
+        v = judge(h["p"], p_pt, p_low, p_high, decimals=p_decimals, operator=h["p_operator"])
         reason = (f"two-sided Wald p from the CI: SE(log HR) = {_fmt(w.se)}, z = {_fmt(w.z, 2)}, "
                   f"p = {_fmt(w.p, 4)} (range {_fmt(w.p_low, 4)} to {_fmt(w.p_high, 4)})")
         if not w.wald_triple:
-            reason += "; HR and CI are not a Wald triple, so the range varies them independently"
-        if v == VERDICTS[2] and h["p_operator"] == "=" and 0 < h["p"] < 1:
+            reason += ("; HR and CI are not a Wald triple, so the range is that of the p the CI implies on its own "
+                       "(its geometric midpoint as the estimate) over the limits' rounding, and the printed HR's p")
+        if v.status == "agrees" and vs.status == "differs" and math.isclose(level, 1 - alpha):
+            # Only when the printed HR is not the CI's midpoint: its own p agrees with the printed p, but
+            # every unrounded CI lies on one side of 1, so the CI's Wald p is on one side of alpha and the
+            # printed p on the other. The p of a Wald CI is the CI's own: judge that one (issue 12).
+            p_pt, p_low, p_high = _interval_p(h["ci_low"], h["ci_high"], level=level, decimals=hr_decimals)
+            v = judge(h["p"], p_pt, p_low, p_high, decimals=p_decimals, operator=h["p_operator"])
+            reason = (f"two-sided Wald p the CI implies on its own (its geometric midpoint as the estimate): "
+                      f"p = {_fmt(p_pt, 4)} (range {_fmt(p_low, 4)} to {_fmt(p_high, 4)} over the limits' "
+                      f"rounding); the printed HR with the CI's SE would give p = {_fmt(w.p, 4)}, but the CI "
+                      f"{'excludes' if excludes else 'includes'} 1 for every rounding of its limits, so its Wald p "
+                      f"is {'below' if excludes else 'at or above'} {alpha} and the printed p is not")
+        if v.status == "differs" and h["p_operator"] == "=" and 0 < h["p"] < 1:
             z_pub = stats.norm.isf(h["p"] / 2)
-            z_lo, z_hi = stats.norm.isf(w.p_high / 2), stats.norm.isf(w.p_low / 2)
+            z_lo, z_hi = stats.norm.isf(p_high / 2), stats.norm.isf(p_low / 2)
             gap = max(z_lo - z_pub, z_pub - z_hi, 0.0)
             side = "larger" if z_pub > z_hi else "smaller"
             reason += (f"; the printed p corresponds to |z| = {_fmt(z_pub, 2)}, {_fmt(gap, 2)} {side} than the "
@@ -1065,22 +1227,9 @@ def check_hazard_ratios(
                            "adjusted), truncated digits or a typo is more likely than a log-rank p")
             else:
                 reason += ": too far apart for a log-rank-vs-Wald difference; a different model or a typo"
-        rows.append(_row("hr p", key, label, "p", h["p"], h["p_operator"], w.p, w.p_low, w.p_high, v, reason))
-
-        excludes = h["ci_low"] > 1 or h["ci_high"] < 1
-        signif = h["p"] < alpha if h["p_operator"] != ">" else False
-        agree = excludes == signif
-        reason = (f"{level:.0%} CI {'excludes' if excludes else 'includes'} 1 while p "
-                  f"{'<' if signif else '>='} {alpha}")
-        if not agree:
-            reason += ("; a Wald CI and its Wald p cannot disagree, so the CI and the p come from different "
-                       "tests (e.g. Cox Wald CI and log-rank p)")
-        # printed limits are fixed by rounding too: a limit printed as 1.00 could be either side
-        lims = [rounding_interval(h["ci_low"], hr_decimals), rounding_interval(h["ci_high"], hr_decimals)]
-        ambiguous = any(lo_ <= 1 <= hi_ for lo_, hi_ in lims)
-        vs = VERDICTS[0] if agree else (VERDICTS[1] if ambiguous else VERDICTS[2])
+        rows.append(_row("hr p", key, label, "p", h["p"], h["p_operator"], p_pt, p_low, p_high, v, reason))
         rows.append(_row("hr significance", key, label, "p < alpha", h["p"], h["p_operator"], w.p,
-                         w.p_low, w.p_high, vs, reason))
+                         w.p_low, w.p_high, vs, sig_reason))
     return _frame(rows)
 
 
@@ -1128,8 +1277,9 @@ def check_event_counts(
     -------
     pandas.DataFrame
         :data:`CHECK_COLUMNS`, ``category='hr events'``: published total
-        events against the implied lower bound ``4 / SE^2`` (consistent when
-        the total is at least the bound over the rounding box); the reason
+        events against the implied lower bound ``4 / SE^2`` (``agrees`` when
+        the total is at least the bound somewhere over the rounding box,
+        ``exact`` when it is above the bound of the printed CI); the reason
         also gives the CI that ``SE = sqrt(1/d1 + 1/d2)`` would produce.
 
     References
@@ -1147,12 +1297,8 @@ def check_event_counts(
         total = sum(d)
         w = wald_from_ci(h["hr"], h["ci_low"], h["ci_high"], level=level, decimals=hr_decimals)
         lb, lb_low, lb_high = (implied_events(s, allocation=allocation) for s in (w.se, w.se_high, w.se_low))
-        if total >= lb - _EPS:
-            v = VERDICTS[0]
-        elif total >= lb_low - _EPS:
-            v = VERDICTS[1]
-        else:
-            v = VERDICTS[2]
+        # the bound must not exceed the total: judged as "bound < total" over the bound's range
+        v = judge(total, lb, lb_low, lb_high, decimals=0, operator="<")
         se_ev = se_from_events(*d) if len(d) == 2 else float("nan")
         zc = stats.norm.ppf(0.5 + level / 2)
         ci = (h["hr"] * math.exp(-zc * se_ev), h["hr"] * math.exp(zc * se_ev))
@@ -1171,8 +1317,8 @@ def _pct_row(item: str, label: str, count: float, n: float, pct: float, decimals
     rec = 100.0 * count / n
     v = judge(pct, rec, decimals=decimals)
     reason = f"{int(count)}/{int(n)} = {_fmt(rec, 3)}%"
-    if v == VERDICTS[2]:
-        ks = [k for k in range(int(n) + 1) if judge(pct, 100.0 * k / n, decimals=decimals) == VERDICTS[0]]
+    if v.status == "differs":
+        ks = [k for k in range(int(n) + 1) if judge(pct, 100.0 * k / n, decimals=decimals).exact]
         reason += (f"; counts giving {pct}% of {int(n)}: {', '.join(map(str, ks))}" if ks
                    else f"; no count out of {int(n)} gives {pct}% (GRIM-inconsistent percentage)")
     return _row("percentage", item, label, "percent", pct, "=", rec, rec, rec, v, reason)
@@ -1180,7 +1326,7 @@ def _pct_row(item: str, label: str, count: float, n: float, pct: float, decimals
 
 def _count_sum_row(item: str, label: str, counts: Mapping[Any, float], n: float) -> dict:
     total = float(sum(counts.values()))
-    v = VERDICTS[0] if total == n else VERDICTS[2]
+    v = _exactly(total == n)
     reason = f"{' + '.join(str(int(c)) for c in counts.values())} = {int(total)} vs n = {int(n)}"
     return _row("counts", item, label, "n", n, "=", total, total, total, v, reason)
 
@@ -1255,7 +1401,7 @@ def check_consort(published: Any, *, arms: Sequence[str] = _ARMS) -> pd.DataFram
     rows = []
 
     def add(item: str, label: str, pub: float, rec: float, how: str) -> None:
-        v = VERDICTS[0] if pub == rec else VERDICTS[2]
+        v = _exactly(pub == rec)
         rows.append(_row("consort", item, label, "patients", pub, "=", rec, rec, rec, v, how))
 
     excluded = c.get("excluded", {})
@@ -1334,7 +1480,7 @@ def check_granularity(
                 stat, val = "median", s["median"]
             else:
                 continue
-            v = VERDICTS[0] if ok else VERDICTS[2]
+            v = _exactly(ok)
             rows.append(_row("granularity", f"{r['variable']}.{arm}", f"{r['label']}, {arm}", stat, val, "=",
                              val, val, val, v, reason))
     return _frame(rows)
@@ -1373,8 +1519,8 @@ def check_direction(
     -------
     pandas.DataFrame
         One row, ``category='claim'``: ``published`` is the HR,
-        ``low``/``high`` its CI; verdict ``inconsistent`` when the HR points
-        the other way (``consistent within rounding`` when the printed HR
+        ``low``/``high`` its CI; status ``differs`` when the HR points
+        the other way (``agrees`` with ``exact`` False when the printed HR
         could round from 1); the reason says whether the CI spans both
         directions.
     """
@@ -1390,7 +1536,7 @@ def check_direction(
     lo, hi = rounding_interval(h["hr"], hr_decimals)
     agrees = h["hr"] < 1 if better_arm == num else h["hr"] > 1
     ambiguous = lo <= 1 <= hi
-    v = VERDICTS[0] if agrees else (VERDICTS[1] if ambiguous else VERDICTS[2])
+    v = _AGREES if agrees else (_WITHIN_ROUNDING if ambiguous else _DIFFERS)
     reason = (f"the text says {better_arm} did better, which needs HR ({convention.replace('_vs_', ' vs ')}) {implied}; "
               f"printed HR {h['hr']} (95% CI {h['ci_low']} to {h['ci_high']})")
     if not agrees:
@@ -1487,12 +1633,34 @@ def check_published(
     return pd.concat(frames, ignore_index=True)
 
 
-def verdict_counts(checks: pd.DataFrame) -> pd.DataFrame:
-    """Number of checks per category and verdict (categories in order of appearance)."""
-    if "verdict" not in checks or "category" not in checks:
-        raise ValueError("checks must have 'category' and 'verdict' columns (a check frame)")
+def status_counts(checks: pd.DataFrame) -> pd.DataFrame:
+    """Number of checks per category and status (categories in order of appearance).
+
+    Parameters
+    ----------
+    checks
+        A check frame (:data:`CHECK_COLUMNS`), e.g. from :func:`check_published`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``category``; one column per status of
+        :data:`~analysis.toolkit.agreement.STATUSES` (zeros included), then
+        ``within rounding``: how many of the ``agrees`` hold only within rounding.
+    """
+    missing = {"category", "status", "exact"} - set(checks.columns)
+    if missing:
+        raise ValueError(f"checks must have 'category', 'status' and 'exact' columns (a check frame); "
+                         f"missing {sorted(missing)}")
+    bad = set(checks["status"]) - set(STATUSES)
+    if bad:
+        raise ValueError(f"checks: statuses must be among {STATUSES}, got {sorted(bad)}")
     cats = list(dict.fromkeys(checks["category"]))
     tab = pd.crosstab(pd.Categorical(checks["category"], categories=cats),
-                      pd.Categorical(checks["verdict"], categories=list(VERDICTS)), dropna=False)
-    tab.index.name, tab.columns.name = "category", "verdict"
+                      pd.Categorical(checks["status"], categories=list(STATUSES)), dropna=False)
+    tab.index.name, tab.columns.name = "category", "status"
+    tab.columns = list(tab.columns)
+    inexact = (checks["status"] == "agrees") & ~checks["exact"].astype(bool)
+    tab["within rounding"] = inexact.groupby(checks["category"]).sum().reindex(cats).fillna(0).astype(int).to_numpy()
+    tab.columns.name = "status"
     return tab
