@@ -11,8 +11,6 @@ import pytest
 
 from analysis import load_trial
 from analysis.report.chapters import baseline
-from analysis.report.ledger import _PENDING
-from analysis.report.results import ChapterResults
 from analysis.toolkit import consistency as cons
 from analysis.toolkit.agreement import STATUSES
 from analysis.toolkit.baseline import baseline_imbalances, baseline_table
@@ -35,35 +33,26 @@ def leukemia(published):
     return baseline.compute(load_trial(ROOT / "tests" / "datasets" / "leukemia"), published)
 
 
-def _pending(trial, published) -> ChapterResults:
-    out = ChapterResults("baseline", trial.synthetic)
+def test_ledger_p_ids(res, trial, published):
+    """baseline.<var>.p for the ledger's Table 1 variables: the Student t p of baseline_table, judged
+    against the rounding range of the printed means and SDs (or the printed bound), by construction."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
-        _PENDING["baseline"](out, trial, published)
-    return out
-
-
-def test_ledger_p_ids_are_those_the_ledger_computed(res, trial, published):
-    """baseline.<var>.p: same values, published values, tolerances, provenance and notes as the
-    ledger's pending section that this module replaces."""
-    want = _pending(trial, published)
-    assert set(want) == {f"baseline.{v}.p" for v in LEDGER_P}
-    for rid, w in want.items():
-        got = res[rid]
-        assert got.value == w.value and got.published == w.published, rid
-        assert got.tolerance == w.tolerance, rid
-        assert got.provenance == w.provenance == "by construction", rid
-        assert got.status == w.status and got.unit == "p" and got.source == w.source, rid
+        bt = baseline_table(trial)
+    for v in LEDGER_P:
+        got = res[f"baseline.{v}.p"]
+        row = published.table1_row(v)
+        assert got.value == bt.row(v)["p"] and got.published == row.p and got.unit == "p", v
+        assert got.tolerance.kind == ("upper_bound" if row.p_operator == "<" else "interval"), v
+        assert got.provenance == "by construction" and got.source == published.raw["table1"]["source"], v
 
 
 def test_ledger_p_ids_without_the_columns(leukemia, published):
-    """Absent columns: the same ids, not computable, with the ledger's note."""
-    trial = load_trial(ROOT / "tests" / "datasets" / "leukemia")
-    want = _pending(trial, published)
-    for rid, w in want.items():
-        got = leukemia[rid]
-        assert got.value is None and got.status == "not computable", rid
-        assert got.note == w.note and got.tolerance == w.tolerance and got.provenance == w.provenance, rid
+    """Absent columns: the same ids, not computable, with a note naming the column."""
+    for v in LEDGER_P:
+        got = leukemia[f"baseline.{v}.p"]
+        assert got.value is None and got.status == "not computable", v
+        assert v in got.note and got.provenance == "computed", v
 
 
 def test_values_are_the_toolkit_functions(res, trial, published):

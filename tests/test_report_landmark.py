@@ -12,8 +12,6 @@ import pytest
 
 from analysis import load_trial
 from analysis.report.chapters import landmark
-from analysis.report.ledger import _PENDING
-from analysis.report.results import ChapterResults
 from analysis.toolkit import landmark as lm
 from analysis.toolkit import survival as sv
 from analysis.report.chapters.survival import HR_DIRECTION, HR_LOG_TOLERANCE
@@ -70,22 +68,6 @@ def test_landmark_hazard_ratios_as_the_ledger_defines_them(res, trial, published
         assert hr.tolerance == Tolerance("log_ratio", HR_LOG_TOLERANCE) and p.tolerance is None
         assert (hr.provenance, p.provenance) == ("by construction", "computed")
         assert hr.direction == HR_DIRECTION and hr.source == p.source == h.source
-
-
-def test_same_entries_as_the_pending_ledger_section(res, trial, published):
-    """The ids the ledger computed before this module existed: same values, published values, tolerance,
-    provenance and status (while the ledger still has that section)."""
-    if "landmark" not in _PENDING:
-        pytest.skip("the ledger no longer has a pending landmark section")
-    before = ChapterResults("landmark", trial.synthetic)
-    _PENDING["landmark"](before, trial, published)
-    assert set(before) == set(LANDMARK_IDS)
-    for rid, b in before.items():
-        r = res[rid]
-        for f in ("value", "ci_low", "ci_high", "published", "published_ci_low", "published_ci_high"):
-            assert _same(r.get(f), b.get(f)), (rid, f)
-        assert (r.effective_tolerance, r.provenance, r.unit, r.direction, r.status, r.source) == \
-            (b.effective_tolerance, b.provenance, b.unit, b.direction, b.status, b.source), rid
 
 
 def test_values_are_the_toolkit_functions(res, trial, published):

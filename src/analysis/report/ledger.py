@@ -24,15 +24,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..toolkit.agreement import STATUSES, Tolerance, printed_tolerance
-from ..toolkit.baseline import baseline_table
-from ..toolkit.consistency import ttest_from_summary
-from ..toolkit.schema import ARM_LABELS, ARMS, Trial
-from ..toolkit.survival import cox_hr, endpoint_frame
+from ..toolkit.agreement import STATUSES
+from ..toolkit.schema import Trial
 from ..toolkit.warnings import StatisticalWarning
 from ..trial.data import content_digest, load_trial
 from ..trial.published import Published, load_published
-from .chapters import CHAPTERS, chapter_exists, chapter_module
+from .chapters import CHAPTERS, chapter_module
 from .chapters.survival import HR_DIRECTION, HR_LOG_TOLERANCE
 from .results import PROVENANCES, ChapterResults
 
@@ -42,94 +39,7 @@ __all__ = ["HR_LOG_TOLERANCE", "LEDGER_VERSION", "chapter_results", "build_ledge
 LEDGER_VERSION = 2
 
 
-#: Ledger sections of chapters whose module does not compute them yet: chapter -> function.
-#: A section is skipped once ``analysis.report.chapters.<chapter>`` exists (it then owns those ids).
-_PENDING: dict[str, Any] = {}
-
-
-def _pending(chapter: str):
-    def register(fn):
-        _PENDING[chapter] = fn
-        return fn
-    return register
-
-
-@_pending("randomization")
-def _pending_consort(res: ChapterResults, trial: Trial, pub: Published) -> None:
-    c = pub.consort
-    src = c["source"]
-    scr = trial.screening
-    res.add("consort.screened", "Patients screened", len(scr) if scr is not None else None, unit="patients",
-            published=c["screened"], provenance="by construction", source=src,
-            note="" if scr is not None else "screening.csv is absent")
-    for reason, k in c["excluded"].items():
-        v = int((scr["outcome"] == reason).sum()) if scr is not None else None
-        res.add(f"consort.excluded.{reason}", f"Excluded before randomization: {reason}", v, unit="patients",
-                published=k, provenance="by construction", source=src,
-                note="" if scr is not None else "screening.csv is absent")
-    pts = trial.patients
-    for stage, disp, label in (("randomized", None, "Randomized"), ("withdrew", "withdrew", "Withdrew consent"),
-                               ("lost_to_follow_up", "lost_to_follow_up", "Lost to follow-up"),
-                               ("analyzed", "analyzed", "Analysed")):
-        for a in ARMS:
-            sel = pts["arm"] == a
-            if disp:
-                sel &= pts["disposition"] == disp
-            key = "lost" if stage == "lost_to_follow_up" else stage
-            res.add(f"consort.{key}.{a}", f"{label}, {ARM_LABELS[a]}", int(sel.sum()), unit="patients",
-                    published=c[stage][a], provenance="by construction", source=src)
-
-
-@_pending("landmark")
-def _pending_landmark(res: ChapterResults, trial: Trial, pub: Published) -> None:
-    H = pub.horizon
-    for key, h in pub.hazard_ratios.items():
-        if key.endswith(".cox"):
-            continue
-        r = cox_hr(endpoint_frame(trial, h.endpoint, horizon=H), start=h.window[0], end=h.window[1])
-        res.add(f"{key}.hr", f"{h.label}: hazard ratio", r.hr, ci_low=r.ci_low, ci_high=r.ci_high, unit="ratio",
-                direction=HR_DIRECTION, published=h.hr, published_ci_low=h.ci_low, published_ci_high=h.ci_high,
-                tolerance=Tolerance("log_ratio", HR_LOG_TOLERANCE), provenance="by construction", source=h.source)
-        res.add(f"{key}.p", f"{h.label}: p (Cox Wald)", r.p, unit="p", published=h.p, source=h.source)
-
-
-@_pending("baseline")
-def _pending_baseline(res: ChapterResults, trial: Trial, pub: Published) -> None:
-    tab = baseline_table(trial)
-    present = set(tab.variables())
-    n = pub.raw["table1"]["n"]
-    for var in ("tp", "alb", "plt", "cr", "alt", "ast", "tbil", "pta", "che", "inr", "meld"):
-        row = pub.table1_row(var)
-        rep = tab.row(var)["p"] if var in present else None
-        note = "" if var in present else f"patients.csv has no {var} column"
-        if row.p_operator == "<":
-            tol = Tolerance("upper_bound")
-        else:
-            dc, du = row.decimals_for("control"), row.decimals_for("ucmsc")
-            tt = ttest_from_summary(row.control["mean"], row.control["sd"], n["control"],
-                                    row.ucmsc["mean"], row.ucmsc["sd"], n["ucmsc"],
-                                    decimals={"mean1": dc["mean"], "sd1": dc["sd"], "mean2": du["mean"], "sd2": du["sd"]})
-            h = printed_tolerance(row.p).value
-            tol = Tolerance("interval", (max(tt.p_low - h, 0.0), min(tt.p_high + h, 1.0)))
-        res.add(f"baseline.{var}.p", f"Table 1 {row.label}: p (Student t test)", rep, unit="p", published=row.p,
-                tolerance=tol, provenance="by construction", source=pub.raw["table1"]["source"], note=note)
-
-
-@_pending("safety")
-def _pending_fever(res: ChapterResults, trial: Trial, pub: Published) -> None:
-    f = pub.adverse_events["fever"]
-    ae = trial.adverse_events
-    if ae is None:
-        v = None
-    else:
-        ids = trial.analyzed.loc[trial.analyzed["arm"] == f["arm"], "patient_id"]
-        v = int(ae.loc[(ae["term"] == "fever") & ae["patient_id"].isin(ids), "patient_id"].nunique())
-    res.add(f"ae.fever.{f['arm']}", f"Patients with fever after infusion, {ARM_LABELS[f['arm']]}", v,
-            unit="patients", published=f["patients"], provenance="by construction",
-            source=pub.adverse_events["source"], note="" if ae is not None else "adverse_events.csv is absent")
-
-
-#: The chapter computed last, from the results of the others.
+#: The chapter computed last, from the others' results.
 _LAST = "reproducibility"
 
 
@@ -171,12 +81,8 @@ def chapter_results(data: Trial | str | Path | None = None, published: Published
         for name in chapters:
             if name == _LAST:
                 continue
-            if chapter_exists(name):
-                out[name] = chapter_module(name).compute(trial, pub)
-            elif name in _PENDING:
-                out[name] = ChapterResults(name, trial.synthetic)
-                _PENDING[name](out[name], trial, pub)
-        if _LAST in chapters and chapter_exists(_LAST):
+            out[name] = chapter_module(name).compute(trial, pub)
+        if _LAST in chapters:
             out[_LAST] = chapter_module(_LAST).compute(trial, pub, others=dict(out))
     ids: dict[str, str] = {}
     keys: dict[str, str] = {}

@@ -8,19 +8,13 @@ Chapter results are tested without building the book (``tests/test_results.py``)
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from types import ModuleType
 
-__all__ = ["CHAPTERS", "chapter_exists", "chapter_module"]
+__all__ = ["CHAPTERS", "chapter_module"]
 
 #: The chapters in book order.
 CHAPTERS = ("intro", "data", "design", "randomization", "baseline", "survival", "landmark", "liver_function",
             "safety", "reproducibility")
-
-
-def chapter_exists(name: str) -> bool:
-    """Whether chapter ``name`` has its results module yet."""
-    return importlib.util.find_spec(f"{__name__}.{name}") is not None
 
 
 def chapter_module(name: str) -> ModuleType:

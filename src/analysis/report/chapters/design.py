@@ -93,7 +93,6 @@ def _published_plan(res: ChapterResults, pub: Published) -> None:
 
 
 def _plan(res: ChapterResults, pub: Published, designs: dict) -> None:
-    plan = pub.sample_size
     d_a, d_b = designs["total_duration"], designs["minimum_follow_up"]
     res.add("design.plan.hazard_control", "Planned control hazard (exponential)", d_a.hazard_control.rates[0],
             unit="per month", note=_PLAN_NOTE, glue={"ds_lc": "value"})

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ...toolkit import disclosure
 from ...toolkit import safety as sf
-from ...toolkit.schema import ARM_LABELS, ARMS, Trial
+from ...toolkit.schema import ARM_LABELS, Trial
 from ...toolkit.units import DAYS_PER_WEEK
 from ...trial.published import Published
 from ..results import ChapterResults
