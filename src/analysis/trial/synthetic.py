@@ -243,11 +243,14 @@ def derive_event_counts(published: Published | None = None) -> pd.DataFrame:
         return (np.log(hr / hrs[key].hr)) ** 2 + (np.log(se / se_pub[key])) ** 2
 
     best: dict[str, tuple] = {}
+    # The ids of the landmark windows derive from the published landmark times (typed once).
+    os_e, os_l = pub.landmark_hr("os", "early").key, pub.landmark_hr("os", "late").key
+    hcc_e, hcc_l = pub.landmark_hr("hcc", "early").key, pub.landmark_hr("hcc", "late").key
     # Overall survival: the early window first, then the late window given it
     # (jointly with the overall HR, which is their sum).
     early = min(
         ((ce, ue) for ce in range(1, 40) for ue in range(1, 40)),
-        key=lambda t: loss("os.landmark13.early", t[0], t[1], n["control"], n["ucmsc"]),
+        key=lambda t: loss(os_e, t[0], t[1], n["control"], n["ucmsc"]),
     )
     cand = [
         (cl, ul)
@@ -256,22 +259,22 @@ def derive_event_counts(published: Published | None = None) -> pd.DataFrame:
     ]
     late = min(
         cand,
-        key=lambda t: loss("os.landmark13.late", t[0], t[1], n["control"] - early[0], n["ucmsc"] - early[1])
+        key=lambda t: loss(os_l, t[0], t[1], n["control"] - early[0], n["ucmsc"] - early[1])
         + loss("os.cox", early[0] + t[0], early[1] + t[1], n["control"], n["ucmsc"]),
     )
-    best["os.landmark13.early"] = (early, (n["control"], n["ucmsc"]))
-    best["os.landmark13.late"] = (late, (n["control"] - early[0], n["ucmsc"] - early[1]))
+    best[os_e] = (early, (n["control"], n["ucmsc"]))
+    best[os_l] = (late, (n["control"] - early[0], n["ucmsc"] - early[1]))
     best["os.cox"] = ((early[0] + late[0], early[1] + late[1]), (n["control"], n["ucmsc"]))
     # HCC: totals published; search the early split.
     inc = pub.hcc_incidence
     tot = (int(inc["control"]["events"]), int(inc["ucmsc"]["events"]))
     hearly = min(
         ((ce, ue) for ce in range(1, tot[0]) for ue in range(1, tot[1])),
-        key=lambda t: loss("hcc.landmark8.early", t[0], t[1], n["control"], n["ucmsc"])
-        + loss("hcc.landmark8.late", tot[0] - t[0], tot[1] - t[1], n["control"], n["ucmsc"]),
+        key=lambda t: loss(hcc_e, t[0], t[1], n["control"], n["ucmsc"])
+        + loss(hcc_l, tot[0] - t[0], tot[1] - t[1], n["control"], n["ucmsc"]),
     )
-    best["hcc.landmark8.early"] = (hearly, (n["control"], n["ucmsc"]))
-    best["hcc.landmark8.late"] = ((tot[0] - hearly[0], tot[1] - hearly[1]), (n["control"], n["ucmsc"]))
+    best[hcc_e] = (hearly, (n["control"], n["ucmsc"]))
+    best[hcc_l] = ((tot[0] - hearly[0], tot[1] - hearly[1]), (n["control"], n["ucmsc"]))
     best["hcc.cox"] = (tot, (n["control"], n["ucmsc"]))
     rows = []
     for key in hrs:
@@ -526,7 +529,8 @@ def _survival_arm(rng: np.random.Generator, pub: Published, arm: str, n: int, co
     L_os = pub.landmarks["os"]
     H = months_to_days(pub.horizon)
     col = f"events_{arm}"
-    de, dl = int(counts.loc["os.landmark13.early", col]), int(counts.loc["os.landmark13.late", col])
+    de = int(counts.loc[pub.landmark_hr("os", "early").key, col])
+    dl = int(counts.loc[pub.landmark_hr("os", "late").key, col])
     fu = pub.followup[arm]
     min_d = round(months_to_days(fu["min"]))
     early = _draw_times(rng, de - 1, min_d, months_to_days(L_os), 0.01)
@@ -548,7 +552,8 @@ def _hcc_arm(rng: np.random.Generator, pub: Published, arm: str, os_days: np.nda
     H = months_to_days(pub.horizon)
     col = f"events_{arm}"
     n = len(os_days)
-    he, hl = int(counts.loc["hcc.landmark8.early", col]), int(counts.loc["hcc.landmark8.late", col])
+    he = int(counts.loc[pub.landmark_hr("hcc", "early").key, col])
+    hl = int(counts.loc[pub.landmark_hr("hcc", "late").key, col])
     hcc_days = os_days.copy()
     hcc = np.zeros(n, int)
     times = np.concatenate([_draw_times(rng, he, 0, months_to_days(L_hcc), 0.002),
