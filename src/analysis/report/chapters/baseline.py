@@ -326,9 +326,11 @@ def _checks(res: ChapterResults, pub: Published, checks: pd.DataFrame) -> None:
     by = checks.set_index(["category", "item"])
     ev = cons.implied_events_frame(pub, hr_decimals=HR_DECIMALS)
     res.objects["implied_events"] = ev
-    glue_hr = {"os.cox": "os", "hcc.landmark8.early": "h8"}
-    glue_events = {"os.cox": "bl_ev_os", "os.landmark13.early": "bl_ev_os_early",
-                   "os.landmark13.late": "bl_ev_os_late", "hcc.cox": "bl_ev_hcc", "hcc.landmark8.early": "bl_h8_events"}
+    os_e, os_l = pub.landmark_hr("os", "early").key, pub.landmark_hr("os", "late").key
+    hcc_e = pub.landmark_hr("hcc", "early").key  # ids from the published landmark times
+    glue_hr = {"os.cox": "os", hcc_e: "h8"}
+    glue_events = {"os.cox": "bl_ev_os", os_e: "bl_ev_os_early", os_l: "bl_ev_os_late", "hcc.cox": "bl_ev_hcc",
+                   hcc_e: "bl_h8_events"}
     for key, h in pub.hazard_ratios.items():
         g = glue_hr.get(key)
         res.add(f"consistency.{key}.printed", f"{h.label}: hazard ratio as printed", h.hr, ci_low=h.ci_low,
@@ -361,7 +363,7 @@ def _checks(res: ChapterResults, pub: Published, checks: pd.DataFrame) -> None:
         h = pub.hazard_ratios[c["item"]]
         res.add(f"consistency.{c['item']}.reversed_hr", f"{h.label}: the printed hazard ratio if it were UC-MSC "
                 "relative to control", 1 / h.hr, unit="ratio", direction="UC-MSC relative to control",
-                source=h.source, glue={"bl_h8_inv": "value"} if c["item"] == "hcc.landmark8.early" else {}, **common)
+                source=h.source, glue={"bl_h8_inv": "value"} if c["item"] == hcc_e else {}, **common)
     lm = pub.landmarks
     for ep in ("os", "hcc"):
         res.add(f"baseline.published.landmark.{ep}", f"The paper's landmark time, {'overall' if ep == 'os' else 'HCC-free'} "

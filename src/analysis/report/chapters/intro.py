@@ -71,7 +71,7 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
     res.add("intro.registration", "Trial registration number (published)", pub.citation["registration"],
             provenance="published", source="Citation", glue={"registration": "value"},
             note="an identifier, not a number: never compared")
-    for key, glue_key in (("os.cox", "hr_os"), ("os.landmark13.late", "hr_os_late")):
+    for key, glue_key in (("os.cox", "hr_os"), (pub.landmark_hr("os", "late").key, "hr_os_late")):
         h = pub.hazard_ratios[key]
         _quote(res, f"intro.hr.{key}", f"{h.label}: hazard ratio (published)", h.hr, glue_key, unit="ratio",
                source=h.source, direction=HR_DIRECTION, ci_low=h.ci_low, ci_high=h.ci_high,
