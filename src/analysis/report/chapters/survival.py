@@ -94,7 +94,8 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
     -------
     ChapterResults
         Results with ids ``followup.*``, ``os.*``, ``hcc.*``, ``cr.*``; objects ``followup``,
-        ``followup_table``, ``km_os``, ``km_hcc``, ``models_os``, ``models_hcc``, ``rmst_os``,
+        ``followup_table``, ``km_os``, ``km_hcc`` (and ``km_<endpoint>_times`` at the report times,
+        ``km_<endpoint>_median``), ``models_os``, ``models_hcc``, ``rmst_os``,
         ``rmst_hcc``, ``zph_os``, ``zph_hcc``, ``zph_table``, ``forest``, ``cif_hcc``, ``cif_death``,
         ``crude``, ``cif_table``.
     """
@@ -113,7 +114,8 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
         models = sv.hr_models(df)
         rmst = sv.rmst(df, H, truncate=True)
         zph = sv.ph_test(df)
-        res.objects.update({f"km_{ep}": km, f"models_{ep}": models, f"rmst_{ep}": rmst, f"zph_{ep}": zph})
+        res.objects.update({f"km_{ep}": km, f"km_{ep}_times": km.at(sv.REPORT_TIMES), f"km_{ep}_median": km.median(),
+                            f"models_{ep}": models, f"rmst_{ep}": rmst, f"zph_{ep}": zph})
         for a in ARMS:
             v = int(df.loc[df["arm"] == a, "event"].sum())
             if ep == "hcc":
