@@ -53,10 +53,10 @@ def competing_frame(trial: Trial | pd.DataFrame, horizon: float | None = 75.0) -
 
     Parameters
     ----------
-    trial
+    trial : Trial or pandas.DataFrame
         Trial or analysed-patients frame with ``hcc_months``, ``hcc``,
         ``os_months`` and ``death``.
-    horizon
+    horizon : float or None, default 75.0
         Administrative censoring in months (default 75); ``None`` for none.
 
     Returns
@@ -140,9 +140,33 @@ def _cif_one(time: np.ndarray, status: np.ndarray, cause: int) -> pd.DataFrame:
 class CIFResult:
     """Cumulative incidence of one cause per arm.
 
-    ``table``: per arm and event time of the cause, ``time``, ``n_risk``,
-    ``n_event``, ``cif``, ``var`` (Gray), ``ci_low``, ``ci_high``
-    (log(-log) transform). ``last_time``: last follow-up per arm.
+    Returned by :func:`cumulative_incidence`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per arm and event time of the cause: ``arm``, ``time``
+        (months), ``n_risk`` (at risk just before the time), ``n_event``
+        (events of the cause at the time), ``cif`` (Aalen-Johansen cumulative
+        incidence), ``var`` (Gray's variance), ``ci_low``, ``ci_high``
+        (pointwise interval on the log(-log) scale; ``nan`` where the CIF
+        is 0 or 1).
+    cause : int
+        Status code of the cause (1 = HCC, 2 = death without HCC).
+    last_time : dict
+        Arm -> last follow-up time in months (any status); the CIF is not
+        estimated beyond it.
+    alpha : float
+        1 - confidence level of the intervals (default 0.05).
+
+    See Also
+    --------
+    cumulative_incidence : the function that computes it.
+
+    Notes
+    -----
+    R: ``cmprsk::cuminc(time, status, group = arm, cencode = 0)`` (``est``
+    and ``var``); :meth:`at` matches ``cmprsk::timepoints``.
     """
 
     table: pd.DataFrame
@@ -192,11 +216,11 @@ def cumulative_incidence(df: pd.DataFrame, cause: int = 1, *, alpha: float = 0.0
 
     Parameters
     ----------
-    df
+    df : pandas.DataFrame
         Competing-risk frame (:func:`competing_frame`).
-    cause
+    cause : int, default 1
         Status code of interest (1 = HCC, 2 = death without HCC).
-    alpha
+    alpha : float, default 0.05
         1 - confidence level of the pointwise interval.
 
     Returns
@@ -241,7 +265,38 @@ def cumulative_incidence(df: pd.DataFrame, cause: int = 1, *, alpha: float = 0.0
 
 @dataclass(frozen=True)
 class GrayResult:
-    """Gray's test of equal cumulative incidence of one cause across arms."""
+    """Gray's test of equal cumulative incidence of one cause across arms.
+
+    Returned by :func:`gray_test`.
+
+    Attributes
+    ----------
+    stat : float
+        Chi-square statistic ``score**2 / variance``; ``nan`` when the test
+        is not defined (no event of the cause, or zero variance).
+    df : int
+        Degrees of freedom (1: two arms).
+    p : float
+        p value, ``P(chi2_df > stat)``.
+    score : float
+        Gray's score of the control arm (weighted observed minus expected
+        events of the cause), summed over strata.
+    variance : float
+        Variance of the score, summed over strata.
+    cause : int
+        Status code tested (1 = HCC, 2 = death without HCC).
+    rho : float
+        Power of the weight ``(1 - F(t-))**rho`` (0 by default, as ``cuminc``).
+
+    See Also
+    --------
+    gray_test : the function that computes it.
+
+    Notes
+    -----
+    R: ``cmprsk::cuminc(time, status, group = arm, cencode = 0)$Tests``
+    (``stat``, ``pv``, ``df``).
+    """
 
     stat: float
     df: int
@@ -334,13 +389,13 @@ def gray_test(df: pd.DataFrame, cause: int = 1, *, rho: float = 0.0, strata: str
 
     Parameters
     ----------
-    df
+    df : pandas.DataFrame
         Competing-risk frame (:func:`competing_frame`).
-    cause
+    cause : int, default 1
         Status code of interest.
-    rho
+    rho : float, default 0.0
         Power of the weight (1 - F(t-))^rho (default 0, as ``cuminc``).
-    strata
+    strata : str, optional
         Optional column: scores and variances are summed over its levels.
 
     Returns
@@ -351,7 +406,7 @@ def gray_test(df: pd.DataFrame, cause: int = 1, *, rho: float = 0.0, strata: str
     Notes
     -----
     Our own implementation of Gray's (1988) score and variance, following the
-    algorithm of cmprsk's ``crstm`` routine. Matches ``cuminc(time, status,
+    algorithm of cmprsk's ``crstm`` routine. Matches ``cmprsk::cuminc(time, status,
     group = arm, strata = strata, rho = rho, cencode = 0)$Tests``.
 
     References
@@ -393,9 +448,9 @@ def cause_specific_hr(df: pd.DataFrame, cause: int = 1, **kwargs) -> HRResult:
 
     Parameters
     ----------
-    df
+    df : pandas.DataFrame
         Competing-risk frame (:func:`competing_frame`).
-    cause
+    cause : int, default 1
         Status code of interest.
     **kwargs
         Passed to :func:`analysis.toolkit.survival.cox_hr` (``direction``, ``alpha``,
@@ -404,7 +459,7 @@ def cause_specific_hr(df: pd.DataFrame, cause: int = 1, **kwargs) -> HRResult:
     Returns
     -------
     HRResult
-        Matches ``coxph(Surv(time, status == cause) ~ arm)``. For HCC this is
+        Matches ``survival::coxph(Surv(time, status == cause) ~ arm)``. For HCC this is
         the same model as the paper's HCC-free-survival Cox model (death
         censored) when no HCC follows the horizon; the reading differs: it
         compares the hazard of HCC among patients alive and HCC-free, not the
@@ -428,11 +483,22 @@ def crude_incidence(df: pd.DataFrame) -> pd.DataFrame:
     This is how the paper reports HCC (events / analysed patients); it ignores censoring,
     so it is shown beside, not instead of, the cumulative incidence.
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Competing-risk frame (:func:`competing_frame`) with ``arm``, ``time``
+        and ``status`` (0 censored, 1 HCC, 2 death without HCC).
+
     Returns
     -------
     pandas.DataFrame
-        Per arm: ``n``, ``hcc``, ``death_without_hcc``, ``censored`` and the
-        proportions ``hcc_prop``, ``death_without_hcc_prop``.
+        One row per arm present: ``arm``, ``n`` (patients), ``hcc``,
+        ``death_without_hcc``, ``censored`` (counts) and the proportions of
+        ``n`` ``hcc_prop`` and ``death_without_hcc_prop`` (fractions in [0, 1]).
+
+    See Also
+    --------
+    cumulative_incidence : the incidence over time, accounting for censoring.
     """
     _check_status(df)
     rows = []

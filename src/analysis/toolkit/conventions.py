@@ -89,11 +89,11 @@ def validate_choice(value: Any, allowed: Sequence[str], name: str) -> str:
 
     Parameters
     ----------
-    value
+    value : str
         The argument as given.
-    allowed
+    allowed : sequence of str
         The allowed values.
-    name
+    name : str
         The argument's name, for the message.
 
     Returns
@@ -120,9 +120,9 @@ def validate_population(population: Any, name: str = "population") -> str:
 
     Parameters
     ----------
-    population
+    population : str
         ``"analyzed"`` or ``"randomized"``.
-    name
+    name : str, default "population"
         The argument's name, for the message.
 
     Returns
@@ -143,9 +143,9 @@ def validate_direction(direction: Any, name: str = "direction") -> str:
 
     Parameters
     ----------
-    direction
+    direction : str
         ``"control_vs_ucmsc"`` or ``"ucmsc_vs_control"``.
-    name
+    name : str, default "direction"
         The argument's name, for the message.
 
     Returns
@@ -173,9 +173,9 @@ def validate_conf_level(conf_level: Any, name: str = "conf_level") -> float:
 
     Parameters
     ----------
-    conf_level
+    conf_level : float
         The confidence level, e.g. 0.95 for 95% intervals.
-    name
+    name : str, default "conf_level"
         The argument's name, for the message (``"level"`` in the consistency module).
 
     Returns
@@ -196,9 +196,9 @@ def validate_alpha(alpha: Any, name: str = "alpha") -> float:
 
     Parameters
     ----------
-    alpha
+    alpha : float
         The significance level (``1 - alpha`` intervals, ``p < alpha`` decisions).
-    name
+    name : str, default "alpha"
         The argument's name, for the message.
 
     Returns

@@ -53,11 +53,11 @@ def landmark_km(df: pd.DataFrame, landmark: float, horizon: float = 75.0):
 
     Parameters
     ----------
-    df
+    df : pandas.DataFrame
         Endpoint frame (:func:`analysis.toolkit.survival.endpoint_frame`).
-    landmark
+    landmark : float
         The landmark time L (months).
-    horizon
+    horizon : float, default 75.0
         End of the late window.
 
     Returns
@@ -107,15 +107,18 @@ def landmark_windows(
 
     Parameters
     ----------
-    df
+    df : pandas.DataFrame
         Endpoint frame (:func:`analysis.toolkit.survival.endpoint_frame`).
-    landmark
+    landmark : float
         L in months, ``0 < L < horizon``.
-    horizon
+    horizon : float, default 75.0
         End of follow-up in months (default 75).
-    direction, alpha
-        As in :func:`analysis.toolkit.survival.cox_hr`.
-    endpoint
+    direction : {"control_vs_ucmsc", "ucmsc_vs_control"}, default "control_vs_ucmsc"
+        Hazard ratios control relative to UC-MSC (default) or the reverse
+        (as in :func:`analysis.toolkit.survival.cox_hr`).
+    alpha : float, default 0.05
+        1 - confidence level of the Wald intervals.
+    endpoint : str, default ""
         Label carried into the ``endpoint`` column.
 
     Returns
@@ -158,12 +161,16 @@ def landmark_grid(
 
     Parameters
     ----------
-    df
+    df : pandas.DataFrame
         Endpoint frame.
-    landmarks
+    landmarks : sequence of float, default LANDMARK_GRID
         Landmark times in months (default 3, 4, ..., 24).
-    horizon, direction, alpha
-        As in :func:`landmark_windows`.
+    horizon : float, default 75.0
+        End of the late window (administrative censoring), in months.
+    direction : {"control_vs_ucmsc", "ucmsc_vs_control"}, default "control_vs_ucmsc"
+        Hazard ratios control relative to UC-MSC (default) or the reverse.
+    alpha : float, default 0.05
+        1 - confidence level of the Wald intervals.
 
     Returns
     -------
@@ -215,11 +222,11 @@ def grid_summary(grid: pd.DataFrame, *, window: str = "late", alpha: float = 0.0
 
     Parameters
     ----------
-    grid
+    grid : pandas.DataFrame
         :func:`landmark_grid` output.
-    window
+    window : {"late", "early"}, default "late"
         ``"late"`` or ``"early"``.
-    alpha
+    alpha : float, default 0.05
         Level at which landmarks are counted as "significant" (Wald p).
 
     Returns
@@ -250,17 +257,30 @@ class TimeVaryingResult:
 
     Attributes
     ----------
-    kind
+    kind : {"log", "piecewise"}
         ``"log"``: log HR(t) = b0 + b1 log(t); ``"piecewise"``: one log HR in
         (0, L] and one after L.
-    coef
+    coef : pandas.DataFrame
         Tidy frame of coefficients: ``term``, ``coef``, ``se``, ``hr``,
-        ``ci_low``, ``ci_high``, ``p``.
-    p_interaction
+        ``ci_low``, ``ci_high``, ``p`` (hazard ratios in the direction of the
+        call, control relative to UC-MSC by default).
+    p_interaction : float
         Wald p of the test of a constant effect (b1 = 0, or equal log HRs
-        before and after L).
-    landmark
-        L for ``"piecewise"``.
+        before and after L); ``nan`` when the model cannot be fitted.
+    landmark : float or None, default None
+        L in months for ``"piecewise"``; ``None`` for ``"log"``.
+    loglik : float, default nan
+        Partial log-likelihood of the fitted model (``nan`` when not fitted).
+
+    See Also
+    --------
+    time_varying_test : the function that computes it.
+
+    Notes
+    -----
+    R: ``survival::coxph(Surv(time, event) ~ trt + tt(trt), tt = function(x, t, ...)
+    x * log(t))`` (``"log"``) or ``survival::coxph`` on ``survSplit(..., cut = L)``
+    (``"piecewise"``).
     """
 
     kind: str
@@ -309,18 +329,22 @@ def time_varying_test(
 
     Parameters
     ----------
-    df
+    df : pandas.DataFrame
         Endpoint frame (time from 0).
-    kind
+    kind : {"log", "piecewise"}, default "log"
         ``"log"``: Cox model with ``trt`` and ``trt x log(t)``; the
         interaction coefficient is the change in log HR per unit of log time.
         ``"piecewise"``: separate treatment coefficients in (0, L] and
         (L, horizon]; the test compares them. Both can be pre-specified,
         unlike a landmark picked from the curves.
-    landmark
+    landmark : float, optional
         L for ``kind="piecewise"``.
-    direction, alpha
-        As in :func:`analysis.toolkit.survival.cox_hr`.
+    direction : {"control_vs_ucmsc", "ucmsc_vs_control"}, default "control_vs_ucmsc"
+        Coding of the treatment term: hazard ratios control relative to
+        UC-MSC (default) or the reverse (as in
+        :func:`analysis.toolkit.survival.cox_hr`).
+    alpha : float, default 0.05
+        1 - confidence level of the Wald intervals.
 
     Returns
     -------

@@ -128,14 +128,14 @@ def endpoint_frame(trial: Trial | pd.DataFrame, endpoint: str = "os", horizon: f
 
     Parameters
     ----------
-    trial
+    trial : Trial or pandas.DataFrame
         A :class:`~analysis.toolkit.schema.Trial` (its analysed patients are used) or a
         patients frame already restricted to the analysis set.
-    endpoint
+    endpoint : {"os", "hcc"}, default "os"
         ``"os"`` (death) or ``"hcc"`` (HCC; deaths without HCC are censored,
         as in the paper's HCC-free survival; for the competing-risk view see
         :mod:`analysis.toolkit.competing`).
-    horizon
+    horizon : float or None, default 75.0
         Administrative censoring time in months (default 75, the paper's);
         ``None`` keeps all follow-up.
 
@@ -179,7 +179,33 @@ def window_frame(df: pd.DataFrame, start: float, end: float) -> pd.DataFrame:
     holds ``start`` (delayed entry). With ``start = 0`` this is plain
     censoring at ``end``.
 
-    R equivalent: ``subset(d, time > start)`` with ``Surv(start, pmin(time, end),
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Endpoint frame (:func:`endpoint_frame`) with columns ``time``,
+        ``event`` and ``arm``; times in months from randomization.
+    start : float
+        Start of the window in months (exclusive); ``0 <= start < end``.
+        Patients with ``time <= start`` are dropped.
+    end : float
+        End of the window in months (inclusive); may be ``numpy.inf``.
+        Later times are censored at ``end`` (their ``event`` set to 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of the rows still at risk after ``start``, with ``time`` and
+        ``event`` censored at ``end`` and a new ``entry`` column equal to
+        ``start``; index reset.
+
+    Raises
+    ------
+    HorizonError
+        If the window does not satisfy ``0 <= start < end``.
+
+    Notes
+    -----
+    R: ``subset(d, time > start)`` with ``Surv(start, pmin(time, end),
     event & time <= end)``.
     """
     if not (0 <= start < end):
@@ -203,13 +229,13 @@ def add_covariates(
 
     Parameters
     ----------
-    df
+    df : pandas.DataFrame
         Endpoint frame (or patients frame).
-    log
+    log : sequence of str, default ("tbil", "che")
         Columns to log-transform (new columns ``log_<name>``). TBIL and CHE are
         right-skewed (Table 1 SDs near or above the means), so they enter Cox
         models on the log scale; columns absent from ``df`` are skipped.
-    meld_cut
+    meld_cut : float or None, default 15.0
         Adds ``meld_gt15`` = 1 if ``meld > meld_cut`` (the paper's MELD
         stratum, ``> 15`` vs ``<= 15``) when a ``meld`` column exists.
 
@@ -296,14 +322,25 @@ class KMResult:
 
     Attributes
     ----------
-    table
-        One row per arm and distinct time: ``arm``, ``time``, ``n_risk``,
-        ``n_event``, ``n_censor``, ``surv``, ``std_err`` (of log S, Greenwood),
-        ``ci_low``, ``ci_high``.
-    conf_type, alpha
-        The CI transform and 1 - confidence level.
-    entry
-        Common delayed-entry time (0 unless the frame is a late window).
+    table : pandas.DataFrame
+        One row per arm and distinct time: ``arm``, ``time`` (months),
+        ``n_risk``, ``n_event``, ``n_censor``, ``surv``, ``std_err`` (of log
+        S, Greenwood), ``ci_low``, ``ci_high``.
+    conf_type : {"log-log", "log", "plain"}, default "log-log"
+        The transform of the pointwise intervals.
+    alpha : float, default 0.05
+        1 - confidence level.
+    entry : float, default 0.0
+        Common delayed-entry time in months (0 unless the frame is a late
+        window).
+
+    See Also
+    --------
+    kaplan_meier : the function that computes it.
+
+    Notes
+    -----
+    R: ``survival::survfit(Surv(time, event) ~ arm, conf.type = conf_type)``.
     """
 
     table: pd.DataFrame
@@ -406,13 +443,13 @@ def kaplan_meier(df: pd.DataFrame, *, conf_type: str = "log-log", alpha: float =
 
     Parameters
     ----------
-    df
+    df : pandas.DataFrame
         Endpoint frame (:func:`endpoint_frame`) or window frame (with an
         ``entry`` column for delayed entry).
-    conf_type
+    conf_type : {"log-log", "log", "plain"}, default "log-log"
         ``"log-log"`` (default; lifelines' transform), ``"log"`` (R's default)
         or ``"plain"``. Variance by Greenwood's formula.
-    alpha
+    alpha : float, default 0.05
         1 - confidence level.
 
     Returns
@@ -462,8 +499,35 @@ def kaplan_meier(df: pd.DataFrame, *, conf_type: str = "log-log", alpha: float =
 class LogRankResult:
     """Two-sample (optionally stratified) log-rank test.
 
-    ``observed``/``expected`` map arm -> events; ``chisq`` has 1 df.
-    Indexing (``res["p"]``) is supported for backward compatibility.
+    Returned by :func:`logrank`. Indexing (``res["p"]``) is supported for
+    backward compatibility.
+
+    Attributes
+    ----------
+    chisq : float
+        Log-rank chi-square statistic (1 degree of freedom): squared observed
+        minus expected events of the control arm over its variance; ``nan``
+        when the variance is 0 (no event).
+    p : float
+        Two-sided p value, ``P(chi2_1 > chisq)``; ``nan`` when ``chisq`` is.
+    observed : Mapping[str, float]
+        Arm (``"control"``, ``"ucmsc"``) -> observed events, summed over strata.
+    expected : Mapping[str, float]
+        Arm -> expected events under the null of equal hazards, summed over strata.
+    variance : float
+        Hypergeometric variance of observed minus expected events of the
+        control arm, summed over strata.
+    strata : tuple of str
+        The stratification columns (empty when unstratified).
+
+    See Also
+    --------
+    logrank : the function that computes it.
+
+    Notes
+    -----
+    R: ``survival::survdiff(Surv(time, event) ~ arm + strata(s))`` (``chisq``,
+    ``obs``, ``exp``, ``var``).
     """
 
     chisq: float
@@ -489,13 +553,13 @@ def logrank(df: pd.DataFrame, direction: str = "control_vs_ucmsc", strata: Seque
 
     Parameters
     ----------
-    df
+    df : pandas.DataFrame
         Endpoint frame or window frame (an ``entry`` column is honoured:
         risk sets are ``entry < t <= time``).
-    direction
+    direction : {"control_vs_ucmsc", "ucmsc_vs_control"}, default "control_vs_ucmsc"
         Accepted for symmetry with :func:`cox_hr`; the chi-square does not
         depend on it.
-    strata
+    strata : str or sequence of str, optional
         Column(s) defining strata: observed minus expected and its variance
         are summed over strata (``survdiff(... + strata(s))``).
 
@@ -547,7 +611,51 @@ def logrank(df: pd.DataFrame, direction: str = "control_vs_ucmsc", strata: Seque
 # ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class HRResult:
-    """A hazard ratio with Wald CI and p value, plus the log-rank p."""
+    """A hazard ratio with Wald CI and p value, plus the log-rank p.
+
+    Returned by :func:`cox_hr`.
+
+    Attributes
+    ----------
+    hr : float
+        Hazard ratio of the treatment term, in ``direction`` (by default
+        control relative to UC-MSC: HR > 1 means the control arm has the
+        higher hazard); ``nan`` when not estimable (an arm without events).
+    ci_low, ci_high : float
+        Wald confidence limits of the hazard ratio, ``exp(beta -/+ z * se)``
+        at the level ``1 - alpha`` of the call.
+    p : float
+        Two-sided Wald p value of the treatment coefficient.
+    se_log_hr : float
+        Standard error of the log hazard ratio (model-based, inverse information).
+    p_logrank : float
+        Log-rank p value in the same window (stratified when ``strata`` are
+        given); ``nan`` for covariate-adjusted models or a window without events.
+    events_control, events_ucmsc : int
+        Events per arm in the window among the complete cases used by the model.
+    n_control, n_ucmsc : int
+        Patients per arm at risk in the window (before dropping incomplete cases).
+    direction : str
+        ``"control_vs_ucmsc"`` (default) or ``"ucmsc_vs_control"``.
+    ties : str
+        Ties method, always ``"efron"``.
+    model : str
+        Free label given by the caller (e.g. ``"unadjusted"``).
+    covariates : tuple of str
+        Adjustment columns of the model.
+    strata : tuple of str
+        Stratification columns of the model.
+    n_used : int
+        Rows (complete cases) the model was fitted on.
+
+    See Also
+    --------
+    cox_hr : the function that computes it.
+
+    Notes
+    -----
+    R: ``survival::coxph(Surv(entry, time, event) ~ control + ..., ties = "efron")``.
+    """
 
     hr: float
     ci_low: float
@@ -660,19 +768,23 @@ def cox_hr(
 
     Parameters
     ----------
-    df
+    df : pandas.DataFrame
         Endpoint frame from :func:`endpoint_frame`.
-    start, end
-        Window (start, end] in months; ``end=None`` uses all of ``df``.
-    covariates
+    start : float, default 0.0
+        Start of the window (start, end] in months; patients with
+        ``time <= start`` are left out and the rest enter at ``start``.
+    end : float, optional
+        End of the window in months (later times censored there); ``None``
+        (default) uses all of ``df``.
+    covariates : sequence of str, default ()
         Baseline columns to adjust for (complete cases are used).
-    strata
+    strata : sequence of str, default ()
         Columns to stratify the baseline hazard on.
-    direction
+    direction : {"control_vs_ucmsc", "ucmsc_vs_control"}, default "control_vs_ucmsc"
         ``"control_vs_ucmsc"`` (default, the paper's) or the reverse.
-    alpha
+    alpha : float, default 0.05
         1 - confidence level of the Wald interval.
-    model
+    model : str, default ""
         A label carried into the result (e.g. ``"unadjusted"``).
 
     Returns
@@ -801,16 +913,22 @@ def hr_models(
 
     Parameters
     ----------
-    df
+    df : pandas.DataFrame
         Endpoint frame, usually passed through :func:`add_covariates` first.
-    strata
+    strata : sequence of str, default ("meld_gt15",)
         Stratification columns of the stratified model (default: baseline
         MELD > 15 vs <= 15, the paper's).
-    covariates
+    covariates : sequence of str, default ("log_tbil", "log_che", "meld")
         Adjustment columns of the adjusted model (default: the baseline
         imbalances the paper reports, TBIL and CHE on the log scale, and MELD).
-    start, end, direction, alpha
-        As in :func:`cox_hr`.
+    start : float, default 0.0
+        Start of the window in months (as in :func:`cox_hr`).
+    end : float, optional
+        End of the window in months; ``None`` (default) uses all of ``df``.
+    direction : {"control_vs_ucmsc", "ucmsc_vs_control"}, default "control_vs_ucmsc"
+        Hazard ratios control relative to UC-MSC (default) or the reverse.
+    alpha : float, default 0.05
+        1 - confidence level of the Wald intervals.
 
     Returns
     -------
@@ -867,14 +985,14 @@ def followup(trial: Trial | pd.DataFrame, *, endpoint: str = "os", alpha: float 
 
     Parameters
     ----------
-    trial
+    trial : Trial or pandas.DataFrame
         Trial or analysed-patients frame. All follow-up is used (no horizon):
         the paper's ranges run past 75 months.
-    endpoint
+    endpoint : {"os", "hcc"}, default "os"
         Whose time and event define follow-up (default ``"os"``).
-    alpha
+    alpha : float, default 0.05
         1 - confidence level of the reverse-KM median's CI (log-log).
-    protect
+    protect : bool, optional
         Small-cell rule (:mod:`analysis.toolkit.disclosure`): ``min`` and ``max`` rounded outwards to
         whole months, and an arm of fewer than 5 patients without them. Default: on real data
         (a :class:`Trial` not marked synthetic; a plain frame counts as real).
@@ -959,15 +1077,25 @@ class ZPHResult:
 
     Attributes
     ----------
-    table
+    table : pandas.DataFrame
         Rows per term and ``GLOBAL``: ``term``, ``chisq``, ``df``, ``p``.
-    residuals
+    residuals : pandas.DataFrame
         One row per event: ``time``, ``x`` (transformed time), and the scaled
         Schoenfeld residual (beta + residual) of each term (column = term).
-    coef
-        Cox coefficients of the terms.
-    transform
-        The time transform (``"km"``, ``"identity"``, ``"log"``, ``"rank"``).
+    coef : Mapping[str, float]
+        Cox coefficients of the terms (``trt`` coded by the call's direction).
+    transform : {"km", "identity", "log", "rank"}, default "km"
+        The time transform.
+    terms : tuple of str
+        The model's terms: ``trt`` then the covariates.
+
+    See Also
+    --------
+    ph_test : the function that computes it.
+
+    Notes
+    -----
+    R: ``survival::cox.zph(fit, transform = transform)`` (``table``, ``y``).
     """
 
     table: pd.DataFrame
@@ -993,15 +1121,15 @@ def ph_test(
 
     Parameters
     ----------
-    df
+    df : pandas.DataFrame
         Endpoint frame (or window frame with ``entry``).
-    covariates, strata
+    covariates, strata : sequence of str, default ()
         The Cox model's adjustment columns and strata (the treatment term
         ``trt`` is always included, coded by ``direction``).
-    transform
+    transform : {"km", "identity", "log", "rank"}, default "km"
         Time transform g(t): ``"km"`` (default; 1 - KM of the pooled data at
         t-, as R), ``"identity"``, ``"log"`` or ``"rank"``.
-    direction
+    direction : {"control_vs_ucmsc", "ucmsc_vs_control"}, default "control_vs_ucmsc"
         Coding of the treatment term (does not change the test).
 
     Returns
@@ -1108,8 +1236,37 @@ def ph_test(
 class RMSTResult:
     """Restricted mean survival time per arm and their difference.
 
-    ``arms``: per arm ``rmst``, ``se``, ``ci_low``, ``ci_high``;
-    difference in the result's direction (control minus UC-MSC by default).
+    Returned by :func:`rmst`.
+
+    Attributes
+    ----------
+    tau : float
+        Truncation time actually used, in months (smaller than requested
+        when :func:`rmst` truncated it).
+    arms : pandas.DataFrame
+        One row per arm: ``arm``, ``rmst`` (months), ``se`` (Greenwood-type),
+        ``ci_low``, ``ci_high`` (Wald).
+    difference : float
+        Difference of the arms' RMST in months, in ``direction`` (by default
+        control minus UC-MSC: negative when UC-MSC patients live longer on
+        average up to ``tau``).
+    se : float
+        Standard error of the difference (arms independent).
+    ci_low, ci_high : float
+        Wald confidence limits of the difference at ``1 - alpha``.
+    p : float
+        Two-sided Wald p value of the difference; ``nan`` when ``se`` is 0.
+    direction : str
+        ``"control_vs_ucmsc"`` (default) or ``"ucmsc_vs_control"``.
+
+    See Also
+    --------
+    rmst : the function that computes it.
+
+    Notes
+    -----
+    R: ``survRM2::rmst2(time, status, arm, tau)`` (unadjusted difference) and
+    ``print(survival::survfit(...), rmean = tau)`` per arm.
     """
 
     tau: float
@@ -1146,17 +1303,17 @@ def rmst(df: pd.DataFrame, tau: float = 75.0, *, direction: str = "control_vs_uc
 
     Parameters
     ----------
-    df
+    df : pandas.DataFrame
         Endpoint frame (follow-up should reach ``tau``; censoring at the
         horizon is fine).
-    tau
+    tau : float, default 75.0
         Truncation time in months (default 75, the paper's horizon).
-    direction
+    direction : {"control_vs_ucmsc", "ucmsc_vs_control"}, default "control_vs_ucmsc"
         ``"control_vs_ucmsc"``: difference = control - UC-MSC (negative when
         UC-MSC patients live longer on average); or the reverse.
-    alpha
+    alpha : float, default 0.05
         1 - confidence level; Wald interval on the difference.
-    truncate
+    truncate : bool, default False
         If ``tau`` exceeds the last follow-up of an arm: ``False`` (default) raises
         :class:`HorizonError`; ``True`` restricts to the shortest arm's last follow-up, with a
         :class:`StatisticalWarning` (the result's ``tau`` says which was used).
