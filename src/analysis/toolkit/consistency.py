@@ -133,9 +133,9 @@ def rounding_interval(value: float, decimals: int) -> tuple[float, float]:
 
     Parameters
     ----------
-    value
+    value : float
         The printed number.
-    decimals
+    decimals : int
         Number of printed decimals (may be 0 or negative: ``-1`` for tens).
 
     Returns
@@ -151,7 +151,21 @@ def rounding_interval(value: float, decimals: int) -> tuple[float, float]:
 
 
 class Judgement(NamedTuple):
-    """The outcome of one check: a status and whether the agreement is exact."""
+    """The outcome of one check: a status and whether the agreement is exact.
+
+    Returned by :func:`judge`; its two fields fill the ``status`` and ``exact`` columns of
+    :data:`CHECK_COLUMNS`.
+
+    Attributes
+    ----------
+    status : str
+        One of :data:`~analysis.toolkit.agreement.STATUSES` (``"agrees"``, ``"differs"``,
+        ``"not published"``, ``"not computable"``).
+    exact : bool
+        ``True`` when the printed inputs, as printed, reproduce the printed value; ``False``
+        when it agrees only within rounding (some unrounded inputs reproduce it) or does not
+        agree.
+    """
 
     #: One of :data:`~analysis.toolkit.agreement.STATUSES`.
     status: str
@@ -181,16 +195,16 @@ def check_tolerance(
 
     Parameters
     ----------
-    published
+    published : float
         The printed value (for ``operator='<'``, the bound: ``p < 0.001``).
-    point
+    point : float
         The value recomputed from the printed inputs as printed.
-    low, high
+    low, high : float, optional
         The range of values recomputed over all unrounded inputs consistent with the printed
         digits (default: the point).
-    decimals
+    decimals : int
         Printed decimals of ``published`` (used with ``"="``).
-    operator
+    operator : {"=", "<", ">"}, default "="
         ``"="``, ``"<"`` or ``">"``, as printed.
 
     Returns
@@ -231,16 +245,16 @@ def judge(
 
     Parameters
     ----------
-    published
+    published : float
         The printed value (for ``operator='<'``, the bound: ``p < 0.001``).
-    point
+    point : float
         The value recomputed from the printed inputs as printed.
-    low, high
+    low, high : float, optional
         The range of values recomputed over all unrounded inputs consistent
         with the printed digits (default: the point).
-    decimals
+    decimals : int
         Printed decimals of ``published``.
-    operator
+    operator : {"=", "<", ">"}, default "="
         ``"="``, ``"<"`` or ``">"``, as printed.
 
     Returns
@@ -304,9 +318,31 @@ def _fmt(x: float, digits: int = 3) -> str:
 class TTestSummary:
     """A two-sample t test recomputed from means, SDs and n.
 
-    ``p`` uses the printed numbers as they are; ``p_low`` and ``p_high`` are
-    the smallest and largest p over every unrounded mean and SD consistent
-    with the printed digits.
+    Returned by :func:`ttest_from_summary`. ``p`` uses the printed numbers as
+    they are; ``p_low`` and ``p_high`` are the smallest and largest p over
+    every unrounded mean and SD consistent with the printed digits.
+
+    Attributes
+    ----------
+    t : float
+        t statistic of the printed summaries, ``(mean1 - mean2) / SE``
+        (group 1 minus group 2).
+    df : float
+        Degrees of freedom: ``n1 + n2 - 2`` for Student's t, the
+        Welch-Satterthwaite value for Welch's.
+    p : float
+        Two-sided p value of the printed summaries.
+    p_low, p_high : float
+        Smallest and largest two-sided p over the rounding box of the means
+        and SDs (both equal to ``p`` when the inputs are treated as exact);
+        ``p`` always lies within them.
+    equal_var : bool
+        ``True`` for Student's pooled-variance t, ``False`` for Welch's.
+
+    Notes
+    -----
+    R (``p``): ``stats::t.test(x, y, var.equal = equal_var)`` on data with
+    these summaries.
     """
 
     t: float
@@ -343,15 +379,19 @@ def ttest_from_summary(
 
     Parameters
     ----------
-    mean1, sd1, n1, mean2, sd2, n2
-        Printed means, SDs and group sizes.
-    decimals
+    mean1, mean2 : float
+        Printed means of groups 1 and 2 (``t`` is for group 1 minus group 2).
+    sd1, sd2 : float
+        Printed standard deviations (> 0).
+    n1, n2 : int
+        Group sizes (integers >= 2).
+    decimals : mapping of str to int, optional
         Printed decimals: ``{"mean1", "sd1", "mean2", "sd2"}``. ``None``
         treats the inputs as exact (``p_low == p_high == p``).
-    equal_var
+    equal_var : bool, default True
         ``True`` (default): Student's t with pooled variance, as most trial
         reports mean by "Student's t test". ``False``: Welch's t.
-    grid
+    grid : int, default 9
         Points per SD axis searched for Welch's test (see Notes).
 
     Returns
@@ -432,10 +472,10 @@ def chisq_from_counts(counts: Any, *, correction: bool = False) -> tuple[float, 
 
     Parameters
     ----------
-    counts
+    counts : array_like
         Groups in rows, levels in columns (a level that is empty in every
         group is dropped).
-    correction
+    correction : bool, default False
         Yates' continuity correction (applies to 2 x 2 tables only).
         Default ``False``, R's ``chisq.test(x, correct = FALSE)``.
 
@@ -499,7 +539,7 @@ def fisher_from_counts(counts: Any) -> float:
 
     Parameters
     ----------
-    counts
+    counts : array_like
         A 2 x 2 table, or 2 x k (groups in rows). Empty levels are dropped.
 
     Returns
@@ -536,13 +576,42 @@ def fisher_from_counts(counts: Any) -> float:
 class WaldFromCI:
     """What a printed estimate and CI imply if the CI is a Wald interval.
 
-    On the log scale for ratios. ``*_low``/``*_high`` are ranges over the
-    unrounded estimate and limits consistent with the printed digits: over
-    the Wald triples ``(exp(b), exp(b -+ z SE))`` that print as the printed
-    numbers when such triples exist (``wald_triple`` True). Otherwise the
-    midpoint and SE ranges are over the limits' rounding, and the p range is
-    that of the Wald p the CI implies on its own (its midpoint as the
-    estimate) over the limits' rounding, joined with ``p``.
+    Returned by :func:`wald_from_ci`. On the log scale for ratios.
+    ``*_low``/``*_high`` are ranges over the unrounded estimate and limits
+    consistent with the printed digits: over the Wald triples ``(exp(b),
+    exp(b -+ z SE))`` that print as the printed numbers when such triples
+    exist (``wald_triple`` True). Otherwise the midpoint and SE ranges are
+    over the limits' rounding, and the p range is that of the Wald p the CI
+    implies on its own (its midpoint as the estimate) over the limits'
+    rounding, joined with ``p``.
+
+    Attributes
+    ----------
+    midpoint : float
+        Midpoint of the printed limits (geometric for ratios, arithmetic
+        otherwise): the estimate a Wald interval is centred on.
+    midpoint_low, midpoint_high : float
+        Range of the midpoint over the limits' rounding.
+    se : float
+        Standard error implied by the printed limits,
+        ``(u - l) / (2 z_{1-a/2})`` (of the log estimate for ratios).
+    se_low, se_high : float
+        Range of the SE over the unrounded values (see above); ``se`` lies
+        within it.
+    z : float
+        ``Est / SE`` of the printed estimate (log scale for ratios).
+    p : float
+        Two-sided Wald p of the printed estimate, ``2 (1 - Phi(|z|))``.
+    p_low, p_high : float
+        Range of the two-sided Wald p (see above); ``p`` lies within it.
+    wald_triple : bool
+        Whether some unrounded Wald triple (estimate at the midpoint of its
+        limits) prints as the printed estimate and limits.
+
+    References
+    ----------
+    Altman DG, Bland JM (2011) How to obtain the P value from a confidence
+    interval. BMJ 343:d2304.
     """
 
     midpoint: float
@@ -603,14 +672,14 @@ def wald_from_ci(
 
     Parameters
     ----------
-    estimate, ci_low, ci_high
+    estimate, ci_low, ci_high : float
         Printed estimate and limits.
-    ratio
+    ratio : bool, default True
         ``True`` for hazard, odds and risk ratios (worked on the log scale,
         the midpoint is geometric).
-    level
+    level : float, default 0.95
         Confidence level of the interval.
-    decimals
+    decimals : int, optional
         Printed decimals of estimate and limits; ``None`` treats them as exact.
 
     Returns
@@ -638,6 +707,9 @@ def wald_from_ci(
     of the limits would admit p values of no Wald interval that prints as
     the printed one, on the other side of alpha from what the printed
     interval says about significance.
+
+    R: ``2 * pnorm(-abs(z))`` with ``z = log(est) / ((log(u) - log(l)) / (2 *
+    qnorm(0.975)))`` (``tests/reference/consistency_reference.R``).
 
     References
     ----------
@@ -696,9 +768,9 @@ def implied_events(se: float, *, allocation: float = 0.5) -> float:
 
     Parameters
     ----------
-    se
+    se : float
         Standard error of the log hazard ratio.
-    allocation
+    allocation : float, default 0.5
         Proportion of patients (more exactly, of events at risk) in one arm;
         0.5 for 1:1.
 
@@ -727,6 +799,22 @@ def se_from_events(d1: float, d2: float) -> float:
 
     ``sqrt(1/d1 + 1/d2)`` (Parmar et al. 1998; Tierney et al. 2007).
 
+    Parameters
+    ----------
+    d1, d2 : float
+        Events in each of the two arms (both > 0; the formula is symmetric,
+        so the order does not matter).
+
+    Returns
+    -------
+    float
+        Approximate standard error of the log hazard ratio.
+
+    Raises
+    ------
+    ValueError
+        If an event count is not positive.
+
     References
     ----------
     Parmar MKB, Torri V, Stewart L. Extracting summary statistics to perform
@@ -747,13 +835,13 @@ def grim(mean: float, n: int, decimals: int, *, items: int = 1) -> bool:
 
     Parameters
     ----------
-    mean
+    mean : float
         The printed mean.
-    n
+    n : int
         Number of values averaged.
-    decimals
+    decimals : int
         Printed decimals of the mean.
-    items
+    items : int, default 1
         Items per respondent for a mean of a multi-item integer scale.
 
     Returns
@@ -783,6 +871,25 @@ def median_granularity(median: float, n: int, decimals: int) -> bool:
 
     The median of integers is an integer when ``n`` is odd and an integer or
     a half-integer when ``n`` is even.
+
+    Parameters
+    ----------
+    median : float
+        The printed median.
+    n : int
+        Number of values (a positive integer).
+    decimals : int
+        Printed decimals of the median.
+
+    Returns
+    -------
+    bool
+        Whether some integer (``n`` odd) or multiple of 0.5 (``n`` even) lies
+        in the printed median's rounding interval.
+
+    See Also
+    --------
+    grim : the same question for a mean.
     """
     if int(n) != n or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
@@ -794,6 +901,15 @@ def median_granularity(median: float, n: int, decimals: int) -> bool:
 
 def estimate_mean_sd(median: float, minimum: float, maximum: float, n: int) -> tuple[float, float]:
     """Mean and SD estimated from median, minimum, maximum and n.
+
+    Parameters
+    ----------
+    median : float
+        The sample median ``m``.
+    minimum, maximum : float
+        The sample minimum ``a`` and maximum ``b`` (``a <= m <= b``).
+    n : int
+        Sample size (at least 2).
 
     Returns
     -------
@@ -821,6 +937,20 @@ def skewness_from_summary(mean: float, sd: float, *, lower_bound: float = 0.0) -
     True when ``mean - lower_bound < 2 SD``: a symmetric distribution would
     then put appreciable mass below the bound (Altman & Bland 1996).
 
+    Parameters
+    ----------
+    mean : float
+        The printed mean.
+    sd : float
+        The printed standard deviation (> 0).
+    lower_bound : float, default 0.0
+        The smallest value the variable can take (0 for laboratory values).
+
+    Returns
+    -------
+    bool
+        ``True`` when ``mean - lower_bound < 2 * sd`` (likely right-skewed).
+
     References
     ----------
     Altman DG, Bland JM (1996) Detecting skewness from summary information.
@@ -833,6 +963,17 @@ def skewness_from_summary(mean: float, sd: float, *, lower_bound: float = 0.0) -
 
 def skewness_flags(table1: Any, *, arms: Sequence[str] = _ARMS, lower_bound: float = 0.0) -> pd.DataFrame:
     """Apply :func:`skewness_from_summary` to every mean +- SD row of a published Table 1.
+
+    Parameters
+    ----------
+    table1 : Published or list of dict
+        Table 1 as for :func:`check_table1`: a
+        :class:`~analysis.trial.published.Published`, its ``table1`` rows, or
+        a list of dicts in the YAML layout. Rows of other kinds are skipped.
+    arms : sequence of str, default ("control", "ucmsc")
+        The two arm keys, in the order of the table.
+    lower_bound : float, default 0.0
+        The smallest value the variables can take.
 
     Returns
     -------
@@ -978,21 +1119,21 @@ def check_table1(
 
     Parameters
     ----------
-    table1
+    table1 : Published or list of dict
         A :class:`~analysis.trial.published.Published`, its ``table1`` rows, or a
         list of dicts in the YAML layout (``variable``, ``kind`` in
         ``mean_sd``/``counts``/``median_range``, one mapping per arm, ``p``,
         optional ``p_operator``, ``levels``, ``decimals``).
-    n
+    n : mapping of str to int, optional
         Group sizes ``{arm: n}``; read from ``Published`` when omitted.
-    arms
+    arms : sequence of str, default ("control", "ucmsc")
         The two arm keys, in the order of the table.
-    p_decimals
+    p_decimals : int, default 3
         Printed decimals of the p values (3 in most journals).
-    equal_var
+    equal_var : bool, default True
         Continuous rows: Student's pooled-variance t (default, what "Student's
         t test" means) or Welch's.
-    correction
+    correction : bool, default False
         Categorical rows: Yates' continuity correction for 2 x 2 tables
         (default ``False``: see :func:`compare_table1_tests` for why).
 
@@ -1000,6 +1141,18 @@ def check_table1(
     -------
     pandas.DataFrame
         :data:`CHECK_COLUMNS`, one row per Table 1 row, ``category='table1 p'``.
+
+    Notes
+    -----
+    R: ``stats::t.test(x, y, var.equal = equal_var)`` on data with the printed
+    summaries; ``stats::chisq.test(tab, correct = correction)`` on the printed
+    counts (``tests/reference/consistency_reference.R``).
+
+    References
+    ----------
+    Hozo SP, Djulbegovic B, Hozo I (2005) BMC Med Res Methodol 5:13; Wan X,
+    Wang W, Liu J, Tong T (2014) BMC Med Res Methodol 14:135 (median/range
+    rows).
     """
     arms = tuple(arms)
     n = _group_sizes(table1, arms, n)
@@ -1048,15 +1201,32 @@ def compare_table1_tests(
     Mann-Whitney test (``z_MW = z_t sqrt(3 / pi)``, the square root of its
     asymptotic relative efficiency under normality).
 
+    Parameters
+    ----------
+    table1 : Published or list of dict
+        As in :func:`check_table1`.
+    n : mapping of str to int, optional
+        Group sizes ``{arm: n}``; read from ``Published`` when omitted.
+    arms : sequence of str, default ("control", "ucmsc")
+        The two arm keys, in the order of the table.
+    p_decimals : int, default 3
+        Printed decimals of the p values.
+
     Returns
     -------
     pandas.DataFrame
-        One row per (variable, test): ``variable``, ``test``, ``published``,
+        One row per (variable, test): ``variable``, ``label``, ``test``, ``published``,
         ``operator``, ``p``, ``p_low``, ``p_high``, ``status`` (one of
         :data:`~analysis.toolkit.agreement.STATUSES`, as in :func:`check_table1`: the same
         printed p recomputed by the same test gets the same status), ``exact`` (the printed
         summaries reproduce it as printed, not only within rounding) and ``reproduces``
         (the status is ``agrees``). An exact test too large to enumerate is ``not computable``.
+
+    Notes
+    -----
+    R: ``stats::t.test(..., var.equal = TRUE)`` and ``var.equal = FALSE`` on
+    data with the printed summaries, ``stats::chisq.test(tab, correct =
+    FALSE)`` and ``correct = TRUE``, ``stats::fisher.test(tab)``.
 
     References
     ----------
@@ -1118,16 +1288,18 @@ def check_hazard_ratios(
 
     Parameters
     ----------
-    hazard_ratios
+    hazard_ratios : Published or mapping
         A :class:`~analysis.trial.published.Published` or a mapping
         ``key -> {hr, ci_low, ci_high, p, [p_operator, label]}``.
-    hr_decimals, p_decimals
-        Printed decimals of HR and limits, and of p.
-    level
+    hr_decimals : int, default 2
+        Printed decimals of the HR and its limits.
+    p_decimals : int, default 3
+        Printed decimals of the p values.
+    level : float, default 0.95
         Confidence level of the printed intervals.
-    alpha
+    alpha : float, default 0.05
         Significance level the paper uses (for the CI-vs-p agreement).
-    logrank_ztol
+    logrank_ztol : float, default 0.25
         When the printed p is not the Wald p of the CI, a log-rank (score)
         test is called a plausible source if the printed p's ``|z|`` is
         within this distance of the Wald ``|z|`` range and larger than it.
@@ -1237,12 +1409,34 @@ def implied_events_frame(hazard_ratios: Any, *, hr_decimals: int = 2, level: flo
                          allocation: float = 0.5) -> pd.DataFrame:
     """Events implied by each CI's width (lower bounds on the total events).
 
+    Parameters
+    ----------
+    hazard_ratios : Published or mapping
+        A :class:`~analysis.trial.published.Published` or a mapping
+        ``key -> {hr, ci_low, ci_high, p, [p_operator, label]}``.
+    hr_decimals : int, default 2
+        Printed decimals of the HRs and their limits.
+    level : float, default 0.95
+        Confidence level of the printed intervals.
+    allocation : float, default 0.5
+        Proportion of patients (of events at risk) in one arm; 0.5 for 1:1.
+
     Returns
     -------
     pandas.DataFrame
-        Index ``key``; columns ``label``, ``se``, ``se_low``, ``se_high``,
-        ``events`` (``1 / (a (1 - a) SE^2)``) and ``events_low``,
+        Index ``key``; columns ``label``, ``se``, ``se_low``, ``se_high``
+        (SE of the log HR implied by the CI, and its range over the limits'
+        rounding), ``events`` (``1 / (a (1 - a) SE^2)``) and ``events_low``,
         ``events_high`` over the limits' rounding.
+
+    See Also
+    --------
+    implied_events, wald_from_ci
+
+    References
+    ----------
+    Parmar MKB, Torri V, Stewart L. Stat Med 1998;17:2815-2834. Tierney JF et al.
+    Trials 2007;8:16.
     """
     rows = []
     for key, h in _hrs(hazard_ratios).items():
@@ -1266,11 +1460,15 @@ def check_event_counts(
 
     Parameters
     ----------
-    hazard_ratios
+    hazard_ratios : Published or mapping
         As in :func:`check_hazard_ratios`.
-    events
+    events : mapping of str to mapping of str to int
         ``key -> {arm: events}`` for the HRs whose event counts are printed.
-    allocation
+    hr_decimals : int, default 2
+        Printed decimals of the HRs and their limits.
+    level : float, default 0.95
+        Confidence level of the printed intervals.
+    allocation : float, default 0.5
         Randomisation proportion (0.5 for 1:1).
 
     Returns
@@ -1336,14 +1534,29 @@ def check_percentages(published: Any, *, arms: Sequence[str] = _ARMS, percent_de
     """Printed percentages against their counts and denominators, and count totals against n.
 
     Covers Table 1 rows with ``percent`` and the counts of every Table 1
-    count row (levels must add up to the group size), plus
-    ``hcc_incidence``-style blocks ``{arm: {events, n, percent}}`` found in
-    ``published.raw`` under ``incidence_keys``.
+    count row (levels must add up to the group size), plus every
+    ``hcc_incidence``-style top-level block ``{arm: {events, n, percent}}``
+    of ``published.raw``.
+
+    Parameters
+    ----------
+    published : Published or mapping
+        A :class:`~analysis.trial.published.Published` or a mapping in the
+        layout of ``data/published/*.yaml`` (``table1`` rows and optional
+        incidence blocks).
+    arms : sequence of str, default ("control", "ucmsc")
+        The two arm keys, in the order of the table.
+    percent_decimals : int, default 1
+        Printed decimals of the percentages.
+    n : mapping of str to int, optional
+        Group sizes ``{arm: n}`` (the Table 1 denominators); read from
+        ``published`` when omitted.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`CHECK_COLUMNS`, categories ``percentage`` and ``counts``.
+        :data:`CHECK_COLUMNS`, categories ``percentage`` (printed percent
+        against ``100 * count / n``) and ``counts`` (levels' sum against n).
     """
     arms = tuple(arms)
     n = _group_sizes(published, arms, n)
@@ -1387,14 +1600,17 @@ def check_consort(published: Any, *, arms: Sequence[str] = _ARMS) -> pd.DataFram
 
     Parameters
     ----------
-    published
+    published : Published or mapping
         A :class:`~analysis.trial.published.Published` or a mapping with a
         ``consort`` block in the layout of ``data/published/shi2021.yaml``.
+    arms : sequence of str, default ("control", "ucmsc")
+        The two arm keys of the per-arm CONSORT counts.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`CHECK_COLUMNS`, ``category='consort'``.
+        :data:`CHECK_COLUMNS`, ``category='consort'``; every row agrees or
+        differs exactly (counts have no rounding).
     """
     raw = getattr(published, "raw", published)
     c = raw["consort"]
@@ -1438,14 +1654,16 @@ def check_granularity(
 
     Parameters
     ----------
-    published
+    published : Published or mapping
         Table 1 as for :func:`check_table1`.
-    integer_valued
+    integer_valued : iterable of str, default ("age",)
         Variables recorded as integers (age in whole years by default; scores
         such as MELD are integers only if the paper rounded them, which is a
         reading, not a fact).
-    arms, n
-        As in :func:`check_table1`.
+    arms : sequence of str, default ("control", "ucmsc")
+        The two arm keys, in the order of the table.
+    n : mapping of str to int, optional
+        Group sizes ``{arm: n}``; read from ``published`` when omitted.
 
     Returns
     -------
@@ -1503,17 +1721,21 @@ def check_direction(
 
     Parameters
     ----------
-    hr
+    hr : PublishedHR or mapping
         A :class:`~analysis.trial.published.PublishedHR` or a mapping with ``hr``,
         ``ci_low``, ``ci_high`` (and optionally ``label``).
-    better_arm
+    better_arm : str
         The arm the text says had the better (event-free) survival.
-    key, claim
+    key, claim : str, default ""
         Identifier and wording of the claim, for the table.
-    convention
-        ``"A_vs_B"``: the HR is the hazard of arm A relative to arm B.
-    arms
+    convention : str, default "control_vs_ucmsc"
+        ``"A_vs_B"``: the HR is the hazard of arm A relative to arm B
+        (default ``"control_vs_ucmsc"``: control relative to UC-MSC).
+    arms : sequence of str, default ("control", "ucmsc")
         The two arm keys.
+    hr_decimals : int, default 2
+        Printed decimals of the HR (an HR that could round from 1 agrees
+        only within rounding).
 
     Returns
     -------
@@ -1552,12 +1774,29 @@ def check_claims(published: Any, claims: Iterable[Mapping[str, Any]] | None = No
 
     Parameters
     ----------
-    published
+    published : Published or mapping
         Supplies the hazard ratios.
-    claims
+    claims : iterable of mapping, optional
         ``[{"hr": key, "better_arm": arm, "text": wording}, ...]``. Defaults
         to ``published.raw["claims"]`` when the YAML has such a block;
         otherwise no claims are checked.
+    convention : str, default "control_vs_ucmsc"
+        Direction of the published HRs, ``"A_vs_B"`` (hazard of arm A
+        relative to arm B); the default is control relative to UC-MSC.
+    arms : sequence of str, default ("control", "ucmsc")
+        The two arm keys.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CHECK_COLUMNS`, one row per claim (the rows of
+        :func:`check_direction`); empty (with the columns) when there is no
+        claim.
+
+    Raises
+    ------
+    ValueError
+        If a claim names a hazard ratio ``published`` does not have.
     """
     hrs = _hrs(published)
     if claims is None:
@@ -1588,18 +1827,20 @@ def check_published(
 
     Parameters
     ----------
-    published
+    published : Published
         A :class:`~analysis.trial.published.Published`.
-    events
+    events : mapping of str to mapping of str to int, optional
         Printed event counts per HR (``key -> {arm: events}``). Default: the
         ``hcc_incidence`` block, if present, for the full-window HR of the
         ``hcc`` endpoint.
-    claims
+    claims : iterable of mapping, optional
         Direction claims for :func:`check_claims`.
-    integer_valued
+    integer_valued : iterable of str, default ("age",)
         Variables for :func:`check_granularity`.
-    p_decimals, hr_decimals
-        Printed precision of p values and hazard ratios.
+    p_decimals : int, default 3
+        Printed decimals of the p values.
+    hr_decimals : int, default 2
+        Printed decimals of the hazard ratios and their limits.
 
     Returns
     -------
@@ -1638,7 +1879,7 @@ def status_counts(checks: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    checks
+    checks : pandas.DataFrame
         A check frame (:data:`CHECK_COLUMNS`), e.g. from :func:`check_published`.
 
     Returns

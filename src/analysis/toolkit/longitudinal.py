@@ -149,14 +149,14 @@ def lab_frame(
 
     Parameters
     ----------
-    trial
+    trial : Trial
         A trial with ``labs.csv``.
-    weeks
+    weeks : sequence of float, optional
         Scheduled lab weeks; default: the weeks present in ``labs.csv``. The
         chapter passes the paper's schedule (``load_published().visits``).
-    analytes
+    analytes : sequence of str, default LAB_ANALYTES
         Analytes to include.
-    population
+    population : {"analyzed", "randomized"}, default "analyzed"
         ``"analyzed"`` (default; the paper's analysis set) or ``"randomized"``.
 
     Returns
@@ -218,7 +218,7 @@ def visit_status(frame: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    frame
+    frame : pandas.DataFrame
         From :func:`lab_frame`.
 
     Returns
@@ -250,9 +250,9 @@ def describe_visits(frame: pd.DataFrame, *, conf_level: float = 0.95) -> pd.Data
 
     Parameters
     ----------
-    frame
+    frame : pandas.DataFrame
         From :func:`lab_frame`; available values are used.
-    conf_level
+    conf_level : float, default 0.95
         Confidence level of the intervals.
 
     Returns
@@ -308,14 +308,14 @@ def change_from_baseline(
 
     Parameters
     ----------
-    frame
+    frame : pandas.DataFrame
         From :func:`lab_frame`. Patients with both the week value and the
         baseline value (complete pairs) are used.
-    log_analytes
+    log_analytes : sequence of str, default ()
         Analytes analysed as log(value) - log(baseline); their ``effect`` is
         the ratio of the geometric mean to the geometric mean at baseline
         (value / baseline). Default ``()``: the paper's measured scale.
-    conf_level
+    conf_level : float, default 0.95
         Confidence level.
 
     Returns
@@ -387,21 +387,21 @@ def between_arm_t(
 
     Parameters
     ----------
-    frame
+    frame : pandas.DataFrame
         From :func:`lab_frame`; available values at each week are used.
-    on
+    on : {"value", "change"}, default "value"
         ``"value"`` (default; the level at the week, as the paper compares
         the arms) or ``"change"`` (change from baseline, complete pairs).
-    log_analytes
+    log_analytes : sequence of str, default ()
         Analytes compared on the log scale; ``effect`` is then the ratio of
         geometric means. Default ``()``: the paper's measured scale.
-    equal_var
+    equal_var : bool, default True
         True (default): Student's pooled-variance test, the paper's. False:
         Welch's test.
-    direction
+    direction : {"control_vs_ucmsc", "ucmsc_vs_control"}, default "ucmsc_vs_control"
         ``"ucmsc_vs_control"`` (default): UC-MSC minus control (or UC-MSC /
         control on the log scale); ``"control_vs_ucmsc"`` the reverse.
-    conf_level
+    conf_level : float, default 0.95
         Confidence level.
 
     Returns
@@ -484,23 +484,39 @@ class MMRMResult:
 
     Attributes
     ----------
-    analyte, scale
-        The analyte and its analysis scale (``raw`` or ``log``).
-    summary
+    analyte : str
+        The analyte (``alb``, ``pta``, ``che`` or ``tbil``).
+    scale : {"raw", "log"}
+        Its analysis scale.
+    summary : pandas.DataFrame
         Treatment effect per post-baseline week (columns as in
-        :func:`ancova_by_week`).
-    coef, cov_params
-        Fixed effects and their model-based covariance (REML).
-    sigma
+        :func:`ancova_by_week`; UC-MSC minus control, or UC-MSC / control on
+        the log scale, by default).
+    coef : pandas.Series
+        Fixed effects (REML/GLS estimates).
+    cov_params : pandas.DataFrame
+        Their model-based covariance.
+    sigma : pandas.DataFrame
         Estimated within-patient covariance across weeks (unstructured).
-    loglik
+    loglik : float
         Restricted log-likelihood at the optimum.
-    n_patients, n_obs
-        Patients and values in the model.
-    excluded
+    n_patients : int
+        Patients in the model.
+    n_obs : int
+        Values (patient-weeks) in the model.
+    excluded : Mapping[str, int]
         Analysed patients not in the model, by reason.
-    converged
+    converged : bool, default True
         Whether the optimiser reported convergence.
+    covariance : str, default "unstructured"
+        The within-patient covariance structure.
+    df_method : {"residual", "normal"}, default "residual"
+        Degrees of freedom of the reference distribution (see :func:`mmrm`).
+
+    Notes
+    -----
+    R: ``nlme::gls(..., correlation = corSymm(...), weights = varIdent(...),
+    method = "REML")``.
     """
 
     analyte: str
@@ -644,18 +660,18 @@ def mmrm(
 
     Parameters
     ----------
-    frame
+    frame : pandas.DataFrame
         From :func:`lab_frame`.
-    analyte
+    analyte : str
         One of ``alb``, ``pta``, ``che``, ``tbil``.
-    log
+    log : bool, optional
         Analyse log(value) with log(baseline) as covariate (effect: ratio of
         geometric means). Default: True for :data:`LOG_ANALYTES`.
-    direction
+    direction : {"control_vs_ucmsc", "ucmsc_vs_control"}, default "ucmsc_vs_control"
         ``"ucmsc_vs_control"`` (default) or the reverse.
-    conf_level
+    conf_level : float, default 0.95
         Confidence level.
-    df_method
+    df_method : {"residual", "normal"}, default "residual"
         Degrees of freedom of the t reference distribution: ``"residual"``
         (default; number of values minus number of fixed effects, as
         ``nlme::gls``) or ``"normal"`` (z). SAS and the R ``mmrm`` package
@@ -795,14 +811,14 @@ def ancova_by_week(
 
     Parameters
     ----------
-    frame
+    frame : pandas.DataFrame
         From :func:`lab_frame`.
-    log_analytes
+    log_analytes : sequence of str, default LOG_ANALYTES
         Analytes analysed as log(value) on log(baseline); default
         :data:`LOG_ANALYTES`.
-    direction
+    direction : {"control_vs_ucmsc", "ucmsc_vs_control"}, default "ucmsc_vs_control"
         ``"ucmsc_vs_control"`` (default) or the reverse.
-    conf_level
+    conf_level : float, default 0.95
         Confidence level.
 
     Returns
@@ -863,11 +879,46 @@ def adjusted_effects(
 ) -> pd.DataFrame:
     """:func:`mmrm` for each analyte, stacked into one table.
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Laboratory frame from :func:`lab_frame` (one row per analysed
+        patient, analyte and scheduled week).
+    analytes : sequence of str, optional
+        Analytes to model, among ``alb``, ``pta``, ``che``, ``tbil``.
+        Default ``None``: every analyte of
+        :data:`~analysis.toolkit.schema.LAB_ANALYTES` present in ``frame``.
+    log_analytes : sequence of str, default LOG_ANALYTES
+        Analytes analysed on the log scale (log value with log baseline as
+        covariate; effect: ratio of geometric means UC-MSC / control by
+        default). Default ``("che", "tbil")``, the right-skewed ones.
+    direction : {"ucmsc_vs_control", "control_vs_ucmsc"}, default "ucmsc_vs_control"
+        Order of the arms in the effect: UC-MSC minus control (UC-MSC /
+        control on the log scale) by default, or the reverse.
+    conf_level : float, default 0.95
+        Confidence level of the intervals.
+
     Returns
     -------
     pandas.DataFrame
-        The ``summary`` rows of each analyte's :class:`MMRMResult`, plus
-        ``n_patients`` and ``n_excluded`` (analysed patients not in the model).
+        The ``summary`` rows of each analyte's :class:`MMRMResult` (one row
+        per analyte and post-baseline week: ``analyte``, ``week``, ``scale``,
+        ``n_control``, ``n_ucmsc``, ``estimate``, ``se``, ``ci_low``,
+        ``ci_high``, ``statistic``, ``df``, ``p``, ``effect_type``,
+        ``effect``, ``effect_ci_low``, ``effect_ci_high``), plus
+        ``n_patients`` (patients in the model) and ``n_excluded`` (analysed
+        patients not in the model).
+
+    Notes
+    -----
+    Each analyte's fit matches R's ``nlme::gls(..., correlation = corSymm(...),
+    weights = varIdent(...), method = "REML")`` (see :func:`mmrm`).
+
+    References
+    ----------
+    Mallinckrodt CH, Lane PW, Schnell D, Peng Y, Mancuso JP (2008).
+    Recommendations for the primary analysis of continuous endpoints in
+    longitudinal clinical trials. Drug Inf J 42:303-319.
     """
     _check_frame(frame)
     logs = _check_log(log_analytes)
@@ -906,20 +957,20 @@ def evaluate_statements(
 
     Parameters
     ----------
-    statements
+    statements : sequence of mapping
         ``load_published().liver_function_statements``: mappings with ``id``,
         ``text``, ``analyte``, ``arm`` (``control``, ``ucmsc`` or ``both``),
         ``comparison`` (``vs_baseline`` or ``vs_control``), ``direction``
         (``up``, ``down`` or ``none``) and ``weeks``.
-    paired
+    paired : pandas.DataFrame
         :func:`change_from_baseline` output (used for ``vs_baseline``).
-    between
+    between : pandas.DataFrame
         :func:`between_arm_t` output with ``direction="ucmsc_vs_control"``
         (used for ``vs_control``).
-    adjusted
+    adjusted : pandas.DataFrame, optional
         Optional :func:`adjusted_effects` output; ``vs_control`` statements
         are then also judged by the baseline-adjusted model.
-    alpha
+    alpha : float, default 0.05
         Significance level.
 
     Returns

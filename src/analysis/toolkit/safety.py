@@ -70,9 +70,9 @@ def exposed(trial: Trial, *, population: str = "analyzed") -> pd.Series:
 
     Parameters
     ----------
-    trial
+    trial : Trial
         The trial.
-    population
+    population : {"analyzed", "randomized"}, default "analyzed"
         ``"analyzed"`` (default; the paper's analysis set) or ``"randomized"``.
 
     Returns
@@ -89,12 +89,12 @@ def ae_frame(trial: Trial, *, population: str = "analyzed", window_days: float |
 
     Parameters
     ----------
-    trial
+    trial : Trial
         A trial with ``adverse_events.csv``.
-    population
+    population : {"analyzed", "randomized"}, default "analyzed"
         ``"analyzed"`` (default) or ``"randomized"``; events of other patients
         are dropped.
-    window_days
+    window_days : float, optional
         Keep events with ``onset_day <= window_days``; ``None`` (default)
         keeps all.
 
@@ -138,17 +138,17 @@ def compare_proportions(
 
     Parameters
     ----------
-    x_ucmsc, n_ucmsc, x_control, n_control
+    x_ucmsc, n_ucmsc, x_control, n_control : int
         Patients with the event and patients exposed, per arm.
-    method
+    method : {"newcombe", "wald"}, default "newcombe"
         ``"newcombe"`` (default): hybrid score interval, method 10 of
         Newcombe (1998), built from the two Wilson score intervals;
         ``"wald"``: the simple Wald interval (for comparison only; poor
         coverage with few events).
-    direction
+    direction : {"control_vs_ucmsc", "ucmsc_vs_control"}, default "ucmsc_vs_control"
         ``"ucmsc_vs_control"`` (default): UC-MSC minus control; or the
         reverse.
-    conf_level
+    conf_level : float, default 0.95
         Confidence level.
 
     Returns
@@ -242,20 +242,27 @@ def ae_by_term(
 
     Parameters
     ----------
-    trial
+    trial : Trial
         A trial with ``adverse_events.csv``.
-    terms
+    terms : sequence of str, optional
         Terms to show first, in this order, even when nobody had them (so that
         an absence is shown as 0). A term ``"infusion-related X"`` counts
         events of term X with an ``infusion_number``.
-    include_other
+    include_other : bool, default True
         Also show every other term found (most frequent first).
-    population, window_days
-        See :func:`ae_frame`.
-    serious_only
+    population : {"analyzed", "randomized"}, default "analyzed"
+        Whose events are counted and who forms the denominators (see :func:`ae_frame`).
+    window_days : float, optional
+        Keep events with ``onset_day <= window_days`` (days from randomization); ``None``
+        (default) keeps all.
+    serious_only : bool, default False
         Count serious events only.
-    method, direction, conf_level
-        See :func:`compare_proportions`.
+    method : {"newcombe", "wald"}, default "newcombe"
+        Interval of the risk difference (see :func:`compare_proportions`).
+    direction : {"control_vs_ucmsc", "ucmsc_vs_control"}, default "ucmsc_vs_control"
+        Risk difference UC-MSC minus control (default) or the reverse.
+    conf_level : float, default 0.95
+        Confidence level of the interval.
 
     Returns
     -------
@@ -265,6 +272,24 @@ def ae_by_term(
         ``pct_control``, the same for ``ucmsc``, ``risk_diff``, ``ci_low``,
         ``ci_high``, ``p_fisher``. ``pct`` is the percentage of patients
         exposed with at least one event.
+
+    Raises
+    ------
+    ValueError
+        If the trial has no adverse-event table.
+
+    Notes
+    -----
+    R: ``stats::fisher.test`` on each row's 2 x 2 table of patients with and
+    without the event; the Newcombe interval from two Wilson intervals
+    (``stats::prop.test(x, n, correct = FALSE)$conf.int``), as in
+    ``tests/reference/safety_reference.R``.
+
+    References
+    ----------
+    Newcombe RG (1998). Interval estimation for the difference between
+    independent proportions: comparison of eleven methods. Stat Med
+    17:873-890.
     """
     ae = ae_frame(trial, population=population, window_days=window_days)
     if serious_only:
@@ -293,13 +318,52 @@ def ae_by_seriousness(
 ) -> pd.DataFrame:
     """Patients with at least one event and events, by seriousness and by severity.
 
+    Parameters
+    ----------
+    trial : Trial
+        A trial with ``adverse_events.csv`` (columns ``serious`` 0/1 and
+        ``severity``).
+    population : {"analyzed", "randomized"}, default "analyzed"
+        Whose events are counted and who forms the denominators (see
+        :func:`ae_frame` and :func:`exposed`).
+    window_days : float, optional
+        Keep events with ``onset_day <= window_days`` (days from
+        randomization); ``None`` (default) keeps all. The chapter passes the
+        paper's 48 weeks.
+    method : {"newcombe", "wald"}, default "newcombe"
+        Interval of the risk difference (see :func:`compare_proportions`).
+    direction : {"ucmsc_vs_control", "control_vs_ucmsc"}, default "ucmsc_vs_control"
+        Risk difference UC-MSC minus control (default) or the reverse.
+    conf_level : float, default 0.95
+        Confidence level of the risk-difference interval.
+
     Returns
     -------
     pandas.DataFrame
         Rows :data:`ANY_EVENT`, ``serious``, ``non-serious`` and one per
         severity grade (``mild`` ... ``fatal``), with the columns of
-        :func:`ae_by_term` (the label in ``term``) plus ``category``
+        :func:`ae_by_term` (the label in ``term``; per arm ``patients_*``,
+        ``events_*``, ``n_*``, ``pct_*``; ``risk_diff``, ``ci_low``,
+        ``ci_high``, ``p_fisher``) plus a first column ``category``
         (``any``, ``seriousness`` or ``severity``).
+
+    Raises
+    ------
+    ValueError
+        If the trial has no adverse-event table.
+
+    Notes
+    -----
+    R: ``stats::fisher.test`` on each row's 2 x 2 table of patients with and
+    without an event; the Newcombe interval from two Wilson intervals
+    (``stats::prop.test(x, n, correct = FALSE)$conf.int``), as in
+    ``tests/reference/safety_reference.R``.
+
+    References
+    ----------
+    Newcombe RG (1998). Interval estimation for the difference between
+    independent proportions: comparison of eleven methods. Stat Med
+    17:873-890.
     """
     ae = ae_frame(trial, population=population, window_days=window_days)
     n = exposed(trial, population=population)
@@ -326,14 +390,14 @@ def infusion_reactions(
 
     Parameters
     ----------
-    trial
+    trial : Trial
         A trial whose adverse events carry ``infusion_number`` (and, ideally,
         ``onset_hours_after_infusion`` and ``duration_hours``).
-    population
+    population : {"analyzed", "randomized"}, default "analyzed"
         See :func:`ae_frame`.
-    by_infusion
+    by_infusion : bool, default False
         Also split by infusion number (1, 2, 3).
-    protect
+    protect : bool, optional
         Apply the small-cell rule (:mod:`analysis.toolkit.disclosure`): cells of fewer than 5 patients
         show counts only and ranges are rounded outwards (whole hours, 0.5 °C). Default: on
         real data (``trial.synthetic`` False), not on the synthetic cohort.
@@ -399,6 +463,22 @@ def incidence_test(
 ) -> pd.DataFrame:
     """Compare two cumulative incidences (events / patients): tests and risk difference.
 
+    Parameters
+    ----------
+    events_control : int
+        Patients with the event in the control arm.
+    n_control : int
+        Patients in the control arm (> 0).
+    events_ucmsc : int
+        Patients with the event in the UC-MSC arm.
+    n_ucmsc : int
+        Patients in the UC-MSC arm (> 0).
+    direction : {"ucmsc_vs_control", "control_vs_ucmsc"}, default "ucmsc_vs_control"
+        Risk difference UC-MSC minus control (default) or control minus
+        UC-MSC.
+    conf_level : float, default 0.95
+        Confidence level of the Newcombe interval.
+
     Returns
     -------
     pandas.DataFrame
@@ -408,10 +488,16 @@ def incidence_test(
         (Pearson, no continuity correction) and ``p_chisq_yates`` (with
         Yates' correction).
 
+    Raises
+    ------
+    ValueError
+        If a count is not an integer between 0 and its arm's size.
+
     Notes
     -----
     ``scipy.stats.chi2_contingency``; matches ``chisq.test(tab, correct =
-    TRUE / FALSE)`` and ``fisher.test(tab)`` in R.
+    TRUE / FALSE)`` and ``fisher.test(tab)`` in R. Both chi-square p values
+    are ``nan`` when nobody (or everybody) had the event.
 
     References
     ----------
@@ -448,17 +534,20 @@ def hcc_incidence(
 
     Parameters
     ----------
-    trial
+    trial : Trial
         The trial (analysed patients).
-    horizon
+    horizon : float, optional
         Count HCC diagnosed at ``hcc_months <= horizon``; ``None`` (default)
         counts all. The chapter passes the paper's 75 months.
-    published
+    published : mapping, optional
         ``load_published().hcc_incidence``; if given, a second row applies the
         same tests to the published counts (the paper prints the counts but
         no test of them).
-    direction, conf_level
-        See :func:`incidence_test`.
+    direction : {"control_vs_ucmsc", "ucmsc_vs_control"}, default "ucmsc_vs_control"
+        Risk difference UC-MSC minus control (default) or the reverse (see
+        :func:`incidence_test`).
+    conf_level : float, default 0.95
+        Confidence level of the Newcombe interval.
 
     Returns
     -------
@@ -505,14 +594,14 @@ def safety_statements(trial: Trial, published: Any, *, population: str = "analyz
 
     Parameters
     ----------
-    trial
+    trial : Trial
         The trial (adverse-event table needed for all but the HCC rows).
-    published
+    published : Published or mapping
         :func:`analysis.load_published` result (uses ``adverse_events``,
         ``hcc_incidence``).
-    population
+    population : {"analyzed", "randomized"}, default "analyzed"
         See :func:`ae_frame`.
-    protect
+    protect : bool, optional
         Small-cell rule for the fever ranges shown (:mod:`analysis.toolkit.disclosure`); default on
         real data. The statuses use the exact values either way.
 
