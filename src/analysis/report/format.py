@@ -21,7 +21,24 @@ MISSING_P = "n/a"
 
 
 def arm_label(arm: str) -> str:
-    """Display label of an arm."""
+    """Display label of an arm.
+
+    Parameters
+    ----------
+    arm : {"control", "ucmsc"}
+        Arm key as in the data.
+
+    Returns
+    -------
+    str
+        The label shown to readers (``"Control"``, ``"UC-MSC"``;
+        :data:`~analysis.toolkit.schema.ARM_LABELS`).
+
+    Raises
+    ------
+    KeyError
+        If ``arm`` is not an arm key.
+    """
     return ARM_LABELS[arm]
 
 

@@ -39,7 +39,23 @@ _PM = "\u00b1"
 
 
 def published_decimals(published: Any) -> dict[str, int]:
-    """Decimals the paper prints for each mean +- SD row (its mean's decimals)."""
+    """Decimals the paper prints for each mean +- SD row (its mean's decimals).
+
+    Parameters
+    ----------
+    published : Published
+        The paper's numbers (:func:`analysis.trial.published.load_published`);
+        any object with a ``table1`` sequence of
+        :class:`~analysis.trial.published.Table1Row`. Without one, the result
+        is empty.
+
+    Returns
+    -------
+    dict of str to int
+        Variable -> decimals of the control arm's printed mean, for the
+        ``mean_sd`` rows that state their decimals (the ``decimals`` argument
+        of :func:`format_baseline`).
+    """
     out = {}
     for r in getattr(published, "table1", ()):
         if r.kind == "mean_sd" and r.decimals:
@@ -72,11 +88,25 @@ def _stat_suffix(kind: str) -> str:
 def baseline_display(table: BaselineTable, *, decimals: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Table 1 as strings, one row per printed line (for :func:`format_baseline`).
 
-    Columns ``row`` (the stub), ``indent`` (1 for the levels of a categorical
-    variable), one per arm, ``p``, ``alt_test``, ``p_alt`` (Mann-Whitney for
-    continuous rows, Fisher for categorical ones) and ``smd``. A categorical
-    variable gets a heading line carrying its p values and SMD, followed by
-    one indented line per level.
+    Parameters
+    ----------
+    table : BaselineTable
+        From :func:`analysis.toolkit.baseline.baseline_table`.
+    decimals : mapping of str to int, optional
+        Decimals of mean and SD per variable, over :data:`DEFAULT_DECIMALS`
+        (1 for other variables); :func:`published_decimals` gives the paper's.
+        Medians are printed with 1 decimal, ranges with 0, percentages with 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        String columns ``row`` (the stub: label, unit and statistic),
+        ``indent`` (int: 1 for the levels of a categorical variable, else 0),
+        one per arm (``mean ± SD``, ``median (min–max)`` or ``n (%)``),
+        ``p``, ``alt_test``, ``p_alt`` (Mann-Whitney for continuous rows,
+        Fisher for categorical ones) and ``smd`` (2 decimals). A categorical
+        variable gets a heading line carrying its p values and SMD, followed
+        by one indented line per level.
     """
     dec = {**DEFAULT_DECIMALS, **(decimals or {})}
     rows = []
@@ -108,15 +138,23 @@ def format_baseline(
 
     Parameters
     ----------
-    table
+    table : BaselineTable
         From :func:`analysis.toolkit.baseline.baseline_table`.
-    decimals
+    decimals : mapping of str to int, optional
         Decimals of mean and SD per variable (default :data:`DEFAULT_DECIMALS`,
         1 otherwise; :func:`published_decimals` gives the paper's).
-    title
+    title : str, default "Baseline characteristics of the analysed patients"
         Table title.
-    table_id
+    table_id : str, default "baseline-table"
         Fixed HTML id (keeps the rendering deterministic).
+
+    Returns
+    -------
+    great_tables.GT
+        Table 1 with one column per arm headed with its n, the p value of
+        the main test, the alternative test and its p, and the SMD (UC-MSC
+        minus control); source notes name the tests, the skewed variables
+        and the rows skipped (``table.notes``).
     """
     df = baseline_display(table, decimals=decimals)
     indented = df.index[df["indent"] == 1].tolist()
@@ -153,11 +191,21 @@ def side_by_side_display(comparison: pd.DataFrame, published: Any) -> pd.DataFra
 
     Parameters
     ----------
-    comparison
+    comparison : pandas.DataFrame
         From :func:`analysis.toolkit.baseline.compare_with_published`.
-    published
+    published : Published
         The :class:`~analysis.trial.published.Published` it was made from (for the
         printed decimals, labels and p operators).
+
+    Returns
+    -------
+    pandas.DataFrame
+        String columns ``group`` (the published row's label), ``row``
+        (``Mean ± SD``, ``Median (range)`` or the level), per arm
+        ``<arm>_published`` and ``<arm>_cohort`` (the statistic as printed;
+        published counts with their percentage of the printed n, cohort
+        counts as counts; empty where the cohort lacks the value), and
+        ``p_published``, ``p_cohort`` (on the first line of each variable).
     """
     pub_rows = {r.variable: r for r in published.table1}
     n = published.raw["table1"]["n"]
@@ -216,6 +264,26 @@ def format_side_by_side(
 
     Cohort counts are shown as counts; their percentages are in
     :func:`format_baseline`. Labels are the paper's.
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        From :func:`analysis.toolkit.baseline.compare_with_published`.
+    published : Published
+        The :class:`~analysis.trial.published.Published` it was made from.
+    table : BaselineTable, optional
+        The cohort's Table 1 (:func:`analysis.toolkit.baseline.baseline_table`); when given,
+        the cohort columns are headed with its n per arm.
+    title : str
+        Table title.
+    table_id : str
+        Fixed HTML id (keeps the rendering deterministic).
+
+    Returns
+    -------
+    great_tables.GT
+        The rows of :func:`side_by_side_display` grouped by variable, with a
+        spanner per arm (published, this cohort) and one for the p values.
     """
     df = side_by_side_display(comparison, published)
     n = published.raw["table1"]["n"]
@@ -261,9 +329,26 @@ def _sig(x: float, digits: int) -> str:
 def consistency_display(checks: pd.DataFrame) -> pd.DataFrame:
     """Check rows as strings (for :func:`format_consistency`).
 
-    Columns ``category``, ``item``, ``label``, ``quantity``, ``published``, ``recomputed``,
-    ``range``, ``status`` (as in the checks), ``shown`` (the status as the table shows it:
-    ``agrees within rounding`` where the agreement is not exact) and ``reason``.
+    Parameters
+    ----------
+    checks : pandas.DataFrame
+        A check frame with :data:`analysis.toolkit.consistency.CHECK_COLUMNS`
+        (e.g. from :func:`analysis.toolkit.consistency.check_published`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per check: ``category``, ``item``, ``label``, ``quantity``,
+        ``published`` (with its operator, at the paper's precision),
+        ``recomputed`` (at the category's precision), ``range`` (over the
+        printed rounding; empty when it is a point), ``status`` (as in the
+        checks), ``shown`` (the status as the table shows it: ``agrees within
+        rounding`` where the agreement is not exact) and ``reason``.
+
+    Raises
+    ------
+    ValueError
+        If ``checks`` lacks a column of ``CHECK_COLUMNS``.
     """
     missing = set(CHECK_COLUMNS) - set(checks.columns)
     if missing:
@@ -295,11 +380,23 @@ def format_consistency(
 
     Parameters
     ----------
-    checks
+    checks : pandas.DataFrame
         A frame with :data:`analysis.toolkit.consistency.CHECK_COLUMNS` (e.g. from
         :func:`analysis.toolkit.consistency.check_published`), grouped by category.
-    show_reason
-        Include the ``reason`` column.
+    title : str
+        Table title.
+    table_id : str
+        Fixed HTML id (keeps the rendering deterministic).
+    show_reason : bool, default True
+        Include the ``reason`` column (default ``True``); without it, the
+        range over rounding gets its own column.
+
+    Returns
+    -------
+    great_tables.GT
+        One row per check (``item (quantity)``) grouped by category, with the
+        published and recomputed values and the status, its cell tinted by
+        :data:`STATUS_COLORS`.
     """
     df = consistency_display(checks).reset_index(drop=True)
     # zero-width spaces after dots let long keys (os.landmark13.early) wrap in the stub
@@ -339,6 +436,23 @@ def format_test_comparison(
     One row per variable: the printed p, then each candidate test (the one
     the paper's Methods name first) with its recomputed p, the range over
     the printed rounding and a mark.
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        From :func:`analysis.toolkit.consistency.compare_table1_tests`.
+    title : str
+        Table title.
+    table_id : str
+        Fixed HTML id (keeps the rendering deterministic).
+
+    Returns
+    -------
+    great_tables.GT
+        One row per variable: ``Printed p`` and one column per candidate test
+        (``test: p (range) mark``, the mark ✓ agrees, ≈ agrees within
+        rounding, ✗ differs, – not computable), with a note explaining the
+        marks.
     """
     marks = {"agrees": "\u2713", "differs": "\u2717", "not computable": "\u2013", "not published": "\u2013"}
     out = []
@@ -369,7 +483,33 @@ def format_test_comparison(
 
 
 def format_hr_table(table: pd.DataFrame, *, label: str = "label", published: bool = False) -> pd.DataFrame:
-    """Hazard-ratio rows as display strings: 'HR (95% CI)', Wald p, log-rank p [, published, ratio]."""
+    """Hazard-ratio rows as display strings: 'HR (95% CI)', Wald p, log-rank p [, published, ratio].
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Hazard-ratio rows with ``hr``, ``ci_low``, ``ci_high``, ``p``,
+        ``p_logrank``, the ``label`` column and optionally ``events`` and
+        ``note``: :func:`analysis.toolkit.survival.hr_models` output, or with
+        ``published=True`` :func:`analysis.trial.paper.landmark_comparison`
+        output. The direction is the table's (control relative to UC-MSC
+        there); this function does not change it.
+    label : str, default "label"
+        The column holding each row's name.
+    published : bool, default False
+        Add the paper's numbers: needs ``hr_published``,
+        ``ci_low_published``, ``ci_high_published``, ``p_published`` and
+        ``hr_ratio`` (cohort HR / published HR).
+
+    Returns
+    -------
+    pandas.DataFrame
+        String columns ``Model``, (``Events``), ``HR (95% CI)`` (2 decimals;
+        ``not estimable`` for a missing HR), ``p (Cox Wald)``,
+        ``p (log-rank)``, and with ``published`` ``Published HR (95% CI)``,
+        ``Published p`` and ``HR ratio (cohort / published)``; ``Note`` when
+        any row has one. Index reset.
+    """
     out = pd.DataFrame(index=table.index)
     out["Model"] = table[label]
     if "events" in table.columns:
@@ -390,7 +530,23 @@ def format_hr_table(table: pd.DataFrame, *, label: str = "label", published: boo
 
 
 def format_km_times(at: pd.DataFrame, *, percent: bool = True) -> pd.DataFrame:
-    """Survival at fixed times (``KMResult.at``) as 'S (95% CI)' strings, arms as columns."""
+    """Survival at fixed times (``KMResult.at``) as 'S (95% CI)' strings, arms as columns.
+
+    Parameters
+    ----------
+    at : pandas.DataFrame
+        :meth:`analysis.toolkit.survival.KMResult.at` output (``arm``,
+        ``time`` in months, ``n_risk``, ``surv``, ``ci_low``, ``ci_high``).
+    percent : bool, default True
+        Show survival in percent with 1 decimal; ``False`` as a proportion
+        with 3 decimals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``"<t> months"``; one column per arm label (``Control``,
+        ``UC-MSC``) with cells ``S (low to high) [at risk]``.
+    """
     k = 100.0 if percent else 1.0
     d = 1 if percent else 3
     cell = [_fmt_ci(s * k, lo * k, hi * k, d) + f" [{int(n) if not np.isnan(n) else '-'}]"
@@ -415,6 +571,18 @@ def format_estimates(table: pd.DataFrame, *, p_digits: int = 3, ratio_digits: in
 
     Differences are printed with the analyte's usual decimals (ALB, PTA, TBIL 1; CHE 0), ratios with
     ``ratio_digits``; p values below ``10**-p_digits`` as ``<0.001``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        An estimate table of :mod:`analysis.toolkit.longitudinal` (columns ``analyte``,
+        ``week``, ``effect_type``, ``effect``, ``effect_ci_low``, ``effect_ci_high``, ``p``,
+        and ``n`` or ``n_control``/``n_ucmsc``, optionally ``arm``). Its effect direction is
+        kept (UC-MSC minus control, or UC-MSC / control, by default).
+    p_digits : int, default 3
+        Decimals of the p values.
+    ratio_digits : int, default 2
+        Decimals of ratio effects (log-scale analytes).
 
     Returns
     -------
@@ -451,6 +619,15 @@ def format_visits(described: pd.DataFrame, status: pd.DataFrame | None = None) -
     With ``status`` (:func:`visit_status`), the arm columns add the number of scheduled values
     missing because the patient had died and for other reasons.
 
+    Parameters
+    ----------
+    described : pandas.DataFrame
+        :func:`analysis.toolkit.longitudinal.describe_visits` output (``analyte``, ``arm``,
+        ``week``, ``n``, ``mean``, ``sd``).
+    status : pandas.DataFrame, optional
+        :func:`analysis.toolkit.longitudinal.visit_status` output (``analyte``, ``arm``,
+        ``week``, ``died``, ``missing``).
+
     Returns
     -------
     pandas.DataFrame
@@ -486,6 +663,17 @@ def format_ae_table(table: pd.DataFrame, *, digits: int = 1, p_digits: int = 3) 
     percentage points with its interval; p values below ``10**-p_digits`` are
     printed as ``<0.001``.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`analysis.toolkit.safety.ae_by_term` or
+        :func:`analysis.toolkit.safety.ae_by_seriousness` output. Its direction is kept
+        (UC-MSC minus control by default).
+    digits : int, default 1
+        Decimals of percentages and of the risk difference (percentage points).
+    p_digits : int, default 3
+        Decimals of the p values.
+
     Returns
     -------
     pandas.DataFrame
@@ -514,6 +702,17 @@ def format_ae_table(table: pd.DataFrame, *, digits: int = 1, p_digits: int = 3) 
 
 def format_incidence(table: pd.DataFrame, *, digits: int = 1, p_digits: int = 3) -> pd.DataFrame:
     """Display form of :func:`hcc_incidence` / :func:`incidence_test` output.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`analysis.toolkit.safety.hcc_incidence` or
+        :func:`analysis.toolkit.safety.incidence_test` output (a ``source`` column or
+        index is shown when present). Its direction is kept (UC-MSC minus control by default).
+    digits : int, default 1
+        Decimals of percentages and of the risk difference (percentage points).
+    p_digits : int, default 3
+        Decimals of the p values.
 
     Returns
     -------
@@ -544,6 +743,14 @@ def format_incidence(table: pd.DataFrame, *, digits: int = 1, p_digits: int = 3)
 
 def format_infusion_reactions(table: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
     """Display form of :func:`infusion_reactions`: median (range) of onset and duration.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`analysis.toolkit.safety.infusion_reactions` output (optionally by infusion and
+        with temperatures).
+    digits : int, default 1
+        Decimals of onset and duration (hours). Temperatures always have 1.
 
     Returns
     -------

@@ -48,6 +48,35 @@ class PublishedHR:
     For a landmark hazard ratio, ``part`` is ``"early"`` or ``"late"`` and ``landmark`` the
     landmark time (months) of its endpoint; ``key``, ``window`` and ``label`` are then derived
     from ``landmarks:`` (:meth:`Published.landmark_hr` finds one). Otherwise both are ``None``.
+
+    Attributes
+    ----------
+    key : str
+        Stable id of the hazard ratio (``os.cox``, ``os.landmark13.early``, ...): the
+        ``hazard_ratios:`` key, or for a landmark entry ``<endpoint>.landmark<L>.<part>``.
+    endpoint : str
+        ``"os"`` (overall survival) or ``"hcc"`` (HCC-free survival).
+    label : str
+        Readable name; for a landmark entry it names the window in months.
+    window : tuple of float
+        The time window ``(start, end]`` in months from randomization.
+    hr : float
+        The printed hazard ratio, in ``convention`` (control relative to UC-MSC: HR > 1
+        means the control arm has the higher hazard).
+    ci_low, ci_high : float
+        The printed 95% confidence limits.
+    p : float
+        The printed p value (for ``p_operator`` ``"<"``, the bound).
+    source : str
+        Where the number stands in the paper (section, paragraph, figure).
+    p_operator : {"=", "<", ">"}, default "="
+        How the p value is printed (``"<"`` for ``p < 0.001``).
+    convention : str, default HR_CONVENTION
+        Direction of ``hr``: ``"control_vs_ucmsc"``.
+    part : {"early", "late"} or None, default None
+        For a landmark hazard ratio, the window: ``(0, L]`` or ``(L, horizon]``.
+    landmark : float or None, default None
+        For a landmark hazard ratio, the landmark time ``L`` in months.
     """
 
     key: str
@@ -72,6 +101,34 @@ class Table1Row:
     ``control`` and ``ucmsc`` are the printed statistics: ``{"mean", "sd"}``
     for ``kind == "mean_sd"``, level counts for ``kind == "counts"`` and
     ``{"median", "min", "max"}`` for ``kind == "median_range"``.
+
+    Attributes
+    ----------
+    variable : str
+        Variable name (as in the trial's baseline columns: ``age``, ``sex``, ``meld``, ...).
+    label : str
+        The row's label as printed, with its unit.
+    kind : {"mean_sd", "counts", "median_range"}
+        What the row prints.
+    unit : str
+        Unit of the variable (``"years"``, ``"patients"``, ``"g/L"``, ...); may be empty.
+    control, ucmsc : Mapping[str, float]
+        The printed statistics of each arm (see above).
+    p : float
+        The printed p value of the between-arm test (for ``p_operator`` ``"<"``, the bound).
+    p_operator : {"=", "<", ">"}, default "="
+        How the p value is printed.
+    levels : tuple, default ()
+        For ``kind == "counts"``, the levels in printed order (keys of ``control`` and
+        ``ucmsc``).
+    decimals : Mapping[str, Mapping[str, int]], default {}
+        Printed decimals per arm: ``{arm: {"mean": int, "sd": int}}`` (a row-wide value,
+        overridden per arm by ``decimals_by_arm`` in the YAML); empty when not given.
+    percent : Mapping[str, Any], default {}
+        Printed percentages per arm, for count rows that print them: one number (of the
+        first level) or ``{level: percent}``.
+    note : str, default ""
+        Remarks on how the row was read from the paper.
     """
 
     variable: str
@@ -98,7 +155,24 @@ class Table1Row:
 
 @dataclass(frozen=True)
 class Published:
-    """All numbers the paper reports; see ``data/published/shi2021.yaml``."""
+    """All numbers the paper reports; see ``data/published/shi2021.yaml``.
+
+    Built by :func:`load_published`; the properties give typed access to the
+    YAML's blocks (``consort``, ``followup``, ``horizon``, ``landmarks``,
+    ``hcc_incidence``, ``adverse_events``, ...).
+
+    Attributes
+    ----------
+    raw : Mapping[str, Any]
+        The parsed YAML, every block as written.
+    hazard_ratios : Mapping[str, PublishedHR]
+        The published hazard ratios by id (landmark ids name their landmark
+        time), all control relative to UC-MSC.
+    table1 : tuple of Table1Row
+        Table 1, one entry per row in printed order.
+    path : pathlib.Path
+        The YAML file the numbers were read from.
+    """
 
     raw: Mapping[str, Any]
     hazard_ratios: Mapping[str, PublishedHR]
@@ -342,7 +416,7 @@ def load_published(path: str | Path | None = None) -> Published:
 
     Parameters
     ----------
-    path
+    path : str or pathlib.Path, optional
         A YAML file in the layout of ``data/published/shi2021.yaml``. Defaults
         to that file.
 
