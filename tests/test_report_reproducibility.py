@@ -32,13 +32,15 @@ def others():
     b.add("b.none", "Missing", None, published=4)                                           # not computable
     own = ChapterResults("reproducibility", synthetic=True)
     own.add("reproducibility.old", "An old count", 99)                                      # ignored
-    return {"a": a, "b": b, "reproducibility": own}
+    summary = ChapterResults("data", synthetic=True)
+    summary.add("data.calibration.n", "A count of the others' results", 7)                 # ignored: a summary
+    return {"a": a, "b": b, "data": summary, "reproducibility": own}
 
 
 def test_counts_over_the_other_chapters(trial, published, others):
     res = reproducibility.compute(trial, published, others=others)
     v = {rid.removeprefix("reproducibility."): r.value for rid, r in res.items()}
-    assert v["entries"] == 9  # the reproducibility chapter's own entry is left out
+    assert v["entries"] == 9  # the summary chapters' entries (data, reproducibility) are left out
     assert [v[f"provenance.{p.replace(' ', '_')}"] for p in PROVENANCES] == [3, 2, 2, 2]
     assert v["reproduced"] == 7  # the published entries agree with the paper by definition: not counted by status
     assert [v[f"status.{s.replace(' ', '_')}"] for s in STATUSES] == [2, 3, 1, 1]
@@ -48,8 +50,9 @@ def test_counts_over_the_other_chapters(trial, published, others):
     for r in res.values():
         if r.unit != "entries":
             continue
-        assert "other than the reproducibility chapter's own" in r.label and r.glue, r.id
-    assert res.objects["entries"] and all(not r.id.startswith("reproducibility.") for r in res.objects["entries"])
+        assert "other than the data and reproducibility chapters' own" in r.label and r.glue, r.id
+    assert res.objects["entries"] and all(not r.id.startswith(("reproducibility.", "data."))
+                                          for r in res.objects["entries"])
 
 
 def test_tolerance_not_computable_without_hazard_ratios(trial, published):
@@ -69,16 +72,19 @@ def test_format_ledger_html_shows_strings_and_filters_provenance(trial, publishe
 
 @pytest.mark.heavy
 def test_ledger_computes_reproducibility_last_from_the_other_chapters(trial, published):
-    """chapter_results gives reproducibility the other chapters' results; its compute() alone gives the same."""
+    """chapter_results gives the summary chapters (data, reproducibility) the results of the others, in
+    the book's order; reproducibility's compute() alone gives the same."""
     ledger, results = ledger_with_results(trial, published)
-    assert list(results)[-1] == "reproducibility" and set(results) <= set(CHAPTERS)
+    assert list(results) == list(CHAPTERS)  # the ledger's order is the book's
     res = results["reproducibility"]
-    others = [r for name, ch in results.items() if name != "reproducibility" for r in ch.values()]
+    summaries = ("data", "reproducibility")
+    others = [r for name, ch in results.items() if name not in summaries for r in ch.values()]
     assert res["reproducibility.entries"].value == len(others)
     assert [r.id for r in res.objects["entries"]] == [r.id for r in others]
     df = ledger_frame(ledger)
-    assert len(df) == len(others) + len(res)
-    counted = df[(df["chapter"] != "reproducibility") & (df["provenance"] != "published")]
+    assert len(df) == len(others) + len(res) + len(results["data"])
+    assert list(df["chapter"].drop_duplicates()) == list(CHAPTERS)
+    counted = df[~df["chapter"].isin(summaries) & (df["provenance"] != "published")]
     for s in STATUSES:
         assert res[f"reproducibility.status.{s.replace(' ', '_')}"].value == (counted["status"] == s).sum(), s
     alone = reproducibility.compute(trial, published)

@@ -8,8 +8,8 @@ import pytest
 
 import analysis.trial.synthetic as synthetic
 from analysis import load_trial
+from analysis.report.chapters import data as data_chapter
 from analysis.toolkit.survival import cox_hr, endpoint_frame
-from analysis.trial.calibration import calibration_report
 from analysis.trial.paths import default_data_dir
 from analysis.trial.synthetic import (
     STREAMS,
@@ -165,40 +165,92 @@ def test_calibration_fits_the_reported_cox_model(trial, published):
         assert mine == pytest.approx(np.log(reported), abs=1e-10), key
 
 
+# --- What the cohort is built to reproduce: the chapters' results, through the Data chapter's table --
+def built_ids(published) -> dict[str, list[str]]:
+    """The published aggregates the cohort is built to reproduce, by group, as the ids of the chapter
+    results that compare them with the paper (the rows of the former ``calibration_report``)."""
+    arms = ("control", "ucmsc")
+    stats = {"mean_sd": ("mean", "sd"), "median_range": ("median", "min", "max")}
+    table1 = []
+    for r in published.table1:
+        for a in arms:
+            if r.kind in stats:
+                table1 += [f"baseline.{r.variable}.{s}.{a}" for s in stats[r.kind]]
+            else:
+                table1 += [f"baseline.{r.variable}.count.{str(lev).replace('>', 'gt').replace('<', 'lt')}.{a}"
+                           for lev in r.levels]
+    return {
+        "CONSORT": ["consort.screened", *(f"consort.excluded.{k}" for k in published.consort["excluded"]),
+                    *(f"consort.{s}.{a}" for s in ("randomized", "withdrew", "lost", "analyzed") for a in arms)],
+        "Table 1": table1,
+        "Follow-up": [f"followup.{s}.{a}" for s in ("median", "min", "max") for a in arms],
+        "HCC": [f"hcc.events.{a}" for a in arms],
+        "Hazard ratio": [f"{k}.hr" for k in published.hazard_ratios],
+        "Safety": [f"ae.fever.{published.adverse_events['fever']['arm']}"],
+    }
+
+
+def _is_meld(rid: str) -> bool:
+    return rid.startswith(("baseline.meld.", "baseline.meld_gt15."))
+
+
+def _log_distance(table: pd.DataFrame, ids: list[str]) -> pd.Series:
+    t = table.loc[ids]
+    return np.abs(np.log(t["value"].astype(float) / t["published"].astype(float)))
+
+
 @pytest.fixture(scope="module")
-def report(trial, published):
-    return calibration_report(trial, published)
+def calibration(trial, published):
+    """The Data chapter's calibration table (the other chapters' results), indexed by result id."""
+    return data_chapter.compute(trial, published).objects["calibration"].set_index("id")
 
 
-def test_everything_exact_is_exact(report):
-    exact = report[report["kind"] == "exact"]
+def test_calibration_table_holds_every_built_aggregate(calibration, published):
+    ids = [i for group in built_ids(published).values() for i in group]
+    assert len(ids) > 90 and set(ids) <= set(calibration.index)
+    assert calibration.index.is_unique
+
+
+def test_everything_by_construction_agrees(calibration, published):
+    """Every result reproduced by construction (hazard ratios apart, next test) agrees with the paper."""
+    exact = calibration[(calibration["provenance"] == "by construction") & ~calibration.index.str.endswith(".hr")]
     assert len(exact) > 60
-    bad = exact[~exact["within"]]
+    bad = exact[exact["status"] != "agrees"]
     assert bad.empty, bad.to_string()
+    for group, ids in built_ids(published).items():
+        ids = [i for i in ids if not _is_meld(i)]
+        if group != "Hazard ratio":
+            assert set(ids) <= set(exact.index), group
 
 
-def test_six_hazard_ratios_within_ten_percent(report):
-    hr = report[report["group"] == "Hazard ratio"]
-    assert len(hr) == 6
-    dev = np.abs(np.log(hr["cohort"] / hr["published"]))
-    assert (dev <= 0.10).all(), hr.to_string()
+def test_six_hazard_ratios_within_ten_percent(calibration, published):
+    ids = built_ids(published)["Hazard ratio"]
+    assert len(ids) == 6
+    assert (calibration.loc[ids, "provenance"] == "by construction").all()
+    dev = _log_distance(calibration, ids)
+    assert (dev <= 0.10).all(), calibration.loc[ids].to_string()
 
 
-def test_meld_gap_is_reported_not_hidden(report):
-    meld = report[report["quantity"].str.startswith("meld") | report["quantity"].str.startswith("MELD")]
-    assert set(meld["kind"]) == {"computed"}
-    assert meld["cohort"].notna().all()
+def test_meld_gap_is_reported_not_hidden(calibration, published):
+    expected = sorted(i for group in built_ids(published).values() for i in group if _is_meld(i))
+    assert len(expected) == 2 * 2 + 2 * 2  # mean and SD, > 15 and < 15; per arm
+    meld = calibration.loc[expected]  # every one a row of the table, with its gap
+    assert set(meld["provenance"]) == {"assumed"}
+    assert meld["value"].notna().all()
 
 
-def test_calibration_report_flags_a_broken_cohort(trial_dir, published):
-    """Swapping the arm labels inverts every HR and breaks the per-arm counts: the report must say so."""
+def test_calibration_flags_a_broken_cohort(trial_dir, published):
+    """Swapping the arm labels inverts every HR and breaks the per-arm counts: the table must say so."""
     p = pd.read_csv(trial_dir / "patients.csv", dtype=str, keep_default_na=False)
     p["arm"] = p["arm"].map({"control": "ucmsc", "ucmsc": "control"})
     p.to_csv(trial_dir / "patients.csv", index=False)
-    r = calibration_report(load_trial(trial_dir), published)
-    hr = r[r["group"] == "Hazard ratio"].set_index("quantity")
-    assert not hr.loc[["os.cox HR", "os.landmark13.late HR", "hcc.cox HR"], "within"].any()
-    assert not r.loc[(r["group"] == "CONSORT") & (r["quantity"] == "analyzed"), "within"].any()
+    res = data_chapter.compute(load_trial(trial_dir), published)
+    r = res.objects["calibration"].set_index("id")
+    hr = ["os.cox.hr", "os.landmark13.late.hr", "hcc.cox.hr"]
+    assert (r.loc[hr, "status"] == "differs").all()
+    assert (_log_distance(r, hr) > 0.10).all()
+    assert (r.loc[["consort.analyzed.control", "consort.analyzed.ucmsc"], "status"] == "differs").all()
+    assert res["data.calibration.exact.met"].value < res["data.calibration.exact.n"].value
 
 
 def test_event_counts_follow_ci_widths(published):

@@ -7,7 +7,7 @@ checks it):
   landmark, competing risks, design and simulation, randomization, CONSORT counts, baseline
   tests, checks of published statistics, longitudinal models, adverse events);
 - ``analysis.trial``: this trial: data loading and validation, the paper's published numbers,
-  the calibrated synthetic cohort and its calibration, the paper's design scenarios;
+  the calibrated synthetic cohort, the paper's design scenarios;
 - ``analysis.report``: each chapter's named results, the results ledger, tables, figures, glue;
 - ``analysis.build``: the book build and the chapter notebooks.
 
@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 
 #: Module -> the public names it defines (its ``__all__``), re-exported here.
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    "toolkit.agreement": ('STATUSES', 'TOLERANCE_KINDS', 'Tolerance', 'printed_tolerance', 'decimals_of', 'agreement'),
+    "toolkit.agreement": ('STATUSES', 'TOLERANCE_KINDS', 'Tolerance', 'printed_tolerance', 'decimals_of', 'printed', 'agreement'),
     "toolkit.baseline": ('TABLE1_ORDER', 'TABLE1_LABELS', 'BaselineTable', 'baseline_table', 'smd_continuous', 'smd_categorical', 'baseline_imbalances', 'compare_with_published'),
     "toolkit.competing": ('CAUSES', 'competing_frame', 'CIFResult', 'cumulative_incidence', 'GrayResult', 'gray_test', 'cause_specific_hr', 'crude_incidence'),
     "toolkit.consistency": ('CHECK_COLUMNS', 'rounding_interval', 'Judgement', 'check_tolerance', 'judge', 'TTestSummary', 'ttest_from_summary', 'chisq_from_counts', 'fisher_from_counts', 'TableTooLargeError', 'WaldFromCI', 'wald_from_ci', 'implied_events', 'se_from_events', 'grim', 'median_granularity', 'estimate_mean_sd', 'skewness_from_summary', 'skewness_flags', 'check_table1', 'compare_table1_tests', 'check_hazard_ratios', 'implied_events_frame', 'check_event_counts', 'check_percentages', 'check_consort', 'check_granularity', 'check_direction', 'check_claims', 'check_published', 'status_counts'),
@@ -43,7 +43,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "toolkit.survival": ('ENDPOINTS', 'REPORT_TIMES', 'COX_FIT_OPTIONS', 'COLUMN_LABELS', 'HorizonError', 'endpoint_frame', 'window_frame', 'add_covariates', 'KMResult', 'kaplan_meier', 'LogRankResult', 'logrank', 'HRResult', 'cox_hr', 'hr_models', 'followup', 'ZPHResult', 'ph_test', 'RMSTResult', 'rmst'),
     "toolkit.units": ('DAYS_PER_YEAR', 'DAYS_PER_MONTH', 'DAYS_PER_WEEK', 'days_to_months', 'months_to_days', 'weeks_to_months', 'months_to_weeks'),
     "toolkit.warnings": ('StatisticalWarning',),
-    "trial.calibration": ('calibration_report', 'printed'),
     "trial.data": ('TrialDataError', 'load_trial', 'validate_folder', 'content_digest', 'data_dictionary'),
     "trial.paper": ('READINGS', 'observed_dropout', 'paper_design', 'reported_effect_hazards', 'reported_effect_design', 'paper_scenarios', 'observed_accrual_months', 'landmark_comparison'),
     "trial.paths": ('TRIAL_DATA_ENV', 'TRIAL_PUBLISHED_ENV', 'TRIAL_PROJECT_ENV', 'ProjectNotFoundError', 'project_dir', 'published_dir', 'default_data_dir', 'data_dir'),

@@ -39,8 +39,9 @@ __all__ = ["HR_LOG_TOLERANCE", "LEDGER_VERSION", "chapter_results", "build_ledge
 LEDGER_VERSION = 2
 
 
-#: The chapter computed last, from the others' results.
-_LAST = "reproducibility"
+#: The chapters that summarise the others: computed after the rest, from their results (the Data
+#: chapter's calibration table, the Reproducibility chapter's counts over the ledger).
+_SUMMARIES = ("data", "reproducibility")
 
 
 def chapter_results(data: Trial | str | Path | None = None, published: Published | None = None,
@@ -50,8 +51,11 @@ def chapter_results(data: Trial | str | Path | None = None, published: Published
     Warnings of statistics that are undefined on the data (which a chapter page shows as notes)
     are silenced: the result is then ``not computable`` with its note.
 
-    The ``reproducibility`` chapter's results are results about the other chapters' results: it is
-    computed last, from the results of the other chapters computed here (not by recomputing them).
+    The chapters that summarise the others (``data``: its calibration table; ``reproducibility``:
+    its counts over the ledger) are results about the other chapters' results: they are computed
+    after the rest, each from the results of every chapter that is not a summary, computed here
+    once (not by recomputing them). When a summary is asked for, those chapters are computed even
+    if ``chapters`` does not name them; only the chapters asked for are returned.
 
     Parameters
     ----------
@@ -66,24 +70,32 @@ def chapter_results(data: Trial | str | Path | None = None, published: Published
     Returns
     -------
     dict of str to ChapterResults
-        Chapter name -> its results, in the order of ``chapters``.
+        Chapter name -> its results, in the order of ``chapters`` (the book's order by default).
 
     Raises
     ------
+    KeyError
+        If a name in ``chapters`` is not a chapter.
     ValueError
         If two chapters use the same result id or glue key.
     """
     trial = data if isinstance(data, Trial) else load_trial(data)
     pub = published or load_published()
-    out: dict[str, ChapterResults] = {}
+    for name in chapters:
+        if name not in CHAPTERS:
+            chapter_module(name)  # raises KeyError naming the chapters
+    needed = CHAPTERS if any(c in _SUMMARIES for c in chapters) else chapters
+    computed: dict[str, ChapterResults] = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
-        for name in chapters:
-            if name == _LAST:
-                continue
-            out[name] = chapter_module(name).compute(trial, pub)
-        if _LAST in chapters:
-            out[_LAST] = chapter_module(_LAST).compute(trial, pub, others=dict(out))
+        for name in needed:
+            if name not in _SUMMARIES:
+                computed[name] = chapter_module(name).compute(trial, pub)
+        others = {name: computed[name] for name in CHAPTERS if name in computed}
+        for name in _SUMMARIES:
+            if name in chapters:
+                computed[name] = chapter_module(name).compute(trial, pub, others=others)
+    out = {name: computed[name] for name in chapters}
     ids: dict[str, str] = {}
     keys: dict[str, str] = {}
     for name, res in out.items():

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["STATUSES", "TOLERANCE_KINDS", "Tolerance", "printed_tolerance", "decimals_of", "agreement"]
+__all__ = ["STATUSES", "TOLERANCE_KINDS", "Tolerance", "printed_tolerance", "decimals_of", "printed", "agreement"]
 
 #: The one status vocabulary of the project, in display order.
 STATUSES = ("agrees", "differs", "not published", "not computable")
@@ -112,6 +112,30 @@ def printed_tolerance(value: Any) -> Tolerance:
         ``Tolerance("absolute", 0.5 * 10 ** -decimals_of(value))`` (e.g. 0.005 for ``0.05``).
     """
     return Tolerance("absolute", 0.5 * 10.0 ** -decimals_of(value))
+
+
+def printed(x: float, decimals: int) -> float:
+    """``x`` rounded half away from zero to ``decimals`` places, as tables print numbers.
+
+    Parameters
+    ----------
+    x : float
+        The number (NaN and infinities are returned unchanged).
+    decimals : int
+        Decimal places (``0`` rounds to an integer).
+
+    Returns
+    -------
+    float
+        ``x`` rounded half away from zero (``printed(2.25, 1) == 2.3``, ``printed(-0.5, 0) == -1``),
+        unlike Python's ``round``, which rounds half to even, as R's ``round()`` does. R
+        equivalent: ``janitor::round_half_up(x, decimals)``.
+    """
+    x = float(x)
+    if math.isnan(x) or math.isinf(x):
+        return x
+    q = 10.0**decimals
+    return math.copysign(math.floor(abs(x) * q + 0.5) / q, x)
 
 
 def _finite(x: Any) -> float | None:

@@ -284,7 +284,7 @@ def landmark_comparison(
     hr_tolerance : float, default 0.10
         Largest ``|log(cohort / published)|`` at which a hazard ratio and each of its
         limits agree with the paper's (default 0.10, the synthetic cohort's calibration
-        target, as in :func:`analysis.trial.calibration.calibration_report`).
+        target for hazard ratios and their limits).
 
     Returns
     -------

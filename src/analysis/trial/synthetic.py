@@ -55,9 +55,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .calibration import printed
 from .data import ARMS, load_trial
 from .published import Published, load_published
+from ..toolkit.agreement import printed
 from ..toolkit.randomization import allocation_list
 from ..toolkit.survival import _cox_1d
 from ..toolkit.units import DAYS_PER_WEEK, days_to_months, months_to_days, weeks_to_months

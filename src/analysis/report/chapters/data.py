@@ -1,27 +1,38 @@
 """Data chapter: what the data folder holds, and how closely it reproduces the paper's aggregates.
 
-The calibration report (:func:`analysis.trial.calibration.calibration_report`) sets every published
-aggregate beside the data's value; this module counts how many are met, overall, among those meant
-to be exact and among the hazard ratios (calibrated within :data:`~.survival.HR_LOG_TOLERANCE` on the
-log scale). It also derives the event counts the published confidence intervals imply
+The calibration table is made of the other chapters' results (:mod:`analysis.report.chapters`),
+not recomputed from the data: every result with a published value that the synthetic cohort is
+built to reproduce (provenance ``by construction``, the calibrated hazard ratios included, or
+``assumed``: MELD), beside the published value, with its tolerance, status and provenance as in the
+results ledger. On real data nothing is by construction: the table holds every result with a
+published value (see :func:`in_calibration`). This module counts how many agree, overall, among
+those reproduced by construction and among the hazard ratios. Like the reproducibility chapter it
+summarises the others, so :func:`analysis.report.ledger.chapter_results` computes it after them.
+
+It also derives the event counts the published confidence intervals imply
 (:func:`analysis.trial.synthetic.derive_event_counts`) and sets the mean MELD of the data beside the
 published one, with the terms of the MELD formula that explain the gap on the synthetic cohort.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
+from ...toolkit.agreement import STATUSES
 from ...toolkit.schema import ARM_LABELS, ARMS, BASELINE_CATEGORICAL, BASELINE_CONTINUOUS, Trial
-from ...trial.calibration import calibration_report
 from ...trial.data import content_digest, data_dictionary
 from ...trial.published import Published
 from ...trial.synthetic import BILIRUBIN_UMOL_PER_MG, MELD_COEFFICIENTS, derive_event_counts
-from ..results import ChapterResults
-from .survival import HR_LOG_TOLERANCE
+from ..results import ChapterResults, Result
 
-__all__ = ["OPTIONAL_TABLES", "OPTIONAL_COLUMNS", "compute"]
+__all__ = ["CHAPTER", "OPTIONAL_TABLES", "OPTIONAL_COLUMNS", "CALIBRATION_COLUMNS", "in_calibration",
+           "tolerance_text", "calibration_table", "compute"]
+
+#: This chapter's name (its own results are never rows of its calibration table).
+CHAPTER = "data"
 
 #: The schema's optional tables (``patients`` is required).
 OPTIONAL_TABLES = ("screening", "labs", "adverse_events")
@@ -77,52 +88,160 @@ def _event_counts(res: ChapterResults, pub: Published) -> None:
                      "the synthetic cohort is built with these counts")
 
 
-def _calibration(res: ChapterResults, trial: Trial, pub: Published) -> None:
-    """The calibration report and its counts."""
-    rep = calibration_report(trial, pub, hr_tolerance=HR_LOG_TOLERANCE)
+#: Results the calibration table leaves out: the paper's numbers checked against each other (the
+#: baseline chapter's ``consistency.*``), which are computed from published numbers, not from the data.
+_PAPER_AGAINST_ITSELF = "consistency."
+
+#: Columns of the calibration table as the page shows it (the full table adds ``note``).
+CALIBRATION_COLUMNS = ("chapter", "id", "label", "published", "value", "tolerance", "status", "provenance")
+
+
+def in_calibration(r: Result, synthetic: bool) -> bool:
+    """Whether a result of another chapter belongs in the calibration table.
+
+    On the synthetic cohort: the results with a published value whose provenance is ``by
+    construction`` (the generator forces them; the hazard ratios, which it calibrates, are of this
+    provenance) or ``assumed`` (they follow from a generator choice: MELD). On real data nothing is
+    by construction or assumed: every result with a published value, except the quotes (provenance
+    ``published``) and the paper's numbers checked against each other (``consistency.*``).
+
+    Parameters
+    ----------
+    r : Result
+        A result of a chapter other than this one.
+    synthetic : bool
+        Whether the results were computed on the synthetic cohort.
+
+    Returns
+    -------
+    bool
+        Whether ``r`` is a row of the calibration table.
+    """
+    if r.published is None or isinstance(r.published, str) or r.provenance == "published":
+        return False
+    if r.id.startswith(_PAPER_AGAINST_ITSELF):
+        return False
+    return r.provenance in ("by construction", "assumed") if synthetic else True
+
+
+def _is_hr(rid: str) -> bool:
+    """A hazard ratio (the rule of the reproducibility chapter's counts: the id ends in ``.hr``)."""
+    return rid.endswith(".hr")
+
+
+def _number(x: float) -> str:
+    return f"{x:.3g}" if abs(x) < 1 else f"{x:g}"
+
+
+def tolerance_text(r: Result) -> str:
+    """A result's effective tolerance in words, for a table (``""`` without one).
+
+    Parameters
+    ----------
+    r : Result
+        The result.
+
+    Returns
+    -------
+    str
+        ``"within 0.05"`` (absolute), ``"|log ratio| <= 0.1"`` (log ratio), ``"below the published
+        bound"`` (upper bound) or ``"in [0.383, 0.431]"`` (interval); ``", limits too"`` is added
+        when a published interval is compared as well.
+    """
+    tol = r.effective_tolerance
+    if tol is None:
+        return ""
+    if tol.kind == "log_ratio":
+        text = f"|log ratio| <= {tol.value:g}"
+    elif tol.kind == "upper_bound":
+        text = "below the published bound"
+    elif tol.kind == "interval":
+        text = f"in [{_number(tol.value[0])}, {_number(tol.value[1])}]"
+    else:
+        text = f"within {tol.value:g}"
+    if r.published_ci_low is not None or r.published_ci_high is not None:
+        text += ", limits too"
+    return text
+
+
+def calibration_table(others: Mapping[str, ChapterResults], synthetic: bool) -> pd.DataFrame:
+    """The calibration table: the other chapters' results that reproduce a published value.
+
+    Parameters
+    ----------
+    others : mapping of str to ChapterResults
+        The other chapters' results (chapter name -> results), in book order.
+    synthetic : bool
+        Whether the results were computed on the synthetic cohort (see :func:`in_calibration`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per result, in the chapters' order: :data:`CALIBRATION_COLUMNS` and ``note``. The
+        ``published`` and ``value`` columns hold Python numbers (``None`` when not computable);
+        ``status`` and ``provenance`` are the result's own, as in the results ledger.
+    """
+    rows = [{"chapter": name, "id": r.id, "label": r.label, "published": r.published, "value": r.value,
+             "tolerance": tolerance_text(r), "status": r.status, "provenance": r.provenance, "note": r.note}
+            for name, res in others.items() if name != CHAPTER for r in res.values() if in_calibration(r, synthetic)]
+    df = pd.DataFrame(rows, columns=[*CALIBRATION_COLUMNS, "note"])
+    for col in ("published", "value"):  # integers stay integers in the table
+        df[col] = pd.Series([r[col] for r in rows], dtype=object)
+    return df
+
+
+def _calibration(res: ChapterResults, others: Mapping[str, ChapterResults]) -> None:
+    """The calibration table (from the other chapters' results) and its counts."""
+    rep = calibration_table(others, res.synthetic)
+    results = {r.id: r for name, ch in others.items() if name != CHAPTER for r in ch.values()}
     res.objects["calibration"] = rep
-    res.objects["calibration_summary"] = (
-        rep.groupby(["group", "kind"], sort=False)["within"].agg(["size", "sum"])
-        .rename(columns={"size": "aggregates", "sum": "met"}).reset_index())
-    res.objects["calibration_shown"] = rep[["group", "quantity", "arm", "published", "cohort", "rule", "within", "kind"]]
-    res.objects["calibration_not_met"] = rep.loc[~rep["within"], ["quantity", "arm", "published", "cohort", "kind",
-                                                                  "note"]]
-    exact = rep[rep["kind"] == "exact"]
-    hr = rep[rep["group"] == "Hazard ratio"]
+    res.objects["calibration_shown"] = rep[list(CALIBRATION_COLUMNS)]
+    res.objects["calibration_summary"] = pd.DataFrame(
+        [{"chapter": c, "results": int(mine.sum()), **{s: int((mine & (rep["status"] == s)).sum()) for s in STATUSES}}
+         for c in others if (mine := rep["chapter"] == c).any()], columns=["chapter", "results", *STATUSES])
+    res.objects["calibration_not_met"] = rep.loc[rep["status"] != "agrees",
+                                                 ["chapter", "id", "label", "published", "value", "status", "note"]]
+    agrees = rep["status"] == "agrees"
+    hr = rep["id"].map(_is_hr).astype(bool)
+    exact = (rep["provenance"] == "by construction") & ~hr
+    what = "on the synthetic cohort; none on real data"
     for rid, label, v, key in (
-        ("data.calibration.n", "Published aggregates in the calibration report", len(rep), "cal_n"),
-        ("data.calibration.met", "Published aggregates met by the data", int(rep["within"].sum()), "cal_within"),
-        ("data.calibration.exact.n", "Published aggregates the synthetic cohort reproduces by construction (kind exact)",
-         len(exact), "cal_exact_n"),
-        ("data.calibration.exact.met", "Aggregates of kind exact that the data meet", int(exact["within"].sum()),
-         "cal_exact_within"),
-        ("data.calibration.hr.n", "Published hazard ratios in the calibration report", len(hr), "cal_hr_n"),
-        ("data.calibration.hr.met", f"Published hazard ratios met within {HR_LOG_TOLERANCE:g} on the log scale",
-         int(hr["within"].sum()), "cal_hr_within"),
+        ("data.calibration.n", "Results of the other chapters in the calibration table (a published value, and "
+         "by construction or assumed on the synthetic cohort)", len(rep), "cal_n"),
+        ("data.calibration.met", "Results of the calibration table that agree with the published value",
+         int(agrees.sum()), "cal_within"),
+        ("data.calibration.exact.n", f"Results of the calibration table reproduced by construction ({what}), "
+         "hazard ratios apart", int(exact.sum()), "cal_exact_n"),
+        ("data.calibration.exact.met", "Results reproduced by construction, hazard ratios apart, that agree with the "
+         "published value", int((exact & agrees).sum()), "cal_exact_within"),
+        ("data.calibration.hr.n", "Hazard ratios in the calibration table", int(hr.sum()), "cal_hr_n"),
+        ("data.calibration.hr.met", "Hazard ratios of the calibration table that agree with the published estimate "
+         "and interval within their tolerance", int((hr & agrees).sum()), "cal_hr_within"),
     ):
-        res.add(rid, label, v, unit="aggregates", glue={key: "value"})
-    dev = np.abs(np.log(hr["cohort"] / hr["published"]))
+        res.add(rid, label, v, unit="results", glue={key: "value"}, note="status as in the results ledger")
+    dev = [abs(np.log(r.value / r.published)) for r in (results[i] for i in rep.loc[hr, "id"])
+           if r.value is not None and r.value > 0 and r.published > 0]
     res.add("data.calibration.hr.max_log_distance", "Largest |log(hazard ratio of the data / published hazard "
-            "ratio)| over the published hazard ratios", dev.max() if dev.notna().any() else None, unit="log ratio",
-            glue={"cal_hr_maxdev": "value"},
-            note="" if dev.notna().any() else "no published hazard ratio is computable on these data")
+            "ratio)| over the hazard ratios of the calibration table (estimates)", max(dev) if dev else None,
+            unit="log ratio", glue={"cal_hr_maxdev": "value"},
+            note="" if dev else "no published hazard ratio is computable on these data")
 
 
-def _meld(res: ChapterResults, trial: Trial, pub: Published) -> None:
-    """Mean MELD of the data beside the published one, and the formula terms that explain the gap."""
+def _meld(res: ChapterResults, trial: Trial, pub: Published, others: Mapping[str, ChapterResults]) -> None:
+    """Mean MELD of the data (the baseline chapter's result) beside the published one, and the formula
+    terms that explain the gap."""
     row = pub.table1_row("meld")
     src = pub.raw["table1"]["source"]
-    an = trial.analyzed
-    have = "meld" in an.columns
+    base = others.get("baseline", {})
     for a in ARMS:
-        x = an.loc[an["arm"] == a, "meld"] if have else pd.Series(dtype=float)
-        ok = have and x.notna().any()
-        res.add(f"data.meld.mean.{a}", f"Mean baseline MELD, {ARM_LABELS[a]}", x.mean() if ok else None, unit="points",
+        rid = f"baseline.meld.mean.{a}"
+        v = base[rid].value if rid in base else None
+        res.add(f"data.meld.mean.{a}", f"Mean baseline MELD, {ARM_LABELS[a]}", v, unit="points",
                 provenance="assumed", glue={f"meld_mean_{a}": "value"},
-                note=(f"compared with the paper under baseline.meld.mean.{a}"
+                note=(f"the baseline chapter's {rid}, compared with the paper there"
                       + ("; on the synthetic cohort MELD is computed from the generated bilirubin, INR and creatinine "
                          "(UNOS formula), not forced to the published mean" if trial.synthetic else ""))
-                if ok else "patients.csv has no meld values")
+                if v is not None else "patients.csv has no meld values")
         res.add(f"data.meld.published_mean.{a}", f"Mean baseline MELD, {ARM_LABELS[a]} (published)",
                 row.arm(a)["mean"], unit="points", published=row.arm(a)["mean"], provenance="published", source=src,
                 glue={f"meld_pub_{a}": "value"})
@@ -139,7 +258,8 @@ def _meld(res: ChapterResults, trial: Trial, pub: Published) -> None:
             note="a constant of the formula (1 mg/dL in umol/L), not a result of the data")
 
 
-def compute(trial: Trial, published: Published) -> ChapterResults:
+def compute(trial: Trial, published: Published, others: Mapping[str, ChapterResults] | None = None
+            ) -> ChapterResults:
     """The data chapter's results and display objects.
 
     Parameters
@@ -148,19 +268,29 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
         The trial data the book runs on.
     published : Published
         The paper's numbers (patient flow, Table 1, hazard ratios and their intervals).
+    others : mapping of str to ChapterResults, optional
+        The results of the chapters that do not summarise the others (chapter name -> results),
+        as :func:`analysis.report.ledger.chapter_results` gives them to this chapter. Default:
+        computed here, once, by that function (a ``data`` key is ignored).
 
     Returns
     -------
     ChapterResults
         Results with ids ``data.patients``, ``data.analyzed``, ``data.optional.*``,
         ``data.digest_short`` (a string), ``data.implied_deaths.<arm>``, ``data.calibration.*``,
-        ``data.meld.mean.<arm>``, ``data.meld.published_mean.<arm>`` and ``data.meld.formula.*``; objects ``data_dictionary``,
-        ``tables``, ``event_counts``, ``calibration`` (the full report), ``calibration_summary``,
-        ``calibration_shown`` (the report's displayed columns) and ``calibration_not_met``.
+        ``data.meld.mean.<arm>``, ``data.meld.published_mean.<arm>`` and ``data.meld.formula.*``;
+        objects ``data_dictionary``, ``tables``, ``event_counts``, ``calibration`` (the full table,
+        :func:`calibration_table`), ``calibration_summary`` (results by chapter and status),
+        ``calibration_shown`` (the table's displayed columns, :data:`CALIBRATION_COLUMNS`) and
+        ``calibration_not_met`` (its rows that do not agree, with their notes).
     """
-    res = ChapterResults("data", trial.synthetic)
+    if others is None:
+        from ..ledger import chapter_results  # imported here: the ledger imports the chapter modules
+
+        return chapter_results(trial, published, chapters=(CHAPTER,))[CHAPTER]
+    res = ChapterResults(CHAPTER, trial.synthetic)
     _contents(res, trial, published)
     _event_counts(res, published)
-    _calibration(res, trial, published)
-    _meld(res, trial, published)
+    _calibration(res, others)
+    _meld(res, trial, published, others)
     return res

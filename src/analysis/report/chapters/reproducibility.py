@@ -2,9 +2,11 @@
 
 The ledger (:mod:`analysis.report.ledger`) is the union of every chapter's results. This chapter
 counts its entries by provenance and by status, and the hazard ratios and p values among them. The
-counts are over the other chapters' entries only (this chapter's own entries are counts, not
-results about the trial). Status counts are over the entries computed from the data (provenance
-other than ``published``): an entry that quotes the paper agrees with the paper by definition.
+counts are over the entries of the chapters that do not summarise the others: this chapter's own
+entries are counts, not results about the trial, and the Data chapter's calibration table is made
+of the other chapters' results (both are computed last, from the same results). Status counts are
+over the entries computed from the data (provenance other than ``published``): an entry that
+quotes the paper agrees with the paper by definition.
 """
 
 from __future__ import annotations
@@ -27,8 +29,6 @@ _STATUS_KEYS = {"agrees": "led_match", "differs": "led_differs", "not published"
 #: Glue key of each provenance count.
 _PROVENANCE_KEYS = {p: "led_prov_" + p.replace(" ", "_") for p in PROVENANCES}
 
-_EXCLUDING = f"over the ledger's entries other than the {CHAPTER} chapter's own"
-
 
 def _about_meld(rid: str) -> bool:
     """Whether a result id is about MELD (``baseline.meld.mean.control``, ``baseline.meld_gt15.p``)."""
@@ -45,9 +45,10 @@ def compute(trial: Trial, published: Published, others: Mapping[str, ChapterResu
     published : Published
         The paper's numbers.
     others : mapping of str to ChapterResults, optional
-        The other chapters' results (chapter name -> results), as
-        :func:`analysis.report.ledger.chapter_results` computes them. Default: computed here by
-        that function for every chapter but this one. A ``reproducibility`` key is ignored.
+        The results of the chapters that do not summarise the others (chapter name -> results), as
+        :func:`analysis.report.ledger.chapter_results` gives them to this chapter. Default:
+        computed here, once, by that function. Keys naming a summary chapter (``data``,
+        ``reproducibility``) are ignored.
 
     Returns
     -------
@@ -59,17 +60,17 @@ def compute(trial: Trial, published: Published, others: Mapping[str, ChapterResu
         ``reproducibility.hr.log_tolerance``; object ``entries`` (the counted results, a list of
         :class:`~analysis.report.results.Result`).
     """
-    if others is None:
-        from . import CHAPTERS
-        from ..ledger import chapter_results  # imported here: the ledger imports the chapter modules
+    from ..ledger import _SUMMARIES, chapter_results  # imported here: the ledger imports the chapter modules
 
-        others = chapter_results(trial, published, chapters=tuple(c for c in CHAPTERS if c != CHAPTER))
-    entries: list[Result] = [r for name, res in others.items() if name != CHAPTER for r in res.values()]
+    if others is None:
+        return chapter_results(trial, published, chapters=(CHAPTER,))[CHAPTER]
+    excluding = f"over the ledger's entries other than the {' and '.join(_SUMMARIES)} chapters' own"
+    entries: list[Result] = [r for name, res in others.items() if name not in _SUMMARIES for r in res.values()]
     res = ChapterResults(CHAPTER, trial.synthetic)
     res.objects["entries"] = entries
 
     def count(id: str, label: str, n: int, key: str, note: str = "") -> None:
-        res.add(f"{CHAPTER}.{id}", f"{label} ({_EXCLUDING})", n, unit="entries", glue={key: "value"}, note=note)
+        res.add(f"{CHAPTER}.{id}", f"{label} ({excluding})", n, unit="entries", glue={key: "value"}, note=note)
 
     count("entries", "Ledger entries", len(entries), "led_n")
     for p in PROVENANCES:
