@@ -143,6 +143,24 @@ class LabEffects:
     ALB up in both arms and higher with UC-MSC at weeks 24 and 48; PTA up with
     UC-MSC vs baseline and vs control; CHE up and TBIL down vs baseline with
     UC-MSC, without a clear difference from control.
+
+    These are assumptions of the generator: a liver-function "effect" seen in the synthetic
+    cohort is one of these numbers coming back out, not a finding.
+
+    Attributes
+    ----------
+    weeks : tuple of int
+        The visit weeks after baseline the effects refer to.
+    alb, pta : mapping of str to tuple of float
+        Arm -> mean change from baseline at each of ``weeks`` (g/L; percentage points).
+    che, tbil : mapping of str to tuple of float
+        Arm -> mean change of the natural log at each of ``weeks``.
+    patient_sd : mapping of str to float
+        Analyte -> SD of the patient-level random shift after baseline (units of the effect).
+    visit_sd : mapping of str to float
+        Analyte -> SD of the visit-level noise.
+    missed_visit : float
+        Probability that a visit of a living patient is missed.
     """
 
     weeks: tuple[int, ...] = (12, 24, 48)
@@ -160,7 +178,38 @@ class LabEffects:
 
 @dataclass(frozen=True)
 class SyntheticParameters:
-    """Everything :func:`generate` needs besides the published numbers."""
+    """Everything :func:`generate` needs besides the published numbers.
+
+    Attributes
+    ----------
+    seed : int
+        Seed of every random stream (one independent stream per generation step,
+        :func:`step_rng`).
+    block_sizes : tuple of int
+        Permuted-block sizes of the allocation list (the paper does not report them).
+    accrual_months : float or None
+        Accrual period in months; ``None``: the paper's plan.
+    first_date : str or None
+        First randomization date (ISO); ``None``: the paper's first screening date.
+    calibration_draws : int
+        Candidate death-time layouts tried by the hazard-ratio calibration (first stage).
+    calibration_shortlist : int
+        How many of those, the nearest to the published overall-survival hazard ratios, go on
+        to the second stage.
+    hcc_draws : int
+        Candidate HCC-time layouts tried on each shortlisted death-time layout.
+    age_draws : int
+        Candidate age samples tried to bring the age t-test p near the published one.
+    meld_rho_grid : tuple of float
+        Correlations of bilirubin, INR and creatinine with latent severity tried for MELD.
+    meld_skew_grid : tuple of float
+        Skewness factors of bilirubin, creatinine and INR tried for MELD.
+    lab_effects : LabEffects
+        The assumed liver-function changes.
+    complication_risk : mapping of str to float
+        Assumed probability per analysed patient and 48 weeks of each serious complication,
+        equal in both arms.
+    """
 
     seed: int = 20210301
     #: Permuted-block size of the allocation list (the paper does not report it).
@@ -222,6 +271,11 @@ def derive_event_counts(published: Published | None = None) -> pd.DataFrame:
     totals are published and only the split at the HCC landmark is free. We search integer counts minimising, over the three windows of
     each endpoint, the squared log-distances of the implied HR and SE from
     the published ones.
+
+    Parameters
+    ----------
+    published : Published, optional
+        The paper's numbers (default :func:`~analysis.trial.published.load_published`).
 
     Returns
     -------
@@ -312,6 +366,20 @@ def meld_score(tbil_umol: np.ndarray, inr: np.ndarray, cr_umol: np.ndarray) -> n
     MELD = 3.78 ln(bilirubin mg/dL) + 11.2 ln(INR) + 9.57 ln(creatinine mg/dL)
     + 6.43, with values below 1 set to 1 and creatinine capped at 4 mg/dL.
     Bilirubin mg/dL = umol/L / 17.1; creatinine mg/dL = umol/L / 88.4.
+
+    Parameters
+    ----------
+    tbil_umol : array_like
+        Total bilirubin, umol/L.
+    inr : array_like
+        International normalised ratio.
+    cr_umol : array_like
+        Creatinine, umol/L.
+
+    Returns
+    -------
+    numpy.ndarray
+        The MELD score of each patient.
 
     References
     ----------
@@ -843,6 +911,18 @@ def write_cohort(out_dir: str | Path, params: SyntheticParameters | None = None)
     Files are written to a temporary folder, validated with
     :func:`analysis.trial.data.load_trial`, and only then moved into place, so a
     failure never leaves a half-written folder.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        The data folder to write (created if needed; its cohort files are replaced).
+    params : SyntheticParameters, optional
+        Generator settings (default: ``SyntheticParameters()``, the committed cohort's).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir``.
     """
     import shutil
     import tempfile
@@ -876,7 +956,18 @@ def write_cohort(out_dir: str | Path, params: SyntheticParameters | None = None)
 
 
 def cohort_digest(folder: str | Path) -> str:
-    """SHA-256 over the folder's files (names and bytes, sorted by name)."""
+    """SHA-256 over the folder's files (names and bytes, sorted by name).
+
+    Parameters
+    ----------
+    folder : path-like
+        A data folder.
+
+    Returns
+    -------
+    str
+        The hexadecimal digest (hidden files are skipped).
+    """
     h = hashlib.sha256()
     for f in sorted(Path(folder).iterdir()):
         if f.is_file() and not f.name.startswith("."):
