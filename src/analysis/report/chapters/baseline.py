@@ -184,7 +184,7 @@ def _table1_p(res: ChapterResults, row, cohort_p: float, present: set[str], t1_c
                     "whose t-test p is nearest the published p")
         elif var in _COMPUTED_IN_GENERATOR:
             note = _MELD_NOTE
-            kind = "assumed" if var == "meld_gt15" else kind
+            kind = "assumed"  # MELD is computed from the generated labs, not forced
     glue = {f"bl_pub_p_{var}": "published"} if var in ("tbil", "meld", "che") else {}
     if var == "age":
         glue = {"bl_age_p_pub": "published"}
