@@ -22,6 +22,23 @@ def trial():
     return load_trial(default_data_dir())
 
 
+@pytest.fixture(scope="session")
+def all_results(trial, published):
+    """Every chapter's results on the committed cohort, computed once per test process (the ledger's
+    source; tests must not modify them)."""
+    from analysis.report.ledger import chapter_results
+
+    return chapter_results(trial, published)
+
+
+@pytest.fixture(scope="session")
+def synthetic_ledger(trial, published):
+    """The ledger of the committed cohort, built once per test process."""
+    from analysis.report.ledger import build_ledger
+
+    return build_ledger(trial, published)
+
+
 @pytest.fixture
 def trial_dir(tmp_path: Path) -> Path:
     """A writable copy of the synthetic cohort's folder."""

@@ -240,6 +240,7 @@ def test_p_text(p, text):
     assert p_text(p) == text
 
 
+@pytest.mark.slow
 def test_package_runs_outside_a_checkout(tmp_path):
     """Installed without the project (only the package's files, as a wheel holds them) and run from an
     unrelated folder: ``validate DIR`` works; ``ledger`` without published numbers says how to give

@@ -11,7 +11,6 @@ import pytest
 from analysis import load_trial
 from analysis.report.chapters import data
 from analysis.report.chapters.survival import HR_LOG_TOLERANCE
-from analysis.report.ledger import chapter_results
 from analysis.report.results import ChapterResults
 from analysis.toolkit.agreement import STATUSES, Tolerance
 from analysis.toolkit.schema import ARMS
@@ -25,9 +24,9 @@ SUMMARIES = ("data", "reproducibility")
 
 
 @pytest.fixture(scope="module")
-def results(trial, published):
+def results(all_results):
     """Every chapter's results, as the ledger computes them (the Data chapter from the others')."""
-    return chapter_results(trial, published)
+    return all_results
 
 
 @pytest.fixture(scope="module")

@@ -70,7 +70,7 @@ def test_format_ledger_html_shows_strings_and_filters_provenance(trial, publishe
     assert 'data-provenance="by construction"' in html
 
 
-@pytest.mark.heavy
+@pytest.mark.slow
 def test_ledger_computes_reproducibility_last_from_the_other_chapters(trial, published):
     """chapter_results gives the summary chapters (data, reproducibility) the results of the others, in
     the book's order; reproducibility's compute() alone gives the same."""

@@ -16,8 +16,6 @@ from pathlib import Path
 import pytest
 
 from analysis.report.book import displayed, glue_formats
-from analysis.report.chapters import CHAPTERS
-from analysis.report.ledger import chapter_results
 from analysis.report.results import FIELDS, PROVENANCES, ChapterResults, Result
 from analysis.toolkit.agreement import STATUSES, Tolerance
 
@@ -27,8 +25,8 @@ pytestmark = pytest.mark.heavy
 
 
 @pytest.fixture(scope="module")
-def results(trial, published):
-    return chapter_results(trial, published)
+def results(all_results):
+    return all_results
 
 
 def _glued(notebook: Path) -> dict[str, object]:
@@ -86,9 +84,9 @@ def test_every_glued_number_is_a_ledger_entry_with_the_same_value(chapter, resul
     assert not wrong, f"{chapter}: " + "; ".join(wrong)
 
 
-def test_ids_and_glue_keys_are_unique_across_chapters(trial, published):
-    """chapter_results refuses an id or a glue key used by two chapters."""
-    res = chapter_results(trial, published)
+def test_ids_and_glue_keys_are_unique_across_chapters(all_results):
+    """Ids and glue keys are unique across the chapters (chapter_results would refuse duplicates)."""
+    res = all_results
     ids = [rid for r in res.values() for rid in r]
     assert len(ids) == len(set(ids))
     keys = [k for r in res.values() for x in r.values() for k in x.glue]

@@ -200,9 +200,9 @@ def _log_distance(table: pd.DataFrame, ids: list[str]) -> pd.Series:
 
 
 @pytest.fixture(scope="module")
-def calibration(trial, published):
+def calibration(all_results):
     """The Data chapter's calibration table (the other chapters' results), indexed by result id."""
-    return data_chapter.compute(trial, published).objects["calibration"].set_index("id")
+    return all_results["data"].objects["calibration"].set_index("id")
 
 
 def test_calibration_table_holds_every_built_aggregate(calibration, published):

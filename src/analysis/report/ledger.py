@@ -33,10 +33,27 @@ from .chapters import CHAPTERS, chapter_module
 from .chapters.survival import HR_DIRECTION, HR_LOG_TOLERANCE
 from .results import PROVENANCES, ChapterResults
 
-__all__ = ["HR_LOG_TOLERANCE", "LEDGER_VERSION", "chapter_results", "build_ledger", "ledger_with_results",
+__all__ = ["HR_LOG_TOLERANCE", "LEDGER_VERSION", "data_identity", "chapter_results", "build_ledger", "ledger_with_results",
            "format_ledger_html", "ledger_frame", "write_ledger"]
 
 LEDGER_VERSION = 2
+
+
+def data_identity(trial: Trial) -> dict:
+    """The ledger's ``data`` section: what the results were computed on.
+
+    Parameters
+    ----------
+    trial : Trial
+        The data.
+
+    Returns
+    -------
+    dict
+        ``{"sha256": content_digest(trial), "synthetic": bool}``: the content's hash, not the
+        folder's name or layout (:func:`~analysis.trial.data.content_digest`).
+    """
+    return {"sha256": content_digest(trial), "synthetic": trial.synthetic}
 
 
 #: The chapters that summarise the others: computed after the rest, from their results (the Data
@@ -161,10 +178,7 @@ def ledger_with_results(data: Trial | str | Path | None = None, published: Publi
             entries.append({"chapter": name, **r.as_json()})
     ledger = {
         "ledger_version": LEDGER_VERSION,
-        "data": {
-            "sha256": content_digest(trial),  # the content, not the folder's name or layout
-            "synthetic": trial.synthetic,
-        },
+        "data": data_identity(trial),
         "conventions": {
             "population": "analyzed",
             "horizon_months": pub.horizon,
