@@ -23,20 +23,23 @@ def trial():
 
 
 @pytest.fixture(scope="session")
-def all_results(trial, published):
-    """Every chapter's results on the committed cohort, computed once per test process (the ledger's
-    source; tests must not modify them)."""
-    from analysis.report.ledger import chapter_results
+def _ledger_and_results(trial, published):
+    from analysis.report.ledger import ledger_with_results
 
-    return chapter_results(trial, published)
+    return ledger_with_results(trial, published)
 
 
 @pytest.fixture(scope="session")
-def synthetic_ledger(trial, published):
-    """The ledger of the committed cohort, built once per test process."""
-    from analysis.report.ledger import build_ledger
+def all_results(_ledger_and_results):
+    """Every chapter's results on the committed cohort, computed once per test process (the ledger's
+    source; tests must not modify them)."""
+    return _ledger_and_results[1]
 
-    return build_ledger(trial, published)
+
+@pytest.fixture(scope="session")
+def synthetic_ledger(_ledger_and_results):
+    """The ledger of the committed cohort, built from the same results."""
+    return _ledger_and_results[0]
 
 
 @pytest.fixture
