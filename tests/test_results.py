@@ -124,3 +124,41 @@ def test_result_status_and_provenance_rules():
     assert set(FIELDS) >= {"value", "published"}
     with pytest.raises(ValueError):
         Tolerance("interval", (0.2, 0.1))
+
+
+def test_computed_once_per_dataset_and_warnings_replayed(trial, published, tmp_path):
+    """A chapter's results are computed once per dataset in a process; other data are computed
+    afresh; the warnings of the computation are raised again at every call."""
+    import shutil
+    import warnings
+
+    import pandas as pd
+
+    from analysis.report.results import computed_once
+    from analysis.toolkit.warnings import StatisticalWarning
+    from analysis.trial.data import load_trial
+
+    calls = []
+
+    @computed_once
+    def compute(t, p, **kw):
+        calls.append(len(t.patients))
+        warnings.warn("not defined on these data", StatisticalWarning)
+        return ChapterResults("probe", t.synthetic)
+
+    for _ in range(2):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            first = compute(trial, published)
+        assert [str(w.message) for w in caught] == ["not defined on these data"]
+    assert calls == [len(trial.patients)] and compute(trial, published) is first
+    other = tmp_path / "other"
+    shutil.copytree(trial.path, other)
+    p = pd.read_csv(other / "patients.csv", dtype=str, keep_default_na=False)
+    p.loc[p.index[0], "age"] = str(float(p.loc[p.index[0], "age"]) + 1)
+    p.to_csv(other / "patients.csv", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        assert compute(load_trial(other), published) is not first
+        compute(trial, published, grid=(3, 6))
+    assert len(calls) == 3

@@ -21,8 +21,12 @@ Status: one of :data:`~analysis.toolkit.agreement.STATUSES`, from
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import math
-from collections.abc import Iterator, Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +34,7 @@ import numpy as np
 
 from ..toolkit.agreement import STATUSES, Tolerance, agreement
 
-__all__ = ["PROVENANCES", "FIELDS", "Result", "ChapterResults", "provenance_of"]
+__all__ = ["PROVENANCES", "FIELDS", "Result", "ChapterResults", "provenance_of", "computed_once"]
 
 #: Where a result comes from (see the module docstring).
 PROVENANCES = ("computed", "by construction", "assumed", "published")
@@ -311,3 +315,62 @@ class ChapterResults(Mapping[str, Result]):
         for r in self._results.values():
             counts[r.status] += 1
         return counts
+
+
+#: The results of the data last computed on (one entry: a kernel running several chapters, or a test
+#: process, keeps the results of one dataset, never a growing history).
+_COMPUTED: dict[tuple[str, str], dict[tuple, tuple[ChapterResults, list]]] = {}
+
+
+def _published_key(published: Any) -> str:
+    raw = getattr(published, "raw", None)
+    text = json.dumps(raw, sort_keys=True, default=str) if raw is not None else repr(id(published))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def computed_once(compute: Callable[..., ChapterResults]) -> Callable[..., ChapterResults]:
+    """Compute a chapter's results once per dataset and process (a decorator of ``compute``).
+
+    A chapter page, the Data and Reproducibility pages (which summarise every chapter) and the
+    ledger all ask for the same results; when they run in one process (the chapter runs of
+    :mod:`analysis.build.notebooks`, a test session) the results of a chapter are computed once.
+    The key is the data's content (:func:`~analysis.trial.data.content_digest`), whether they are
+    synthetic, the published numbers' content and the keyword arguments, so other data or other
+    published numbers are computed afresh; only the last dataset's results are kept. The results
+    returned are shared: treat them as read-only. Warnings raised while computing (statistics not
+    defined on the data) are recorded and raised again at every call, so each page still shows
+    them as notes.
+
+    Parameters
+    ----------
+    compute : callable
+        A chapter module's ``compute(trial, published, **kwargs)``.
+
+    Returns
+    -------
+    callable
+        The same function, computing once per key.
+    """
+    from ..trial.data import content_digest
+
+    @functools.wraps(compute)
+    def once(trial, published, **kwargs):
+        if any(isinstance(v, Mapping) for v in kwargs.values()):  # results of other chapters: not hashable
+            return compute(trial, published, **kwargs)
+        data_key = (content_digest(trial) + str(bool(trial.synthetic)), _published_key(published))
+        store = _COMPUTED.get(data_key)
+        if store is None:
+            _COMPUTED.clear()
+            store = _COMPUTED[data_key] = {}
+        key = (compute.__module__, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
+        if key not in store:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                out = compute(trial, published, **kwargs)
+            store[key] = (out, [w.message for w in caught])
+        out, caught = store[key]
+        for message in caught:  # each caller sees the warnings (a page shows them as notes)
+            warnings.warn(message, stacklevel=2)
+        return out
+
+    return once

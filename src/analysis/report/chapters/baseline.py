@@ -27,7 +27,7 @@ from ...toolkit.baseline import baseline_imbalances, baseline_table, compare_wit
 from ...toolkit.schema import ARM_LABELS, ARMS, Trial
 from ...toolkit.warnings import StatisticalWarning
 from ...trial.published import Published
-from ..results import ChapterResults
+from ..results import ChapterResults, computed_once
 from .survival import HR_DIRECTION
 
 __all__ = ["SMD_THRESHOLD", "SMD_DIRECTION", "INTEGER_VALUED", "P_DECIMALS", "HR_DECIMALS", "PUBLISHED_ONLY",
@@ -371,6 +371,7 @@ def _checks(res: ChapterResults, pub: Published, checks: pd.DataFrame) -> None:
                 source=pub.raw["landmarks"].get("source", ""), glue={f"bl_landmark_{ep}": "value"})
 
 
+@computed_once
 def compute(trial: Trial, published: Published) -> ChapterResults:
     """The baseline chapter's results and display objects.
 

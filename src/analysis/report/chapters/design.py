@@ -25,7 +25,7 @@ from ...toolkit.schema import ARM_LABELS, ARMS, Trial
 from ...toolkit.survival import endpoint_frame
 from ...trial import paper
 from ...trial.published import Published
-from ..results import ChapterResults
+from ..results import ChapterResults, computed_once
 from .survival import HR_DIRECTION
 
 __all__ = ["SEED", "N_TRIALS", "CURVE_SIZES", "DESIGN_DIRECTION", "HR_DIRECTION", "SCENARIO_KEYS", "compute"]
@@ -278,6 +278,7 @@ def _reported_effect(res: ChapterResults, pub: Published) -> dict:
             "power_curve_table": table, "peto_simulation": big}
 
 
+@computed_once
 def compute(trial: Trial, published: Published) -> ChapterResults:
     """The design chapter's results and display objects.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ...toolkit.schema import ARM_LABELS, ARMS, Trial
 from ...trial.published import Published
-from ..results import ChapterResults
+from ..results import ChapterResults, computed_once
 from .survival import HR_DIRECTION
 
 __all__ = ["compute"]
@@ -23,6 +23,7 @@ def _quote(res: ChapterResults, id: str, label: str, value: float, key: str, *, 
             glue={key: "value"}, note=note, **kwargs)
 
 
+@computed_once
 def compute(trial: Trial, published: Published) -> ChapterResults:
     """The introduction's results: the paper's patient flow, design, dosing and headline hazard ratios.
 

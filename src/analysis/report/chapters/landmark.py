@@ -22,7 +22,7 @@ from ...toolkit.agreement import Tolerance
 from ...toolkit.schema import Trial
 from ...trial.paper import landmark_comparison
 from ...trial.published import Published
-from ..results import ChapterResults
+from ..results import ChapterResults, computed_once
 from .survival import HR_DIRECTION, HR_LOG_TOLERANCE
 
 __all__ = ["HR_AT_MONTHS", "compute"]
@@ -106,6 +106,7 @@ def _time_varying(res: ChapterResults, frames: dict, L: dict, H: float) -> None:
                 note="post hoc: the landmark was read off the curves" if kind == "piecewise" else "")
 
 
+@computed_once
 def compute(trial: Trial, published: Published, *, grid: Sequence[float] = lm.LANDMARK_GRID) -> ChapterResults:
     """The landmark chapter's results and display objects.
 

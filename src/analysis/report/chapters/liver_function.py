@@ -24,7 +24,7 @@ from ...toolkit import longitudinal as lf
 from ...toolkit.schema import ARM_LABELS, ARMS, Trial
 from ...trial.published import Published
 from ..book import p_text
-from ..results import ChapterResults
+from ..results import ChapterResults, computed_once
 
 __all__ = ["DIFF_DIRECTION", "RATIO_DIRECTION", "ASSUMED_NOTE", "compute"]
 
@@ -175,6 +175,7 @@ def _tbil(res: ChapterResults, obj: dict, last: float) -> None:
          note="" if have else _NO_LABS)
 
 
+@computed_once
 def compute(trial: Trial, published: Published) -> ChapterResults:
     """The liver-function chapter's results and display objects.
 

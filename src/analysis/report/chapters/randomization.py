@@ -23,7 +23,7 @@ from ...toolkit import consort
 from ...toolkit import randomization as rz
 from ...toolkit.schema import ARM_LABELS, ARMS, Trial
 from ...trial.published import Published
-from ..results import ChapterResults
+from ..results import ChapterResults, computed_once
 
 __all__ = ["SEED", "BLOCK_SIZES", "FIXED_BLOCK", "ALPHA", "compute"]
 
@@ -192,6 +192,7 @@ def _table1(res: ChapterResults, pub: Published) -> dict:
     return {"chance": chance}
 
 
+@computed_once
 def compute(trial: Trial, published: Published) -> ChapterResults:
     """The randomization chapter's results and display objects.
 

@@ -27,7 +27,7 @@ from ...toolkit import safety as sf
 from ...toolkit.schema import ARM_LABELS, Trial
 from ...toolkit.units import DAYS_PER_WEEK
 from ...trial.published import Published
-from ..results import ChapterResults
+from ..results import ChapterResults, computed_once
 
 __all__ = ["RD_DIRECTION", "compute"]
 
@@ -219,6 +219,7 @@ def _hcc(res: ChapterResults, trial: Trial, pub: Published) -> None:
          float(p["p_chisq"]), unit="p", source=ph["source"], note=on_pub, glue={"sf_hcc_pub_pchi": "value"})
 
 
+@computed_once
 def compute(trial: Trial, published: Published) -> ChapterResults:
     """The safety chapter's results and display objects.
 

@@ -15,7 +15,7 @@ from ...toolkit import survival as sv
 from ...toolkit.agreement import Tolerance
 from ...toolkit.schema import ARM_LABELS, ARMS, Trial
 from ...trial.published import Published
-from ..results import ChapterResults
+from ..results import ChapterResults, computed_once
 
 __all__ = ["HR_LOG_TOLERANCE", "HR_DIRECTION", "RMST_DIRECTION", "compute"]
 
@@ -80,6 +80,7 @@ def _hazard_ratio(res: ChapterResults, ep: str, models: pd.DataFrame, pub: Publi
                 if res.synthetic else "", unit="ratio", direction=HR_DIRECTION)
 
 
+@computed_once
 def compute(trial: Trial, published: Published) -> ChapterResults:
     """The survival chapter's results and display objects.
 
