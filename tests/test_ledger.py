@@ -77,7 +77,12 @@ def test_status_rules(trial_dir):
 
 @pytest.mark.slow
 def test_same_data_same_bytes(tmp_path, trial):
+    """Two computations from scratch (no result kept between them) write the same bytes."""
+    from analysis.report import results
+
+    results._COMPUTED.clear()
     a = write_ledger(trial, tmp_path / "a.json").read_bytes()
+    results._COMPUTED.clear()
     b = write_ledger(trial, tmp_path / "b.json").read_bytes()
     assert a == b
     json.loads(a)  # valid JSON, no NaN

@@ -271,10 +271,11 @@ def test_package_runs_outside_a_checkout(tmp_path):
     assert where.stdout.strip() == str(site / "analysis" / "__init__.py"), where.stderr
     ok = run("-m", "analysis", "validate", str(ROOT / "tests" / "datasets" / "leukemia"))
     assert ok.returncode == 0, ok.stderr
-    no_pub = run("-m", "analysis", "ledger", "--data", str(ROOT / "data" / "synthetic"), "--out", "l.json")
+    small = str(ROOT / "tests" / "datasets" / "leukemia")
+    no_pub = run("-m", "analysis", "ledger", "--data", small, "--out", "l.json")
     assert no_pub.returncode == 1 and "TRIAL_PROJECT" in no_pub.stderr and "Traceback" not in no_pub.stderr
     assert not (elsewhere / "l.json").exists()
-    led = run("-m", "analysis", "ledger", "--data", str(ROOT / "data" / "synthetic"), "--out", "l.json",
+    led = run("-m", "analysis", "ledger", "--data", small, "--out", "l.json",
               "--published", str(ROOT / "data" / "published" / "shi2021.yaml"))
     assert led.returncode == 0, led.stderr
     assert (elsewhere / "l.json").exists()
