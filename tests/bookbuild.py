@@ -15,10 +15,12 @@ The other datasets are run without an HTML build (``python -m analysis.build.not
     ``dataset.yaml``, so the book treats it as real data. Every optional table is
     present, so every patient-level code path of the chapters runs; no identifier
     may appear in any output.
-``second``
-    A public two-arm trial reshaped into the schema (``tests/datasets/gbsg``,
-    only ``patients.csv``): the chapters must skip what needs the absent tables,
-    with a visible note, and write nothing to stderr.
+``actg175``, ``leukemia``
+    Public trials reshaped into the schema (``tests/datasets``, only ``patients.csv``):
+    unequal arms, a sparse second endpoint, no dates; a tiny survival-only trial. The
+    chapters must skip what needs the absent tables, with a visible note, and write nothing
+    to stderr. (GBSG-2, also patients-only, serves the unit tests and the staleness probe;
+    a chapter run on it added no shape these two lack.)
 
 These start when the session has been collected (``pytest_collection_finish`` in
 ``conftest.py``), one dataset after another in one background process and one kernel on Unix
@@ -568,8 +570,6 @@ def _dataset(root: Path, name: str) -> Path:
             make_private_copy(default_data_dir(), data)
             plant_markers(data)
         return data
-    if name == "second":
-        return SECOND_DATASET
     if name in OTHER_DATASETS:
         return OTHER_DATASETS[name]
     raise KeyError(name)
@@ -578,10 +578,10 @@ def _dataset(root: Path, name: str) -> Path:
 # --- the session's builds -------------------------------------------------------------------
 
 #: Fixture name (in conftest.py) -> build or run name.
-FIXTURE_BUILDS = {"synthetic_book": "synthetic", "private_book": "private", "second_book": "second",
-                  "actg175_book": "actg175", "leukemia_book": "leukemia"}
+FIXTURE_BUILDS = {"synthetic_book": "synthetic", "private_book": "private", "actg175_book": "actg175",
+                  "leukemia_book": "leukemia"}
 #: The datasets the chapters are run on (one background process, in this order).
-RUN_NAMES = ["private", "second", "actg175", "leukemia"]
+RUN_NAMES = ["private", "actg175", "leukemia"]
 
 _state: dict = {"root": None, "builds": {}, "runs": None}
 

@@ -96,6 +96,5 @@ def _chapter_run(name: str, doc: str):
 
 
 private_book = _chapter_run("private", "A copy of the cohort with distinctive ids and planted values, marked as real data.")
-second_book = _chapter_run("second", "A second, public dataset with only patients.csv (GBSG-2).")
 actg175_book = _chapter_run("actg175", "ACTG 175: two arms, a sparse second endpoint, no dates.")
 leukemia_book = _chapter_run("leukemia", "Freireich's leukemia trial: survival columns only.")

@@ -139,9 +139,9 @@ def _prose_keys(chapter: str) -> set[str]:
     return {k for k, _ in _GLUE_ROLE.findall((ROOT / "book" / f"{chapter}.md").read_text())}
 
 
-@pytest.mark.parametrize("name", ["private_book", "second_book", "actg175_book", "leukemia_book"])
+@pytest.mark.parametrize("name", ["private_book", "actg175_book", "leukemia_book"])
 def test_every_chapter_runs_and_glues_every_key(name, request):
-    """On data other than the cohort (four shapes: every table; no optional table, unequal arms;
+    """On data other than the cohort (three shapes: every table; no optional table, unequal arms and
     a sparse second endpoint without early events; survival only, no second-endpoint event),
     each chapter runs without error or stderr output, and glues every key its prose uses (a
     missing key is a warning, so an error, in the book build)."""
@@ -166,21 +166,21 @@ def test_private_run_shows_no_identifier(private_book):
     assert not paths, f"the data folder's path in the output run on real data: {paths}"
 
 
-@pytest.mark.parametrize("name", ["second_book", "actg175_book", "leukemia_book"])
+@pytest.mark.parametrize("name", ["actg175_book", "leukemia_book"])
 def test_public_trials_skip_missing_tables_with_a_note(name, request):
-    """GBSG-2, ACTG 175, leukemia (patients.csv only): each chapter says what it skipped; no ids shown."""
-    second_book = request.getfixturevalue(name)
-    _assert_ran(second_book)
-    trial = load_trial(second_book.data)
-    assert not trial.synthetic and trial.notes, "the second dataset should be real and lack optional tables"
+    """ACTG 175 and leukemia (patients.csv only): each chapter says what it skipped; no ids shown."""
+    run = request.getfixturevalue(name)
+    _assert_ran(run)
+    trial = load_trial(run.data)
+    assert not trial.synthetic and trial.notes, "a public trial should be real and lack optional tables"
     name = trial.meta["name"]
     for chapter in CHAPTERS:
-        text = " ".join(second_book.text(chapter).split())
+        text = " ".join(run.text(chapter).split())
         assert name in text, f"{chapter}: no data notice naming {name!r}"
         missing = [n for n in trial.notes if " ".join(n.split()) not in text]
         assert not missing, f"{chapter}: skipped parts not announced: {missing}"
     ids = re.compile(rb"\b(?:" + b"|".join(re.escape(i.encode()) for i in trial.patients["patient_id"]) + rb")\b")
-    hits = bb.find_in_tree(second_book.out, ids)
+    hits = bb.find_in_tree(run.out, ids)
     assert not hits, f"patient ids of {trial.meta['name']} in the output: {hits}"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import math
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 from analysis.__main__ import main
 from analysis.toolkit.baseline import baseline_table
 from analysis.trial.paper import landmark_comparison
-from analysis.report.ledger import build_ledger, data_identity, ledger_frame, write_ledger
+from analysis.report.ledger import chapter_results, data_identity, ledger_frame, write_ledger
 from analysis.toolkit.agreement import STATUSES
 from analysis.toolkit.survival import followup
 
@@ -68,7 +69,8 @@ def test_status_rules(trial_dir):
     p.loc[(p["arm"] == "ucmsc") & (p["disposition"] == "analyzed"), "hcc"] = "0"
     p.to_csv(trial_dir / "patients.csv", index=False)
     (trial_dir / "adverse_events.csv").unlink()
-    df = ledger_frame(build_ledger(load_trial(trial_dir))).set_index("id")
+    res = chapter_results(load_trial(trial_dir), chapters=("survival", "safety"))  # the chapters holding these ids
+    df = pd.DataFrame([r.as_json() for c in res.values() for r in c.values()]).set_index("id")
     assert df.loc["hcc.events.ucmsc", "status"] == "differs"
     assert df.loc["hcc.cox.hr", "status"] == "not computable"
     assert df.loc["ae.fever.ucmsc", "status"] == "not computable"
@@ -90,7 +92,8 @@ def test_same_data_same_bytes(tmp_path, trial):
 
 def test_cli(tmp_path, capsys):
     out = tmp_path / "l.json"
-    assert main(["ledger", "--out", str(out)]) == 0
+    small = Path(__file__).resolve().parent / "datasets" / "leukemia"
+    assert main(["ledger", "--data", str(small), "--out", str(out)]) == 0
     assert json.loads(out.read_text())["entries"]
     assert main(["ledger", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "x.json")]) == 1
     assert not (tmp_path / "x.json").exists()
