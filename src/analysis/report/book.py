@@ -110,7 +110,9 @@ def chapter(show_notice: bool = True) -> Chapter:
     try:  # inline PNG figures in notebooks (the Agg backend alone would show text reprs)
         from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-        set_matplotlib_formats("png")
+        # "retina": PNG at twice the figure's dpi, shown at its 1x width (the width is stored in the
+        # output's metadata), so figures stay sharp on high-density screens
+        set_matplotlib_formats("retina")
     except ImportError:  # pragma: no cover - outside IPython
         pass
     # Figures appear where the chapter glues them ({glue:figure}), not again at the end of

@@ -609,7 +609,8 @@ def plot_risk_differences(table: pd.DataFrame, *, conf_level: float = 0.95):
     Returns
     -------
     matplotlib.figure.Figure
-        The forest-style plot, in percentage points, with a dashed line at no difference.
+        The forest-style plot, in percentage points, with a dashed line at no difference and,
+        above the rows, the arm each side favours (fewer complications: left favours UC-MSC).
     """
     import matplotlib.pyplot as plt
 
@@ -617,12 +618,19 @@ def plot_risk_differences(table: pd.DataFrame, *, conf_level: float = 0.95):
     if not need <= set(table.columns):
         raise ValueError(f"table must have columns {sorted(need)}")
     t = table.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(7.0, 0.45 * len(t) + 1.4))
+    fig, ax = plt.subplots(figsize=(7.0, 0.45 * (len(t) + 1) + 1.4))
     y = np.arange(len(t))[::-1]
     ax.errorbar(100 * t["risk_diff"], y, xerr=[100 * (t["risk_diff"] - t["ci_low"]),
                                                100 * (t["ci_high"] - t["risk_diff"])],
                 fmt="o", color="0.2", capsize=3)
     ax.axvline(0, color="0.5", lw=0.8, ls="--")
+    # symmetric about 0, so that both "favours" labels fit; a row above the estimates holds them
+    half = float(np.nanmax(np.abs(np.r_[100 * t["ci_low"], 100 * t["ci_high"], 10.0]))) * 1.1
+    ax.set_xlim(-half, half)
+    ax.set_ylim(-0.6, len(t) + 0.2)
+    kw = dict(va="center", fontsize=10, color="0.25")
+    ax.text(0, len(t) - 0.2, f"\u2190 favours {ARM_LABELS['ucmsc']}  ", ha="right", gid="favours:left", **kw)
+    ax.text(0, len(t) - 0.2, f"  favours {ARM_LABELS['control'].lower()} \u2192", ha="left", gid="favours:right", **kw)
     ax.set_yticks(y)
     ax.set_yticklabels([_label(s) for s in t["term"]])
     ax.set_xlabel(f"Risk difference, UC-MSC minus control (percentage points, {conf_level:.0%} CI)")

@@ -20,11 +20,24 @@ from .figures import ARM_COLORS
 from .format import arm_label
 from ..toolkit.survival import KMResult, ZPHResult
 
-__all__ = ["AT_RISK_TIMES", "plot_km", "plot_landmark_km", "plot_forest", "plot_zph", "plot_cif", "plot_landmark_grid"]
+__all__ = ["AT_RISK_TIMES", "AT_RISK_FONTSIZE", "plot_km", "plot_landmark_km", "plot_forest", "plot_zph", "plot_cif", "plot_landmark_grid"]
 
 #: Times (months) of the numbers-at-risk table.
 AT_RISK_TIMES = (0.0, 12.0, 24.0, 36.0, 48.0, 60.0, 75.0)
 _MONTHS = "Months since randomization"
+#: Font size (points) of the numbers at risk: large enough to read when a 7-inch figure is
+#: scaled to a phone's width (about half its size).
+AT_RISK_FONTSIZE = 14.0
+#: Arm favoured on each side of a hazard ratio of 1, for HRs of control relative to UC-MSC:
+#: below 1 the control arm's hazard is lower, above 1 UC-MSC's is.
+HR_FAVOURS = ("control", "UC-MSC")
+
+
+def _favours_x(ax, favours: tuple[str, str], *, at: float, y: float, fontsize: float = 10.0) -> None:
+    """Write "favours <left>" and "favours <right>" either side of ``x = at`` (data) at height ``y`` (data)."""
+    kw = dict(va="center", fontsize=fontsize, color="0.25")
+    ax.text(at, y, f"\u2190 favours {favours[0]}  ", ha="right", gid="favours:left", **kw)
+    ax.text(at, y, f"  favours {favours[1]} \u2192", ha="left", gid="favours:right", **kw)
 
 
 def _step(ax, x, y, **kw):
@@ -54,21 +67,21 @@ def _at_risk_rows(ax, tables: Sequence[tuple[pd.DataFrame, Sequence[float]]], ar
         for i, arm in enumerate(arms):
             for t in times:
                 if arm in tab.index:
-                    ax.text(t, i, f"{int(tab.loc[arm, float(t)])}", ha="center", va="center", fontsize=9,
-                            color=ARM_COLORS[arm])
-    ax.set_yticks(range(len(arms)), [arm_label(a) for a in arms])
+                    ax.text(t, i, f"{int(tab.loc[arm, float(t)])}", ha="center", va="center",
+                            fontsize=AT_RISK_FONTSIZE, color=ARM_COLORS[arm])
+    ax.set_yticks(range(len(arms)), [arm_label(a) for a in arms], fontsize=AT_RISK_FONTSIZE - 1)
     for lab, arm in zip(ax.get_yticklabels(), arms):
         lab.set_color(ARM_COLORS[arm])
     ax.tick_params(axis="y", length=0, pad=14)
     ax.tick_params(axis="x", length=0, labelbottom=False)
     for s in ("left", "bottom", "top", "right"):
         ax.spines[s].set_visible(False)
-    ax.set_title("Number at risk", fontsize=9, loc="left")
+    ax.set_title("Number at risk", fontsize=AT_RISK_FONTSIZE - 2, loc="left")
 
 
 def _km_figure(figsize) -> tuple[Figure, plt.Axes, plt.Axes]:
-    fig, (ax, axr) = plt.subplots(2, 1, figsize=figsize, sharex=True, gridspec_kw={"height_ratios": [4, 1.1]})
-    fig.subplots_adjust(hspace=0.5, left=0.16, right=0.97, top=0.95, bottom=0.05)
+    fig, (ax, axr) = plt.subplots(2, 1, figsize=figsize, sharex=True, gridspec_kw={"height_ratios": [4, 1.5]})
+    fig.subplots_adjust(hspace=0.45, left=0.17, right=0.97, top=0.95, bottom=0.04)
     return fig, ax, axr
 
 
@@ -81,7 +94,7 @@ def plot_km(
     ylabel: str = "Probability event-free",
     title: str | None = None,
     horizon: float | None = None,
-    figsize: tuple[float, float] = (7.0, 5.2),
+    figsize: tuple[float, float] = (7.0, 5.6),
 ) -> Figure:
     """Kaplan-Meier curves per arm with CI bands and a numbers-at-risk table.
 
@@ -102,7 +115,7 @@ def plot_km(
         Title above the curves (default ``None``: none).
     horizon : float, optional
         Upper x limit in months (default ``None``: the last time).
-    figsize : tuple of float, default (7.0, 5.2)
+    figsize : tuple of float, default (7.0, 5.6)
         Figure size in inches (width, height).
 
     Returns
@@ -141,7 +154,7 @@ def plot_landmark_km(
     at_risk_times: Sequence[float] = AT_RISK_TIMES,
     ylabel: str = "Probability event-free",
     title: str | None = None,
-    figsize: tuple[float, float] = (7.0, 5.2),
+    figsize: tuple[float, float] = (7.0, 5.6),
 ) -> Figure:
     """Kaplan-Meier curves split at a landmark: (0, L] and, restarted at 1, (L, horizon].
 
@@ -162,7 +175,7 @@ def plot_landmark_km(
         Label of the y axis.
     title : str, optional
         Title above the curves (default ``None``: none).
-    figsize : tuple of float, default (7.0, 5.2)
+    figsize : tuple of float, default (7.0, 5.6)
         Figure size in inches (width, height).
 
     Returns
@@ -199,6 +212,7 @@ def plot_forest(
     label: str = "label",
     published: bool = False,
     xlabel: str = "Hazard ratio, control vs UC-MSC (log scale)",
+    favours: tuple[str, str] | None = HR_FAVOURS,
     figsize: tuple[float, float] | None = None,
 ) -> Figure:
     """Forest plot of hazard ratios with 95% CIs.
@@ -217,16 +231,23 @@ def plot_forest(
         Also draw the published estimates and a legend.
     xlabel : str, default "Hazard ratio, control vs UC-MSC (log scale)"
         Label of the x axis; it must name the direction of the hazard ratios in ``table``.
+    favours : (str, str) or None, default HR_FAVOURS
+        Arms favoured by a hazard ratio below and above 1, written above the rows either side
+        of the line of no difference (``("control", "UC-MSC")`` for HRs of control relative
+        to UC-MSC); ``None``: no labels.
     figsize : tuple of float, optional
-        Figure size in inches (default ``None``: 7 wide, 0.55 per row + 1.3 high).
+        Figure size in inches (default ``None``: 7 wide, 0.55 per row + 1.3 high, plus a row
+        for the ``favours`` labels).
 
     Returns
     -------
     matplotlib.figure.Figure
-        Estimates with their intervals on a log scale, a dotted line at HR = 1.
+        Estimates with their intervals on a log scale, a dotted line at HR = 1 and, with
+        ``favours``, the arm each side favours.
     """
     n = len(table)
-    fig, ax = plt.subplots(figsize=figsize or (7.0, 0.55 * n + 1.3))
+    top = n - 0.3 + (0.7 if favours else 0.0)  # a row above the estimates for the favours labels
+    fig, ax = plt.subplots(figsize=figsize or (7.0, 0.55 * (top + 0.7) + 1.3))
     y = np.arange(n)[::-1].astype(float)
     off = 0.18 if published else 0.0
     col = lambda c: table[c].to_numpy(dtype=float)  # noqa: E731  (arrays: NaN rows are simply not drawn)
@@ -242,12 +263,18 @@ def plot_forest(
     ax.set_xscale("log")
     lo = np.nanmin(np.r_[table["ci_low"], table.get("ci_low_published", pd.Series(dtype=float))])
     hi = np.nanmax(np.r_[table["ci_high"], table.get("ci_high_published", pd.Series(dtype=float))])
-    ax.set_xlim(min(lo, 1) / 1.3, max(hi, 1) * 1.3)
-    ticks = [t for t in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if min(lo, 1) / 1.3 <= t <= max(hi, 1) * 1.3]
+    x0, x1 = min(lo, 1) / 1.3, max(hi, 1) * 1.3
+    if favours:  # symmetric about 1 on the log scale: room for both labels
+        x1 = max(x1, 1 / x0, 1.6)
+        x0 = 1 / x1
+    ax.set_xlim(x0, x1)
+    ticks = [t for t in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if x0 <= t <= x1]
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.minorticks_off()
     ax.set_yticks(y, table[label])
-    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_ylim(-0.7, top)
+    if favours:
+        _favours_x(ax, favours, at=1.0, y=n - 0.15)
     ax.set_xlabel(xlabel)
     ax.spines["left"].set_visible(False)
     ax.tick_params(axis="y", length=0)
@@ -368,7 +395,8 @@ def plot_landmark_grid(grid: pd.DataFrame, chosen: float, *, window: str = "late
     -------
     matplotlib.figure.Figure
         Two panels against the landmark time (months): the hazard ratio (control vs UC-MSC,
-        log scale) with its 95% CI band, and the Cox Wald and log-rank p values (log scale).
+        log scale) with its 95% CI band and, right of it, the arm favoured above and below a
+        hazard ratio of 1; and the Cox Wald and log-rank p values (log scale).
     """
     g = grid[grid["window"] == window]
     fig, (ax, axp) = plt.subplots(2, 1, figsize=(7.0, 5.6), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
@@ -381,6 +409,13 @@ def plot_landmark_grid(grid: pd.DataFrame, chosen: float, *, window: str = "late
     yt = [t for t in (0.25, 0.5, 1, 2, 4, 8, 16) if lo / 1.2 <= t <= hi * 1.2]
     ax.set_yticks(yt, [f"{t:g}" for t in yt])
     ax.minorticks_off()
+    # which arm each side of HR = 1 favours, right of the panel (the legend goes where it is not)
+    y0, y1 = np.log(ax.get_ylim())
+    low_one = (0.0 - y0) / (y1 - y0) < 0.5 if y1 > y0 else True
+    trans = ax.get_yaxis_transform()
+    kw = dict(transform=trans, ha="left", fontsize=9, color="0.25")
+    ax.text(1.02, 1.0, f"\u2191 favours {HR_FAVOURS[1]}", va="bottom", gid="favours:up", **kw)
+    ax.text(1.02, 1.0, f"\u2193 favours {HR_FAVOURS[0]}", va="top", gid="favours:down", **kw)
     axp.plot(g["landmark"], g["p"], "o-", color="black", ms=4, label="Cox Wald p")
     axp.plot(g["landmark"], g["p_logrank"], "s--", color="0.5", ms=3, label="Log-rank p")
     axp.axhline(alpha, color="#D55E00", ls=":", lw=1.2, label=f"p = {alpha:g}")
@@ -395,7 +430,8 @@ def plot_landmark_grid(grid: pd.DataFrame, chosen: float, *, window: str = "late
         a.axvline(chosen, color="#D55E00", lw=1.2)
     ax.text(chosen, ax.get_ylim()[1], f" paper's landmark, {chosen:g} months", color="#D55E00", fontsize=9,
             va="top")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
+    ax.legend(loc="upper left" if low_one else "lower left", bbox_to_anchor=(1.0, 1.0 if low_one else 0.0),
+              frameon=False, fontsize=9)
     axp.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
     fig.tight_layout()
     return fig
