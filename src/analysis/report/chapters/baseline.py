@@ -31,7 +31,7 @@ from ..results import ChapterResults, computed_once
 from .survival import HR_DIRECTION
 
 __all__ = ["SMD_THRESHOLD", "SMD_DIRECTION", "INTEGER_VALUED", "P_DECIMALS", "HR_DECIMALS", "PUBLISHED_ONLY",
-           "compute"]
+           "compute", "published_checks"]
 
 #: Absolute SMD above which a variable counts as imbalanced (the usual convention, Austin 2009).
 SMD_THRESHOLD = 0.1
@@ -371,6 +371,29 @@ def _checks(res: ChapterResults, pub: Published, checks: pd.DataFrame) -> None:
                 source=pub.raw["landmarks"].get("source", ""), glue={f"bl_landmark_{ep}": "value"})
 
 
+def published_checks(published: Published) -> pd.DataFrame:
+    """The paper's numbers checked against each other, with this chapter's conventions.
+
+    The frame behind every ``consistency.*`` result; other chapters that quote one of these checks
+    (the introduction and the survival chapter quote the overall-survival CI/p check) take it from
+    here, so that the number they show is the one this chapter judges.
+
+    Parameters
+    ----------
+    published : Published
+        The paper's numbers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`analysis.toolkit.consistency.check_published` with :data:`INTEGER_VALUED`,
+        :data:`P_DECIMALS` and :data:`HR_DECIMALS` (one row per check; ``category`` and ``item``
+        name it, e.g. ``("hr p", "os.cox")``: the Wald p the printed CI implies, in ``recomputed``).
+    """
+    return cons.check_published(published, integer_valued=INTEGER_VALUED, p_decimals=P_DECIMALS,
+                                hr_decimals=HR_DECIMALS)
+
+
 @computed_once
 def compute(trial: Trial, published: Published) -> ChapterResults:
     """The baseline chapter's results and display objects.
@@ -395,7 +418,7 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
     """
     pub = published
     res = ChapterResults("baseline", trial.synthetic)
-    checks = cons.check_published(pub, integer_valued=INTEGER_VALUED, p_decimals=P_DECIMALS, hr_decimals=HR_DECIMALS)
+    checks = published_checks(pub)
     t1_checks = checks[checks["category"] == "table1 p"].set_index("item")
     _table1(res, trial, pub, t1_checks)
     _tests(res, pub)

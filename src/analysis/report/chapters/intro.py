@@ -1,7 +1,8 @@
 """Introduction chapter: the trial in the paper's own numbers.
 
 Every result here is ``published``: the paper's number, quoted (value and published value are the
-same number), not computed from the data. Totals over the arms (randomized, analysed) are summed
+same number), not computed from the data; one, the Wald p the printed overall-survival interval implies,
+is computed from published numbers only (the baseline chapter's check of it). Totals over the arms (randomized, analysed) are summed
 here from the published per-arm numbers. Hazard ratios are control relative to UC-MSC, as the paper
 reports them.
 """
@@ -11,16 +12,17 @@ from __future__ import annotations
 from ...toolkit.schema import ARM_LABELS, ARMS, Trial
 from ...trial.published import Published
 from ..results import ChapterResults, computed_once
+from .baseline import published_checks
 from .survival import HR_DIRECTION
 
 __all__ = ["compute"]
 
 
 def _quote(res: ChapterResults, id: str, label: str, value: float, key: str, *, unit: str, source: str,
-           note: str = "", **kwargs) -> None:
+           note: str = "", glue: dict[str, str] | None = None, **kwargs) -> None:
     """Add a published number as a result whose value is the published number itself."""
     res.add(id, label, value, unit=unit, published=value, provenance="published", source=source,
-            glue={key: "value"}, note=note, **kwargs)
+            glue={key: "value", **(glue or {})}, note=note, **kwargs)
 
 
 @computed_once
@@ -41,8 +43,10 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
         Results with ids ``intro.screened``, ``intro.randomized.total``, ``intro.randomized.per_arm``,
         ``intro.analyzed.total``, ``intro.analyzed.<arm>``, ``intro.horizon``, ``intro.dosing.*``,
         ``intro.registration`` (a string), ``intro.hr.os.cox``, ``intro.hr.os.landmark13.late``
-        (named from the published hazard-ratio keys), ``intro.landmark.os`` and
-        ``intro.lab_weeks``; all with provenance ``published``. No display objects.
+        (named from the published hazard-ratio keys), ``intro.hr.os.cox.p``, ``intro.landmark.os`` and
+        ``intro.lab_weeks``, all with provenance ``published``; and ``intro.hr.os.cox.wald_p``, the
+        Wald p the printed overall-survival CI implies (``computed`` from published numbers only, the
+        value of ``consistency.os.cox.wald_p``). No display objects.
     """
     pub = published
     res = ChapterResults("intro", trial.synthetic)
@@ -77,7 +81,17 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
         _quote(res, f"intro.hr.{key}", f"{h.label}: hazard ratio (published)", h.hr, glue_key, unit="ratio",
                source=h.source, direction=HR_DIRECTION, ci_low=h.ci_low, ci_high=h.ci_high,
                published_ci_low=h.ci_low, published_ci_high=h.ci_high,
-               note=f"reproduced on the data under {key}.hr")
+               note=f"reproduced on the data under {key}.hr",
+               glue={"hr_os_lo": "ci_low", "hr_os_hi": "ci_high"} if key == "os.cox" else None)
+    # The overall-survival CI excludes 1 while its printed p does not fall below 0.05: quoted where the
+    # result is first quoted, from the baseline chapter's check of the printed numbers (same rule, same value).
+    h = pub.hazard_ratios["os.cox"]
+    _quote(res, "intro.hr.os.cox.p", f"{h.label}: p (published)", h.p, "p_os", unit="p", source=h.source,
+           note="the paper does not name the test")
+    wald = published_checks(pub).set_index(["category", "item"]).loc[("hr p", "os.cox")]
+    res.add("intro.hr.os.cox.wald_p", f"{h.label}: two-sided Wald p implied by the printed CI", wald["recomputed"],
+            unit="p", provenance="computed", source=h.source, glue={"p_os_wald": "value"},
+            note="from published numbers only; judged against the printed p under consistency.os.cox.wald_p")
     _quote(res, "intro.landmark.os", "Landmark time of the overall-survival analysis (published)",
            pub.landmarks["os"], "landmark_os", unit="months", source=pub.raw["landmarks"]["source"])
     _quote(res, "intro.lab_weeks", "Last week of the liver-function measurements (published)",

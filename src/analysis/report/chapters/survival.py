@@ -69,6 +69,14 @@ def _hazard_ratio(res: ChapterResults, ep: str, models: pd.DataFrame, pub: Publi
     res.add(f"{ep}.logrank.p", f"{name}: p, log-rank test (0-{H:g} months)", u["p_logrank"], unit="p",
             glue={f"sv_{ep}_plr": "value"},
             note=f"the paper's p is compared under {ep}.cox.p")
+    if ep == "os":  # the printed CI excludes 1 while the printed p is above 0.05: shown where the paper is quoted
+        from .baseline import published_checks  # here: baseline imports this module
+
+        wald = published_checks(pub).set_index(["category", "item"]).loc[("hr p", f"{ep}.cox")]
+        res.add(f"{ep}.cox.published_ci.wald_p", f"{name}: two-sided Wald p implied by the paper's printed CI",
+                wald["recomputed"], unit="p", provenance="computed", source=h.source,
+                glue={f"sv_{ep}_wald_p_pub": "value"},
+                note="from published numbers only; judged against the printed p under consistency.os.cox.wald_p")
     for model, key in (("stratified", "strat"), ("adjusted", "adj")):
         r = m.loc[model]
         glue = {f"sv_{ep}_hr_{key}": "value"}
@@ -94,7 +102,8 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
     Returns
     -------
     ChapterResults
-        Results with ids ``followup.*``, ``os.*``, ``hcc.*``, ``cr.*``; objects ``followup``,
+        Results with ids ``followup.*``, ``os.*`` (including ``os.cox.published_ci.wald_p``, the Wald p
+        the paper's printed CI implies, from published numbers only), ``hcc.*``, ``cr.*``; objects ``followup``,
         ``followup_table``, ``km_os``, ``km_hcc`` (and ``km_<endpoint>_times`` at the report times,
         ``km_<endpoint>_median``), ``models_os``, ``models_hcc``, ``rmst_os``,
         ``rmst_hcc``, ``zph_os``, ``zph_hcc``, ``zph_table``, ``forest``, ``cif_hcc``, ``cif_death``,
