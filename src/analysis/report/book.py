@@ -18,6 +18,7 @@ from ..toolkit.schema import Trial
 from ..trial.data import TrialDataError, load_trial
 from ..toolkit.disclosure import SMALL_CELL_NOTE
 from ..trial.paths import TRIAL_DATA_ENV, data_dir
+from .display import table
 from .figures import set_style
 from .format import format_p
 from ..trial.published import Published, load_published
@@ -283,8 +284,13 @@ def glue_numbers(values: Mapping[str, Any], formats: Mapping[str, str | None] | 
         glue(name, value, display=False)
 
 
-def show(df, *, caption: str | None = None, precision: int = 3, index: bool = False):
-    """Display a frame as a compact, deterministic HTML table (fixed id, no index by default).
+def show(df, *, caption: str | None = None, precision: int = 3, index: bool = False,
+         labels: Mapping[Any, str] | None = None, decimals: Mapping[Any, int] | None = None, p_digits: int = 3):
+    """Display a frame in the book's one table style (:func:`analysis.report.display.table`).
+
+    Headers and row labels are read through :mod:`analysis.report.labels`; counts are integers, p
+    values ``format_p`` (``<0.001``), numbers right-aligned; wide tables scroll in their own box.
+    The HTML is deterministic (no random ids).
 
     Parameters
     ----------
@@ -293,22 +299,23 @@ def show(df, *, caption: str | None = None, precision: int = 3, index: bool = Fa
     caption : str, optional
         Caption above the table (default ``None``: none).
     precision : int, default 3
-        Decimals of floats; missing values are shown blank.
+        Decimals of estimates; missing values are shown as an en dash (p values as ``n/a``).
     index : bool, default False
-        Show the frame's index.
+        Show the frame's index as row labels.
+    labels : mapping, optional
+        Column code -> header for this table only (before the shared vocabulary).
+    decimals : mapping, optional
+        Column code -> decimals, overriding ``precision``.
+    p_digits : int, default 3
+        Decimals of p values.
 
     Returns
     -------
-    pandas.io.formats.style.Styler
-        The styled table (a notebook displays it as HTML).
+    analysis.report.display.Table
+        The formatted table (a notebook displays it as HTML).
     """
-    sty = df.style.format(precision=precision, na_rep="")
-    sty = sty.set_uuid("tbl")  # pandas otherwise draws a random id per render
-    if not index:
-        sty = sty.hide(axis="index")
-    if caption:
-        sty = sty.set_caption(caption)
-    return sty
+    return table(df, caption=caption, precision=precision, index=index, labels=labels, decimals=decimals,
+                 p_digits=p_digits)
 
 
 def p_text(p: float, digits: int = 3) -> str:

@@ -360,9 +360,12 @@ def consistency_display(checks: pd.DataFrame) -> pd.DataFrame:
         op = "" if r["operator"] in ("=", ">=") else r["operator"]
         pub = f"{op}{r['published']:.{_PUBLISHED_DIGITS.get(r['category'], 3)}f}"
         same = math.isclose(r["low"], r["high"], rel_tol=0, abs_tol=0) or not np.isfinite(r["low"])
-        rng = "" if same else f"{_sig(r['low'], pd_)}{_DASH}{_sig(r['high'], pd_)}"
+        # p values in the one p format (format_p: "<0.001" below the printed precision)
+        num = (lambda x: format_p(x, pd_) if np.isfinite(x) else "") if r["quantity"] == "p" else \
+            (lambda x: _sig(x, pd_))
+        rng = "" if same else f"{num(r['low'])}{_DASH}{num(r['high'])}"
         rows.append({"category": r["category"], "item": r["item"], "label": r["label"], "quantity": r["quantity"],
-                     "published": pub, "recomputed": _sig(r["recomputed"], pd_), "range": rng,
+                     "published": pub, "recomputed": num(r["recomputed"]), "range": rng,
                      "status": r["status"],
                      "shown": WITHIN_ROUNDING if r["status"] == "agrees" and not r["exact"] else r["status"],
                      "reason": r["reason"]})
@@ -461,9 +464,9 @@ def format_test_comparison(
         row = {"label": r0["label"], "printed": format_p(r0["published"], operator=r0["operator"])}
         for i, (_, r) in enumerate(grp.iterrows(), start=1):
             rng = "" if math.isclose(r["p_low"], r["p_high"]) or not np.isfinite(r["p_low"]) else \
-                f" ({_sig(r['p_low'], 3)}{_DASH}{_sig(r['p_high'], 3)})"
+                f" ({format_p(r['p_low'])}{_DASH}{format_p(r['p_high'])})"
             mark = "\u2248" if r["status"] == "agrees" and not r["exact"] else marks[r["status"]]
-            p = _sig(r["p"], 4) or "not computable"
+            p = format_p(r["p"], 4) if np.isfinite(r["p"]) else "not computable"
             row[f"test{i}"] = f"{r['test']}: {p}{rng} {mark}"
         out.append(row)
     df = pd.DataFrame(out).fillna("")
