@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import yaml
@@ -89,8 +91,10 @@ def _plain_log(build) -> str:
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_has_download_and_launch_buttons(synthetic_book, chapter):
-    """Download .ipynb (the executed notebook) and .md (the source); Binder and repository links."""
+def test_chapter_has_download_buttons_and_repository_links_only_when_configured(synthetic_book, chapter):
+    """Download .ipynb (the executed notebook) and .md (the source) always; Binder and repository
+    links exactly when ``repository.url`` is set in ``_config.yml`` (empty by default: no page
+    links to a repository that does not exist)."""
     _assert_built(synthetic_book)
     page = synthetic_book.html / f"{chapter}.html"
     name = Path(chapter).name
@@ -113,13 +117,127 @@ def test_chapter_has_download_and_launch_buttons(synthetic_book, chapter):
 
     cfg = _config()
     repo, launch = cfg["repository"], cfg["launch_buttons"]
-    owner_repo = re.sub(r"^https://github\.com/", "", repo["url"]).rstrip("/")
     binder = [a["href"] for a in _anchors(page, "dropdown-item") if a["href"].startswith(launch["binderhub_url"])]
+    source = [a["href"] for a in _anchors(page, "btn-source-repository-button")]
+    if not repo.get("url"):
+        assert binder == [] and source == [], (binder, source)
+        hrefs = [a.get("href", "") for a in _anchors(page, "")] + _local_refs(page, external=True)
+        assert not [h for h in hrefs if "github.com" in h or "mybinder" in h], chapter
+        return
+    owner_repo = re.sub(r"^https://github\.com/", "", repo["url"]).rstrip("/")
     expected = (f"{launch['binderhub_url'].rstrip('/')}/v2/gh/{owner_repo}/{repo['branch']}"
                 f"?urlpath=lab/tree/{repo['path_to_book']}/{chapter}.md")
     assert binder == [expected]
-    source = _anchors(page, "btn-source-repository-button")
-    assert [a["href"] for a in source] == [repo["url"]]
+    assert source == [repo["url"]]
+
+
+def _book_fixes():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("book_fixes", ROOT / "book" / "_ext" / "book_fixes.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("url", ["", "https://github.com/example/book"])
+def test_repository_buttons_follow_the_one_url(url):
+    """``repository.url`` alone turns the repository and launch buttons on (set) or off (empty)."""
+    fixes = _book_fixes()
+    launch = {"binderhub_url": "https://mybinder.org", "notebook_interface": "jupyterlab"}
+    opts = fixes.repository_buttons({"repository_url": url, "launch_buttons": launch, "use_repository_button": True})
+    assert opts["use_repository_button"] is bool(url)
+    assert opts["launch_buttons"] == (launch if url else {})
+    if not url:
+        assert not any(opts[k] for k in fixes.REPOSITORY_BUTTONS)
+    footer = fixes.footer_html("Title", {"authors": "Shi M, Li Y", "year": 2021, "title": "Paper",
+                                         "venue": "Preprint", "doi": "10.1/x", "license": "CC BY 4.0"},
+                               True, "cohort", "data.html", url)
+    assert "Title" in footer and "synthetic cohort" in footer and "CC BY 4.0" in footer
+    assert (url in footer) if url else "github" not in footer
+
+
+def test_footer_names_title_data_and_licence(synthetic_book):
+    """Every page's footer: the book's title, the synthetic-data note with a link to the Data
+    chapter, the paper with its licence (from the published numbers), no repository when none is set."""
+    _assert_built(synthetic_book)
+    from analysis.trial.published import load_published
+
+    citation = load_published().citation
+    cfg = _config()
+    for chapter in CHAPTERS:
+        page = synthetic_book.html / f"{chapter}.html"
+        footer = re.search(r'<div class="book-footer">(.*?)</div>', page.read_text(), flags=re.S)
+        assert footer, f"{chapter}: no book footer"
+        text = " ".join(re.sub(r"<[^>]+>", " ", footer.group(1)).split())
+        assert cfg["title"] in text and "synthetic cohort" in text and citation["license"] in text, text
+        assert ('href="data.html"' in footer.group(1)) is (chapter != "chapters/data"), chapter
+        assert bool(cfg["repository"].get("url")) == ("github.com" in footer.group(1)), chapter
+
+
+def test_one_search_box(synthetic_book):
+    """One search field per page (the sidebar's), not also one in the page header."""
+    _assert_built(synthetic_book)
+    for chapter in CHAPTERS:
+        fields = re.findall(r'class="btn search-button-field', (synthetic_book.html / f"{chapter}.html").read_text())
+        assert len(fields) == 1, f"{chapter}: {len(fields)} search fields"
+
+
+#: Largest the site may weigh, the notebook and source downloads (.ipynb, .md) excluded.
+SITE_LIMIT = 5 * 1024 * 1024
+
+
+def test_site_weighs_at_most_5_mb(synthetic_book):
+    """The whole site, downloads excluded, under 5 MB (MathJax pruned to what pages load, no source maps)."""
+    _assert_built(synthetic_book)
+    files = [f for f in synthetic_book.html.rglob("*") if f.is_file() and f.suffix not in (".ipynb", ".md")]
+    total = sum(f.stat().st_size for f in files)
+    largest = sorted(files, key=lambda f: -f.stat().st_size)[:10]
+    assert total <= SITE_LIMIT, (f"the site weighs {total / 2**20:.1f} MB; largest files: "
+                                 + ", ".join(f"{f.relative_to(synthetic_book.html)} ({f.stat().st_size // 1024} kB)"
+                                             for f in largest))
+    assert not list(synthetic_book.html.rglob("*.map")), "source maps in the site"
+
+
+class _Refs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for key, value in attrs:
+            if key in ("href", "src") and value:
+                self.refs.append(value)
+
+
+def _local_refs(page: Path, external: bool = False) -> list[str]:
+    """The page's ``href``/``src`` values: local ones (``external=False``) or those with a scheme."""
+    parser = _Refs()
+    parser.feed(page.read_text())
+    scheme = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//")
+    return [r for r in parser.refs if bool(scheme.match(r)) == external]
+
+
+def test_every_local_link_resolves(synthetic_book):
+    """Every local ``href``/``src`` of every page, and every ``url()`` of every stylesheet, names a file of the site."""
+    _assert_built(synthetic_book)
+    html_root = synthetic_book.html.resolve()
+    dead = []
+    for page in sorted(html_root.rglob("*.html")):
+        for ref in _local_refs(page):
+            path = unquote(ref.split("#", 1)[0].split("?", 1)[0])
+            if not path:
+                continue  # a link within the page
+            target = (page.parent / path).resolve()
+            if not target.is_file() or html_root not in target.parents:
+                dead.append(f"{page.relative_to(html_root)} -> {ref}")
+    for css in sorted(html_root.rglob("*.css")):
+        for ref in re.findall(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)", css.read_text(errors="replace")):
+            if ref.startswith(("data:", "#", "http:", "https:")):
+                continue
+            if not (css.parent / unquote(ref.split("#", 1)[0].split("?", 1)[0])).resolve().is_file():
+                dead.append(f"{css.relative_to(html_root)} -> {ref}")
+    assert not dead, f"{len(dead)} local links to missing files:\n" + "\n".join(sorted(set(dead))[:40])
 
 
 def _assert_ran(run: bb.ChapterRun) -> None:
