@@ -20,7 +20,7 @@ from .figures import ARM_COLORS
 from .format import arm_label
 from ..toolkit.survival import KMResult, ZPHResult
 
-__all__ = ["AT_RISK_TIMES", "AT_RISK_FONTSIZE", "plot_km", "plot_landmark_km", "plot_forest", "plot_zph", "plot_cif", "plot_landmark_grid"]
+__all__ = ["AT_RISK_TIMES", "plot_km", "plot_landmark_km", "plot_forest", "plot_zph", "plot_cif", "plot_landmark_grid"]
 
 #: Times (months) of the numbers-at-risk table.
 AT_RISK_TIMES = (0.0, 12.0, 24.0, 36.0, 48.0, 60.0, 75.0)
