@@ -28,6 +28,7 @@ from ...toolkit.schema import ARM_LABELS, ARMS, Trial
 from ...toolkit.warnings import StatisticalWarning
 from ...trial.published import Published
 from ..results import ChapterResults, computed_once
+from ._printed import HR_DECIMALS, INTEGER_VALUED, P_DECIMALS, published_checks
 from .survival import HR_DIRECTION
 
 __all__ = ["SMD_THRESHOLD", "SMD_DIRECTION", "INTEGER_VALUED", "P_DECIMALS", "HR_DECIMALS", "PUBLISHED_ONLY",
@@ -36,11 +37,6 @@ __all__ = ["SMD_THRESHOLD", "SMD_DIRECTION", "INTEGER_VALUED", "P_DECIMALS", "HR
 #: Absolute SMD above which a variable counts as imbalanced (the usual convention, Austin 2009).
 SMD_THRESHOLD = 0.1
 SMD_DIRECTION = "UC-MSC minus control"
-#: Variables the granularity (GRIM) checks treat as recorded in whole numbers.
-INTEGER_VALUED = ("age", "meld")
-#: Printed decimals of the paper's p values and hazard ratios.
-P_DECIMALS = 3
-HR_DECIMALS = 2
 #: The note of every result computed from the paper's numbers alone.
 PUBLISHED_ONLY = "from published numbers only"
 
@@ -369,29 +365,6 @@ def _checks(res: ChapterResults, pub: Published, checks: pd.DataFrame) -> None:
         res.add(f"baseline.published.landmark.{ep}", f"The paper's landmark time, {'overall' if ep == 'os' else 'HCC-free'} "
                 "survival", lm[ep], unit="months", published=lm[ep], provenance="published",
                 source=pub.raw["landmarks"].get("source", ""), glue={f"bl_landmark_{ep}": "value"})
-
-
-def published_checks(published: Published) -> pd.DataFrame:
-    """The paper's numbers checked against each other, with this chapter's conventions.
-
-    The frame behind every ``consistency.*`` result; other chapters that quote one of these checks
-    (the introduction and the survival chapter quote the overall-survival CI/p check) take it from
-    here, so that the number they show is the one this chapter judges.
-
-    Parameters
-    ----------
-    published : Published
-        The paper's numbers.
-
-    Returns
-    -------
-    pandas.DataFrame
-        :func:`analysis.toolkit.consistency.check_published` with :data:`INTEGER_VALUED`,
-        :data:`P_DECIMALS` and :data:`HR_DECIMALS` (one row per check; ``category`` and ``item``
-        name it, e.g. ``("hr p", "os.cox")``: the Wald p the printed CI implies, in ``recomputed``).
-    """
-    return cons.check_published(published, integer_valued=INTEGER_VALUED, p_decimals=P_DECIMALS,
-                                hr_decimals=HR_DECIMALS)
 
 
 @computed_once

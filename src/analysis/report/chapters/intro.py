@@ -12,7 +12,7 @@ from __future__ import annotations
 from ...toolkit.schema import ARM_LABELS, ARMS, Trial
 from ...trial.published import Published
 from ..results import ChapterResults, computed_once
-from .baseline import published_checks
+from ._printed import published_checks
 from .survival import HR_DIRECTION
 
 __all__ = ["compute"]

@@ -16,6 +16,7 @@ from ...toolkit.agreement import Tolerance
 from ...toolkit.schema import ARM_LABELS, ARMS, Trial
 from ...trial.published import Published
 from ..results import ChapterResults, computed_once
+from ._printed import published_checks
 
 __all__ = ["HR_LOG_TOLERANCE", "HR_DIRECTION", "RMST_DIRECTION", "compute"]
 
@@ -70,8 +71,6 @@ def _hazard_ratio(res: ChapterResults, ep: str, models: pd.DataFrame, pub: Publi
             glue={f"sv_{ep}_plr": "value"},
             note=f"the paper's p is compared under {ep}.cox.p")
     if ep == "os":  # the printed CI excludes 1 while the printed p is above 0.05: shown where the paper is quoted
-        from .baseline import published_checks  # here: baseline imports this module
-
         wald = published_checks(pub).set_index(["category", "item"]).loc[("hr p", f"{ep}.cox")]
         res.add(f"{ep}.cox.published_ci.wald_p", f"{name}: two-sided Wald p implied by the paper's printed CI",
                 wald["recomputed"], unit="p", provenance="computed", source=h.source,
