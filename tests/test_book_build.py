@@ -157,6 +157,32 @@ def test_repository_buttons_follow_the_one_url(url):
     assert (url in footer) if url else "github" not in footer
 
 
+def test_png_palette_only_where_invisible(tmp_path):
+    """A line figure is stored with a palette (smaller, same pixels size and dpi); a picture of
+    thousands of colours (a gradient with noise) is left alone."""
+    import numpy as np
+    from PIL import Image
+
+    fixes = _book_fixes()
+    rng = np.random.default_rng(13)
+    lines = np.full((300, 400, 3), 255, dtype=np.uint8)
+    for k, colour in enumerate([(0, 114, 178), (230, 159, 0)]):
+        y = np.clip(150 + np.cumsum(rng.normal(0, 2, 400)).astype(int) + 40 * k, 2, 297)
+        for dy, shade in ((-1, 0.5), (0, 1.0), (1, 0.5)):  # an antialiased line
+            lines[y + dy, np.arange(400)] = (255 - shade * (255 - np.array(colour))).astype(np.uint8)
+    gx, gy = np.meshgrid(np.arange(400) * 255 // 399, np.arange(300) * 255 // 299)
+    gradient = np.dstack([gx, gy, rng.integers(0, 256, (300, 400))]).astype(np.uint8)
+    for name, pixels, expected in (("lines", lines, True), ("gradient", gradient, False)):
+        path = tmp_path / f"{name}.png"
+        Image.fromarray(pixels).save(path, dpi=(200, 200))
+        before = path.stat().st_size
+        assert fixes.compress_png(path) is expected, name
+        with Image.open(path) as im:
+            assert im.size == (400, 300) and round(im.info["dpi"][0]) == 200
+            assert (im.mode == "P") is expected and (path.stat().st_size < before) is expected
+        assert fixes.compress_png(path) is False, "compressing twice"
+
+
 def test_footer_names_title_data_and_licence(synthetic_book):
     """Every page's footer: the book's title, the synthetic-data note with a link to the Data
     chapter, the paper with its licence (from the published numbers), no repository when none is set."""
@@ -197,6 +223,9 @@ def test_site_weighs_at_most_5_mb(synthetic_book):
                                  + ", ".join(f"{f.relative_to(synthetic_book.html)} ({f.stat().st_size // 1024} kB)"
                                              for f in largest))
     assert not list(synthetic_book.html.rglob("*.map")), "source maps in the site"
+    naming = [f.name for f in (synthetic_book.html / "_static").rglob("*") if f.suffix in (".js", ".css")
+              and b"sourceMappingURL=" in f.read_bytes()[-300:]]
+    assert not naming, f"scripts and stylesheets naming a removed source map: {naming}"
 
 
 class _Refs(HTMLParser):
