@@ -1,4 +1,4 @@
-"""Local Sphinx extension: three fixes to the Jupyter Book 1.x stack, found by tests/test_browser.py
+"""Local Sphinx extension: fixes to the Jupyter Book 1.x stack, found by tests/test_browser.py
 and tests/test_book_build.py.
 
 1. Every build re-reads every page. Sphinx re-reads only sources that changed, so
@@ -23,8 +23,8 @@ and tests/test_book_build.py.
    and its licence, the repository when configured (:func:`footer_html`).
 8. After the build, files no page uses are removed (:func:`prune_site`): all of MathJax
    but the one component and fonts the pages load (equations still render offline), source
-   maps, Font Awesome's SVG script (the stylesheet draws the icons), translation catalogues.
-   The site stays under 5 MB; tests/test_book_build.py checks its weight and that every
+   maps, Font Awesome's SVG script (the stylesheet draws the icons), translation catalogues;
+   PNG figures get a palette where that is invisible. The site stays under 5 MB; tests/test_book_build.py checks its weight and that every
    local link resolves.
 """
 
