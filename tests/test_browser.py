@@ -256,39 +256,79 @@ def test_search_page_finds_a_chapter(tab, chapter):
 
 
 def test_ledger_table_and_summary_equal_the_ledger(tab, synthetic_book):
-    """The Reproducibility page's table equals ``build_ledger`` on the same data, and its filter works.
+    """The Reproducibility page's table equals ``build_ledger`` on the same data, and its filters,
+    search and sorting work.
 
-    (That every glued number of every page equals its ledger entry is tests/test_results.py's job.)
+    Each row shows the entry's label with its id (small) and note under it, the published value and
+    the value with their intervals, the status and the provenance (a badge, explained in the legend
+    above the table). (That every glued number of every page equals its ledger entry is tests/test_results.py's job.)
     """
     pages = [c for c in CHAPTERS if "ledger-table" in (synthetic_book.html / f"{c}.html").read_text()]
     assert len(pages) == 1, f"pages with the ledger table: {pages}"
     tab.page.goto(tab.base + f"{pages[0]}.html", wait_until="load")
-    rows = tab.page.eval_on_selector_all(
-        "table.ledger-table tbody tr", "trs => trs.map(tr => Array.from(tr.cells).map(td => td.innerText))")
-    head = tab.page.eval_on_selector_all("table.ledger-table thead th", "ths => ths.map(th => th.innerText)")
-    col = {h.strip(): i for i, h in enumerate(head)}
+    rows = tab.page.eval_on_selector_all("table.ledger-table tbody tr", """trs => trs.map(tr => {
+        const c = Array.from(tr.cells), t = (td, s) => { const e = td.querySelector(s); return e ? e.innerText : ""; };
+        return {id: t(c[0], ".meta code"), label: t(c[0], ".lab"), published: t(c[1], ".v"), published_ci: t(c[1], ".ci"),
+                value: t(c[2], ".v"), ci: t(c[2], ".ci"), status: c[3].innerText, provenance: c[4].innerText,
+                note: t(c[0], ".note")};
+    })""")
+    head = tab.page.eval_on_selector_all("table.ledger-table thead th", "ths => ths.map(th => th.innerText.trim())")
+    assert head == ["Result", "Published", "Value", "Status", "Provenance"], head
 
     ledger = build_ledger(default_data_dir())
     entries = {e["id"]: e for e in ledger["entries"]}
-    shown = {r[col["id"]].strip(): r for r in rows}
+    shown = {r["id"].strip(): r for r in rows}
     assert list(shown) == list(entries), "the table's ids differ from the ledger's"
     wrong = []
     for eid, r in shown.items():
         e = entries[eid]
-        for key in ("published", "value"):
-            if not _close(_parse_shown(r[col[key]]), e[key]):
-                wrong.append(f"{eid}.{key}: shown {r[col[key]]!r}, ledger {e[key]!r}")
-        for key in ("status", "provenance"):
-            if r[col[key]].strip() != e[key]:
-                wrong.append(f"{eid}.{key}: shown {r[col[key]]!r}, ledger {e[key]!r}")
+        pairs = [("published", r["published"]), ("value", r["value"])]
+        for key, ci in (("published", r["published_ci"]), ("value", r["ci"])):
+            lo, hi = ("ci_low", "ci_high") if key == "value" else ("published_ci_low", "published_ci_high")
+            parts = ci.split("\u2013") if ci.strip() else ["", ""]
+            pairs += [(lo, parts[0]), (hi, parts[-1])]
+        for key, text in pairs:
+            if not _close(_parse_shown(text), e[key]):
+                wrong.append(f"{eid}.{key}: shown {text!r}, ledger {e[key]!r}")
+        for key in ("label", "status", "provenance", "note"):
+            if r[key].split() != (e[key] or "").split():
+                wrong.append(f"{eid}.{key}: shown {r[key]!r}, ledger {e[key]!r}")
     assert not wrong, "\n".join(wrong)
 
-    # The status filter shows only the chosen status.
+    # The legend explains every provenance marker the table shows.
+    legend = tab.page.locator(".results-box .results-legend").first.inner_text()
+    assert all(p in legend for p in {e["provenance"] for e in ledger["entries"]}), legend
+
+    def visible(attr: str) -> list[str]:
+        return tab.page.eval_on_selector_all(
+            "table.ledger-table tbody tr", f"trs => trs.filter(tr => tr.offsetParent !== null).map(tr => tr.dataset.{attr})")
+
+    # The status, provenance and chapter filters show only the chosen rows, and combine.
     counts = Counter(e["status"] for e in ledger["entries"])
     for status in ("agrees", "differs"):
         tab.page.select_option("select[id$='-filter']", status)
-        visible = tab.page.eval_on_selector_all(
-            "table.ledger-table tbody tr", "trs => trs.filter(tr => tr.offsetParent !== null).map(tr => tr.dataset.status)")
-        assert visible == [status] * counts[status], status
+        assert visible("status") == [status] * counts[status], status
+    tab.page.select_option("select[id$='-provenance']", "by construction")
+    both = [e["id"] for e in ledger["entries"] if e["status"] == "differs" and e["provenance"] == "by construction"]
+    assert visible("id") == both
+    tab.page.select_option("select[id$='-filter']", "all")
+    tab.page.select_option("select[id$='-provenance']", "all")
+    tab.page.select_option("select[id$='-chapter']", "survival")
+    assert visible("id") == [e["id"] for e in ledger["entries"] if e["chapter"] == "survival"]
+    tab.page.select_option("select[id$='-chapter']", "all")
+    # The search box keeps the rows whose text contains the query.
+    tab.page.fill("input[id$='-search']", "os.landmark")
+    assert visible("id") and all("os.landmark" in i for i in visible("id")), visible("id")
+    tab.page.fill("input[id$='-search']", "")
+    assert len(visible("id")) == len(entries)
+    # Clicking the value header sorts by value (empty values last), clicking again reverses.
+    tab.page.locator("table.ledger-table thead th", has_text="Value").locator("button").click()
+    ids = tab.page.eval_on_selector_all("table.ledger-table tbody tr", "trs => trs.map(tr => tr.dataset.id)")
+    numbers = [float(entries[i]["value"]) for i in ids if isinstance(entries[i]["value"], (int, float))]
+    assert numbers == sorted(numbers), "the table is not sorted by value"
+    tab.page.locator("table.ledger-table thead th", has_text="Value").locator("button").click()
+    ids = tab.page.eval_on_selector_all("table.ledger-table tbody tr", "trs => trs.map(tr => tr.dataset.id)")
+    numbers = [float(entries[i]["value"]) for i in ids if isinstance(entries[i]["value"], (int, float))]
+    assert numbers == sorted(numbers, reverse=True), "the second click does not reverse the order"
     assert not tab.problems(tab.blocked), tab.problems(tab.blocked)
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from analysis.report.chapters import CHAPTERS, reproducibility
-from analysis.report.ledger import format_ledger_html, ledger_frame, ledger_with_results
+from analysis.report.ledger import format_ledger_html, format_results_html, ledger_frame, ledger_with_results
 from analysis.report.results import PROVENANCES, ChapterResults
 from analysis.toolkit.agreement import STATUSES, Tolerance
 
@@ -47,6 +47,8 @@ def test_counts_over_the_other_chapters(trial, published, others):
     assert v["compared"] == v["status.agrees"] + v["status.differs"]
     assert (v["hr.published"], v["hr.agrees"], v["p.differs"], v["hr.log_tolerance"]) == (2, 1, 1, 0.1)
     assert v["meld.differs"] == 1
+    # agreement forced by the generator: both agreeing entries are by construction, one a hazard ratio
+    assert (v["agrees.by_construction"], v["agrees.assumed"], v["hr.agrees.by_construction"]) == (2, 0, 1)
     for r in res.values():
         if r.unit != "entries":
             continue
@@ -64,10 +66,26 @@ def test_tolerance_not_computable_without_hazard_ratios(trial, published):
 def test_format_ledger_html_shows_strings_and_filters_provenance(trial, published, others):
     entries = [{"chapter": n, **r.as_json()} for n, res in others.items() for r in res.values()]
     html = format_ledger_html({"entries": entries})
-    assert "NCT0" in html and html.count("<tr data-status=") == len(entries)
-    assert re.search(r'<select id="ledger-filter">.*?</select>', html)
+    assert "NCT0" in html and html.count("<tr data-id=") == len(entries)
+    assert 'class="results-table ledger-table"' in html
+    for control in ("filter", "provenance", "chapter"):  # status, provenance and chapter filters
+        assert re.search(rf'<select id="ledger-{control}"><option value="all">all</option>.*?</select>', html)
+    assert '<input type="search" id="ledger-search"' in html
     assert all(f'<option value="{p}">' in html for p in PROVENANCES)
     assert 'data-provenance="by construction"' in html
+    # the markers: a badge per provenance, each explained in the legend above the table
+    legend = html[html.index('class="results-legend"'):html.index("<table")]
+    for p in ("by construction", "assumed"):
+        slug = p.replace(" ", "-")
+        assert f'<span class="rbadge prov-{slug}">{p}</span>' in legend
+        assert html.count(f'<span class="rbadge prov-{slug}">{p}</span>') == 1 + sum(e["provenance"] == p for e in entries)
+    # sortable headers, readable chapter names, no Python repr, deterministic bytes
+    assert html.count("<th data-type=") == 5 and "aria-sort" in html
+    assert '<option value="a">A</option>' in html
+    assert not re.search(r">\s*(None|nan|NaN|\[\])\s*<", html)
+    assert format_ledger_html({"entries": entries}) == html
+    with pytest.raises(ValueError, match="simple identifier"):
+        format_results_html(entries, "bad id")
 
 
 @pytest.mark.slow

@@ -196,6 +196,9 @@ def _calibration(res: ChapterResults, others: Mapping[str, ChapterResults]) -> N
     results = {r.id: r for name, ch in others.items() if name != CHAPTER for r in ch.values()}
     res.objects["calibration"] = rep
     res.objects["calibration_shown"] = rep[list(CALIBRATION_COLUMNS)]
+    res.objects["calibration_entries"] = [  # the table's rows as ledger entries (analysis.report.ledger)
+        {"chapter": name, **r.as_json()} for name, ch in others.items() if name != CHAPTER for r in ch.values()
+        if in_calibration(r, res.synthetic)]
     res.objects["calibration_summary"] = pd.DataFrame(
         [{"chapter": c, "results": int(mine.sum()), **{s: int((mine & (rep["status"] == s)).sum()) for s in STATUSES}}
          for c in others if (mine := rep["chapter"] == c).any()], columns=["chapter", "results", *STATUSES])
@@ -210,6 +213,9 @@ def _calibration(res: ChapterResults, others: Mapping[str, ChapterResults]) -> N
          "by construction or assumed on the synthetic cohort)", len(rep), "cal_n"),
         ("data.calibration.met", "Results of the calibration table that agree with the published value",
          int(agrees.sum()), "cal_within"),
+        ("data.calibration.met.forced", "Results of the calibration table that agree with the published value, of "
+         "provenance by construction or assumed (forced by the synthetic generator; none on real data)",
+         int((agrees & rep["provenance"].isin(["by construction", "assumed"])).sum()), "cal_within_forced"),
         ("data.calibration.exact.n", f"Results of the calibration table reproduced by construction ({what}), "
          "hazard ratios apart", int(exact.sum()), "cal_exact_n"),
         ("data.calibration.exact.met", "Results reproduced by construction, hazard ratios apart, that agree with the "
@@ -277,11 +283,14 @@ def compute(trial: Trial, published: Published, others: Mapping[str, ChapterResu
     -------
     ChapterResults
         Results with ids ``data.patients``, ``data.analyzed``, ``data.optional.*``,
-        ``data.digest_short`` (a string), ``data.implied_deaths.<arm>``, ``data.calibration.*``,
+        ``data.digest_short`` (a string), ``data.implied_deaths.<arm>``, ``data.calibration.*`` (with
+        ``data.calibration.met.forced``, the agreeing rows the synthetic generator forces),
         ``data.meld.mean.<arm>``, ``data.meld.published_mean.<arm>`` and ``data.meld.formula.*``;
         objects ``data_dictionary``, ``tables``, ``event_counts``, ``calibration`` (the full table,
         :func:`calibration_table`), ``calibration_summary`` (results by chapter and status),
-        ``calibration_shown`` (the table's displayed columns, :data:`CALIBRATION_COLUMNS`) and
+        ``calibration_shown`` (the table's displayed columns, :data:`CALIBRATION_COLUMNS`),
+        ``calibration_entries`` (its rows as ledger entries, for
+        :func:`analysis.report.ledger.format_results_html`) and
         ``calibration_not_met`` (its rows that do not agree, with their notes).
     """
     if others is None:

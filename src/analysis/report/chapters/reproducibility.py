@@ -55,8 +55,10 @@ def compute(trial: Trial, published: Published, others: Mapping[str, ChapterResu
     ChapterResults
         Results with ids ``reproducibility.entries``, ``reproducibility.provenance.<provenance>``,
         ``reproducibility.reproduced``, ``reproducibility.status.<status>``,
-        ``reproducibility.compared``, ``reproducibility.hr.published``,
-        ``reproducibility.hr.agrees``, ``reproducibility.p.differs``, ``reproducibility.meld.differs`` and
+        ``reproducibility.agrees.by_construction``, ``reproducibility.agrees.assumed`` (the agreeing
+        entries the synthetic generator forces), ``reproducibility.compared``,
+        ``reproducibility.hr.published``, ``reproducibility.hr.agrees``,
+        ``reproducibility.hr.agrees.by_construction``, ``reproducibility.p.differs``, ``reproducibility.meld.differs`` and
         ``reproducibility.hr.log_tolerance``; object ``entries`` (the counted results, a list of
         :class:`~analysis.report.results.Result`).
     """
@@ -82,12 +84,20 @@ def compute(trial: Trial, published: Published, others: Mapping[str, ChapterResu
     for s in STATUSES:
         count(f"status.{s.replace(' ', '_')}", f"Entries computed from the data with status {s}",
               sum(r.status == s for r in reproduced), _STATUS_KEYS[s])
+    agreeing = [r for r in reproduced if r.status == "agrees"]
+    for p in ("by construction", "assumed"):
+        count(f"agrees.{p.replace(' ', '_')}", f"Entries computed from the data that agree, of provenance {p} "
+              "(forced by the synthetic generator, not a finding)", sum(r.provenance == p for r in agreeing),
+              f"led_match_{p.replace(' ', '_')}")
     count("compared", "Entries computed from the data that have a published value and a value (status agrees or "
           "differs)", sum(r.status in ("agrees", "differs") for r in reproduced), "led_compared")
     hrs = [r for r in reproduced if r.id.endswith(".hr") and r.published is not None]
     count("hr.published", "Hazard ratios computed from the data that have a published value", len(hrs), "led_hr_n")
     count("hr.agrees", "Hazard ratios computed from the data that agree with the published one",
           sum(r.status == "agrees" for r in hrs), "led_hr_match")
+    count("hr.agrees.by_construction", "Hazard ratios computed from the data that agree with the published one, "
+          "of provenance by construction (calibrated by the synthetic generator)",
+          sum(r.status == "agrees" and r.provenance == "by construction" for r in hrs), "led_hr_match_by_construction")
     count("p.differs", "p values (unit p) computed from the data that differ from the published one",
           sum(r.status == "differs" and r.unit == "p" for r in reproduced), "led_p_differs")
     count("meld.differs", "Entries about MELD (an id part meld or meld_*) computed from the data that differ from "
