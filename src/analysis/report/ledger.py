@@ -260,8 +260,8 @@ _CSS = """
 .results-box table.results-table{display:table;width:100%;table-layout:fixed;border-collapse:collapse;font-size:.82em;margin:0;max-width:none;overflow:visible}
 .results-box .results-table th:nth-child(1){width:41%}
 .results-box .results-table th:nth-child(2),.results-box .results-table th:nth-child(3){width:14%}
-.results-box .results-table th:nth-child(4){width:13%}
-.results-box .results-table th:nth-child(5){width:18%}
+.results-box .results-table th:nth-child(4){width:12%}
+.results-box .results-table th:nth-child(5){width:19%}
 .results-box .results-table th{position:sticky;top:0;z-index:1;background:var(--pst-color-surface,#f3f4f6);text-align:left;padding:.4em .5em;border-bottom:2px solid #ccc}
 .results-box .results-table th button{all:unset;cursor:pointer;font-weight:600;white-space:nowrap}
 .results-box .results-table th button:focus-visible{outline:2px solid #0b5cad}
@@ -276,7 +276,7 @@ _CSS = """
 .results-box .results-table .ci,.results-box .results-table .tol{display:block;color:var(--pst-color-text-muted,#5f6368);font-size:.85em}
 .results-box .results-table .note{display:block;margin-top:.2em;font-size:.9em;overflow-wrap:anywhere}
 .results-box .results-table .note::before{content:"Note: ";color:var(--pst-color-text-muted,#5f6368)}
-.results-box .rbadge{display:inline-block;padding:0 .45em;border-radius:.7em;font-size:.9em;color:#1f1f1f;line-height:1.35;border:1px solid transparent}
+.results-box .rbadge{display:inline-block;padding:0 .35em;border-radius:.7em;font-size:.85em;color:#1f1f1f;line-height:1.35;border:1px solid transparent}
 .results-box .status-agrees{background:#e3f1e6;border-color:#9ccaa6}
 .results-box .status-differs{background:#f9d9d4;border-color:#e39a8f}
 .results-box .status-not-published{background:#eeeeee;border-color:#c8c8c8}
