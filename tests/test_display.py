@@ -68,7 +68,8 @@ def test_table_formats_by_column_kind():
     assert t.frame.iloc[1].tolist() == ["UC-MSC", "108", "252", MISSING, "0.110", "no", "24"]
     assert t.numeric == [False, True, True, True, True, False, True]
     html = t._repr_html_()
-    assert html.startswith('<div class="result-table-wrap"><table class="result-table">')
+    assert html.startswith('<div class="result-table-block"><div class="result-table-wrap" tabindex="0">'
+                           '<table class="result-table">')
     assert '<td class="num">1.23</td>' in html and '<td class="text">Control</td>' in html
     assert html == table(df, precision=2)._repr_html_()  # deterministic: no random ids
 
@@ -78,7 +79,8 @@ def test_table_index_multiindex_and_caption():
     df = pd.DataFrame([[0.4, 0.25], [0.55, 0.33]], columns=cols, index=pd.Index([40, 60], name="n_per_arm"))
     t = show(df, index=True, caption="Power <by> n")
     html = t._repr_html_()
-    assert "<caption>Power &lt;by&gt; n</caption>" in html
+    assert '<div class="result-table-caption" aria-hidden="true">Power &lt;by&gt; n</div>' in html
+    assert '<caption class="visually-hidden">Power &lt;by&gt; n</caption>' in html
     assert "Patients per arm" in html and "Log-rank" in html and "Analytic" in html
     assert '<th scope="row" class="text">40</th>' in html
 
@@ -104,16 +106,21 @@ class _Heads(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.depth, self.in_th, self.labels = 0, False, []
+        self.depth, self.in_th, self.labels, self.tables, self.first = 0, False, [], 0, False
 
     def handle_starttag(self, tag, attrs):
         if tag == "table" and "result-table" in (dict(attrs).get("class") or ""):
             self.depth += 1
-        if tag == "th" and self.depth:
-            self.in_th, self.text = True, ""
+            self.tables += 1
+        if tag == "tr":
+            self.first = True
+        if tag in ("th", "td") and self.depth:
+            # headers, and the first cell of each row (the row's label)
+            self.in_th, self.text = tag == "th" or self.first, ""
+            self.first = False
 
     def handle_endtag(self, tag):
-        if tag == "th" and self.in_th:
+        if tag in ("th", "td") and self.in_th:
             self.in_th = False
             self.labels.append(self.text.strip())
         if tag == "table" and self.depth:
@@ -125,7 +132,7 @@ class _Heads(HTMLParser):
 
 
 def _shown_labels(nb: Path) -> list[str]:
-    out = []
+    out, tables = [], 0
     for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
         for o in cell.get("outputs", []):
             h = o.get("data", {}).get("text/html")
@@ -133,6 +140,10 @@ def _shown_labels(nb: Path) -> list[str]:
                 p = _Heads()
                 p.feed("".join(h) if isinstance(h, list) else h)
                 out += p.labels
+                tables += p.tables
+    source = (ROOT / "book" / "chapters" / f"{nb.stem}.md").read_text(encoding="utf-8")
+    if "show(" in source:
+        assert tables, f"{nb.stem} calls show() but its notebook holds no result table: re-execute it"
     return out
 
 
@@ -142,3 +153,10 @@ def test_chapters_show_no_code_names(nb):
     synthetic cohort) reads as words: no snake_case, no dotted ids."""
     bad = sorted({x for x in _shown_labels(nb) if is_code_like(x)})
     assert not bad, f"{nb.stem}: code-like labels {bad}; add them to analysis.report.labels"
+
+
+def test_interval_columns_become_one():
+    df = pd.DataFrame({"hr": [1.9364], "ci_low": [1.0381], "ci_high": [3.6119], "p": [0.0377]})
+    t = table(df, precision=2)
+    assert list(t.frame.columns) == ["HR", "95% CI", "p"]
+    assert t.frame.iloc[0].tolist() == ["1.94", "1.04 to 3.61", "0.038"]

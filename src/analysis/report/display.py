@@ -164,9 +164,14 @@ class Table:
     def _repr_html_(self) -> str:
         e = html.escape
         cls = ["num" if n else "text" for n in self.numeric]
-        out = ['<div class="result-table-wrap"><table class="result-table">']
+        # The caption sits above the scrolling box, so it wraps at the page's width; the table keeps it
+        # as its <caption> for screen readers (visually hidden).
+        out = ['<div class="result-table-block">']
         if self.caption:
-            out.append(f"<caption>{e(self.caption)}</caption>")
+            out.append(f'<div class="result-table-caption" aria-hidden="true">{e(self.caption)}</div>')
+        out.append('<div class="result-table-wrap" tabindex="0"><table class="result-table">')
+        if self.caption:
+            out.append(f'<caption class="visually-hidden">{e(self.caption)}</caption>')
         out.append("<thead>")
         cols = self.frame.columns
         if isinstance(cols, pd.MultiIndex):
@@ -194,7 +199,7 @@ class Table:
                 scope = ' scope="row"' if tag == "th" else ""
                 cells.append(f'<{tag}{scope} class="{c}">{e(str(v))}</{tag}>')
             out.append("<tr>" + "".join(cells) + "</tr>")
-        out.append("</tbody></table></div>")
+        out.append("</tbody></table></div></div>")
         return "".join(out)
 
     def __repr__(self) -> str:
@@ -256,6 +261,20 @@ def table(df: pd.DataFrame, *, caption: str | None = None, precision: int = 3, i
     for col, others in _REDUNDANT.items():
         if col in d.columns and any(o in d.columns for o in others):
             d = d.drop(columns=col)
+    if {"ci_low", "ci_high"} <= set(d.columns) and pd.api.types.is_numeric_dtype(d["ci_low"]) \
+            and pd.api.types.is_numeric_dtype(d["ci_high"]):
+        # one interval column, as in "HR (95% CI)" tables: "1.04 to 3.61"
+        lo, hi = d["ci_low"], d["ci_high"]
+        finite = [abs(float(v)) for v in (*lo, *hi) if not _is_missing(v) and math.isfinite(v) and v != 0]
+        prec = decimals.get("ci_low", precision)
+        if finite and max(finite) < 1:
+            prec = max(prec, 1 - int(math.floor(math.log10(max(finite)))))
+        ci = [MISSING if _is_missing(a) and _is_missing(b) else
+              f"{format_cell(a, kind='number', precision=prec)} to {format_cell(b, kind='number', precision=prec)}"
+              for a, b in zip(lo, hi)]
+        at = list(d.columns).index("ci_low")
+        d = d.drop(columns=["ci_low", "ci_high"])
+        d.insert(at, "ci", ci)
     row_header = False
     rows_as_quantities = index and all(pd.api.types.is_float_dtype(t) for t in d.dtypes)
     if index:

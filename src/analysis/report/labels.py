@@ -26,7 +26,7 @@ COLUMN_HEADERS: dict[str, str] = {
     "published": "Published", "cohort": "Cohort", "data": "Data", "difference": "Difference",
     "status": "Status", "provenance": "Provenance", "note": "Note", "detail": "Detail", "tolerance": "Tolerance",
     "chapter": "Chapter", "category": "Kind of check", "results": "Results", "id": "Result",
-    "estimate": "Estimate", "se": "SE", "ci_low": "95% CI, lower", "ci_high": "95% CI, upper",
+    "estimate": "Estimate", "se": "SE", "ci_low": "95% CI, lower", "ci_high": "95% CI, upper", "ci": "95% CI",
     "p": "p", "p_logrank": "p (log-rank)", "p_mannwhitney": "p (Mann-Whitney)", "p_fisher": "p (Fisher)",
     "p_chisq": "p (chi-square)", "p_chisq_yates": "p (chi-square, Yates)", "p_min": "p, smallest",
     "p_max": "p, largest", "hr": "HR", "hr_min": "HR, smallest", "hr_max": "HR, largest", "coef": "log HR",
