@@ -160,3 +160,16 @@ def test_interval_columns_become_one():
     t = table(df, precision=2)
     assert list(t.frame.columns) == ["HR", "95% CI", "p"]
     assert t.frame.iloc[0].tolist() == ["1.94", "1.04 to 3.61", "0.038"]
+
+
+def test_compact_columns_and_transpose():
+    df = pd.DataFrame({"window": ["late"], "start": [13.0], "end": [75.0], "events_control": [19],
+                       "events_ucmsc": [5]})
+    t = table(df)
+    assert list(t.frame.columns) == ["Window", "Months", "Events, Control / UC-MSC"]
+    assert t.frame.iloc[0].tolist() == ["Late", "13 to 75", "19 / 5"]
+    f = pd.DataFrame({"arm": ["control", "ucmsc"], "n": [111, 108], "median_simple": [57.002, 61.01]})
+    t = table(f, precision=1, transpose=True)
+    assert list(t.frame.columns) == ["", "Control", "UC-MSC"]
+    assert t.frame.iloc[1].tolist() == ["Median, observed times", "57.0", "61.0"]
+    assert t.numeric == [False, True, True] and t.row_header

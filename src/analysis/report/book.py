@@ -285,7 +285,8 @@ def glue_numbers(values: Mapping[str, Any], formats: Mapping[str, str | None] | 
 
 
 def show(df, *, caption: str | None = None, precision: int = 3, index: bool = False,
-         labels: Mapping[Any, str] | None = None, decimals: Mapping[Any, int] | None = None, p_digits: int = 3):
+         labels: Mapping[Any, str] | None = None, decimals: Mapping[Any, int] | None = None, p_digits: int = 3,
+         transpose: bool = False):
     """Display a frame in the book's one table style (:func:`analysis.report.display.table`).
 
     Headers and row labels are read through :mod:`analysis.report.labels`; counts are integers, p
@@ -308,6 +309,8 @@ def show(df, *, caption: str | None = None, precision: int = 3, index: bool = Fa
         Column code -> decimals, overriding ``precision``.
     p_digits : int, default 3
         Decimals of p values.
+    transpose : bool, default False
+        Turn the formatted table (one column per row of ``df``, e.g. per arm).
 
     Returns
     -------
@@ -315,7 +318,7 @@ def show(df, *, caption: str | None = None, precision: int = 3, index: bool = Fa
         The formatted table (a notebook displays it as HTML).
     """
     return table(df, caption=caption, precision=precision, index=index, labels=labels, decimals=decimals,
-                 p_digits=p_digits)
+                 p_digits=p_digits, transpose=transpose)
 
 
 def p_text(p: float, digits: int = 3) -> str:

@@ -56,6 +56,11 @@ def _integral(v: Any) -> bool:
                                                 and float(v).is_integer())
 
 
+def _printed(v: Any) -> bool:
+    """Whether a published number is as printed (at most 3 decimals), not derived from printed ones."""
+    return not _is_missing(v) and math.isfinite(v) and round(float(v), 3) == float(v)
+
+
 def format_cell(v: Any, *, kind: str = "auto", precision: int = 3, p_digits: int = 3, operator: str = "=") -> str:
     """One cell as a reader sees it.
 
@@ -209,7 +214,7 @@ class Table:
 
 def table(df: pd.DataFrame, *, caption: str | None = None, precision: int = 3, index: bool = False,
           labels: Mapping[Any, str] | None = None, decimals: Mapping[Any, int] | None = None,
-          p_digits: int = 3) -> Table:
+          p_digits: int = 3, transpose: bool = False) -> Table:
     """A result frame as the book shows it (the one table style).
 
     Parameters
@@ -228,6 +233,10 @@ def table(df: pd.DataFrame, *, caption: str | None = None, precision: int = 3, i
         Column code -> decimals, overriding ``precision`` for that column.
     p_digits : int, default 3
         Decimals of p values; smaller values are shown as ``<0.001`` (for 3).
+    transpose : bool, default False
+        Show the formatted table turned: the first column's cells become the headers and the other
+        headers the row labels (a few rows of many quantities, such as one row per arm, then fit
+        the page).
 
     Returns
     -------
@@ -275,6 +284,19 @@ def table(df: pd.DataFrame, *, caption: str | None = None, precision: int = 3, i
         at = list(d.columns).index("ci_low")
         d = d.drop(columns=["ci_low", "ci_high"])
         d.insert(at, "ci", ci)
+    if {"start", "end"} <= set(d.columns) and all(pd.api.types.is_numeric_dtype(d[c]) for c in ("start", "end")):
+        at = list(d.columns).index("start")  # a window as one cell: "13 to 75"
+        months = [f"{format_cell(a, precision=precision)} to {format_cell(b, precision=precision)}"
+                  for a, b in zip(d["start"], d["end"])]
+        d = d.drop(columns=["start", "end"])
+        d.insert(at, "months", months)
+    for base in ("events", "n", "patients"):  # per-arm counts side by side: "29 / 15"
+        pair = [f"{base}_control", f"{base}_ucmsc"]
+        if set(pair) <= set(d.columns) and all(pd.api.types.is_integer_dtype(d[c]) for c in pair):
+            at = list(d.columns).index(pair[0])
+            both = [f"{a} / {b}" for a, b in zip(d[pair[0]], d[pair[1]])]
+            d = d.drop(columns=pair)
+            d.insert(at, f"{base}_arms", both)
     row_header = False
     rows_as_quantities = index and all(pd.api.types.is_float_dtype(t) for t in d.dtypes)
     if index:
@@ -295,7 +317,8 @@ def table(df: pd.DataFrame, *, caption: str | None = None, precision: int = 3, i
             finite = [abs(float(v)) for v in s if not _is_missing(v) and math.isfinite(v) and v != 0]
             if finite and max(finite) < 1:
                 prec = max(prec, 1 - int(math.floor(math.log10(max(finite)))))
-        published_col = last == "published" or (isinstance(last, str) and last.startswith("published_"))
+        published_col = isinstance(last, str) and (last == "published" or last.startswith("published_")
+                                                   or last.endswith("_published"))
         if isinstance(code, str) and code in _CODE_COLUMNS:
             s = s.map(_humanize)
         texts = []
@@ -306,8 +329,8 @@ def table(df: pd.DataFrame, *, caption: str | None = None, precision: int = 3, i
                 texts.append(format_cell(v, kind="p", p_digits=p_digits))
             elif kind == "count":
                 texts.append(format_cell(v, kind="count"))
-            elif kind == "number" and published_col:
-                texts.append(MISSING if _is_missing(v) else f"{v:g}")  # as the paper prints it
+            elif kind == "number" and published_col and _printed(v):
+                texts.append(f"{v:g}")  # as the paper prints it
             elif kind == "number":
                 k = "auto" if rows_as_quantities and all(_integral(x) for x in d.iloc[i]) else "number"
                 texts.append(format_cell(v, kind=k, precision=prec))
@@ -316,7 +339,7 @@ def table(df: pd.DataFrame, *, caption: str | None = None, precision: int = 3, i
                         last in ("published", "value", "cohort"):
                     op = "<" if last == "published" and bound_rows.iloc[i] else "="
                     texts.append(format_cell(v, kind="p", p_digits=p_digits, operator=op))
-                elif published_col and isinstance(v, (float, np.floating)) and math.isfinite(v):
+                elif published_col and isinstance(v, (float, np.floating)) and _printed(v):
                     texts.append(f"{v:g}")  # as the paper prints it
                 else:
                     texts.append(format_cell(v, precision=prec))
@@ -333,6 +356,14 @@ def table(df: pd.DataFrame, *, caption: str | None = None, precision: int = 3, i
                         if cols_out and isinstance(cols_out[0], tuple) else labels.get(name, _header(name)))
         cells.insert(0, row_labels)
         numeric.insert(0, False)
+    if transpose:
+        if not cols_out or isinstance(cols_out[0], tuple):
+            raise ValueError("transpose needs a table with one header row")
+        rows = [[str(h)] + [cells[j + 1][i] for i in range(len(cells[0]))] for j, h in enumerate(cols_out[1:])]
+        cols_out = [""] + list(cells[0])
+        cells = [list(col) for col in zip(*rows)] if rows else [[] for _ in cols_out]
+        numeric = [False] + [all(t in _NON_NUMBER or _NUMERIC_TEXT.match(t) for t in col) for col in cells[1:]]
+        row_header = True
     columns = pd.MultiIndex.from_tuples(cols_out) if cols_out and isinstance(cols_out[0], tuple) else cols_out
     frame = pd.DataFrame(dict(enumerate(cells)), columns=range(len(cells)))
     frame.columns = columns

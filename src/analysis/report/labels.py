@@ -33,7 +33,9 @@ COLUMN_HEADERS: dict[str, str] = {
     "smd": "SMD", "skewed": "Skewed", "level": "Level", "statistic": "Statistic", "time": "Time (months)",
     "start": "From (months)", "end": "To (months)", "window": "Window", "endpoint": "Endpoint",
     "model": "Model", "term": "Term", "method": "Method", "test": "Test", "key": "Estimate",
-    "scenario": "Scenario", "source": "Source", "stage": "Stage",
+    "scenario": "Scenario", "source": "Source", "stage": "Stage", "months": "Months",
+    "events_arms": "Events, Control / UC-MSC", "n_arms": "Patients, Control / UC-MSC",
+    "patients_arms": "Patients, Control / UC-MSC",
     # per arm
     "events_control": "Events, Control", "events_ucmsc": "Events, UC-MSC", "n_control": "Patients, Control",
     "n_ucmsc": "Patients, UC-MSC",
