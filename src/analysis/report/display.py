@@ -39,6 +39,7 @@ _TEXT_COLUMNS = _CODE_COLUMNS | {"label", "level", "text", "statement", "note", 
 #: Columns that only repeat another column as a code (a result id beside its label): not shown.
 _REDUNDANT = {"id": ("label", "text", "statement")}
 _NUMERIC_TEXT = re.compile(r"^\s*[<>=\u2264\u2265\u2248\u2212+\-]?\s*\d")
+_BREAKS = re.compile(r"([_/](?=\w)|\w\.(?=[a-z]{2,}))")
 _NON_NUMBER = frozenset({"", MISSING, MISSING_P, "not estimable", "NR"})
 
 
@@ -202,7 +203,12 @@ class Table:
             for j, (v, c) in enumerate(zip(row, cls)):
                 tag = "th" if j == 0 and self.row_header else "td"
                 scope = ' scope="row"' if tag == "th" else ""
-                cells.append(f'<{tag}{scope} class="{c}">{e(str(v))}</{tag}>')
+                text = e(str(v))
+                if c == "text":  # break opportunities inside long codes and file names, never mid-word
+                    text = _BREAKS.sub(r"\1<wbr>", text)
+                else:  # a number with its interval breaks only before the interval
+                    text = text.replace(" ", "\u00a0").replace("\u00a0(", " (")
+                cells.append(f'<{tag}{scope} class="{c}">{text}</{tag}>')
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</tbody></table></div></div>")
         return "".join(out)
