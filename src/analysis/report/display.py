@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .format import MISSING_P, format_p
-from .labels import COUNT_COLUMNS, column_label, is_p_column, value_label
+from .labels import column_label, is_p_column, value_label
 
 __all__ = ["MISSING", "Table", "table", "format_cell"]
 
