@@ -158,3 +158,23 @@ def test_time_varying_test_with_an_arm_empty_in_a_piece(kind, landmark):
     with pytest.warns(StatisticalWarning, match="no events"):
         r = time_varying_test(df, kind=kind, landmark=landmark)
     assert np.isnan(r.p_interaction) and r.coef["hr"].isna().all()
+
+
+def test_time_varying_log_model_refuses_a_split_too_large_for_memory(monkeypatch):
+    """Above MAX_EPISODES counting-process rows the log-time model is not fitted: NaN and a warning,
+    not an exhausted memory (200,000 patients would need billions of rows)."""
+    import warnings
+
+    from analysis.toolkit import landmark as lm_mod
+    from analysis.toolkit.warnings import StatisticalWarning
+
+    df = pd.DataFrame({"arm": ["control", "ucmsc"] * 20, "time": np.arange(1.0, 41.0),
+                       "event": [1, 1, 0, 1] * 10})
+    monkeypatch.setattr(lm_mod, "MAX_EPISODES", 100)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = lm_mod.time_varying_test(df, kind="log")
+    assert np.isnan(r.p_interaction) and r.coef["hr"].isna().all()
+    assert any(issubclass(w.category, StatisticalWarning) and "rows" in str(w.message) for w in caught)
+    monkeypatch.setattr(lm_mod, "MAX_EPISODES", 10_000_000)
+    assert np.isfinite(lm_mod.time_varying_test(df, kind="log").p_interaction)

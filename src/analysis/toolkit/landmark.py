@@ -317,6 +317,11 @@ def _split_at(df: pd.DataFrame, cuts: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "start", "stop", "event", "trt"])
 
 
+#: Largest episode split :func:`time_varying_test` fits with ``kind="log"`` (rows of the counting-process
+#: data; about 1 GB for lifelines' fitter). Larger data get NaN with a warning instead of exhausting memory.
+MAX_EPISODES = 2_000_000
+
+
 def time_varying_test(
     df: pd.DataFrame,
     *,
@@ -370,11 +375,17 @@ def time_varying_test(
     _require(df, ["time", "event", "arm"])
     d = df[["time", "event"]].copy()
     d["trt"] = _treatment_column(df, direction).to_numpy()
+    too_large = 0
     if kind == "log":
         cuts = np.unique(d.loc[d["event"] == 1, "time"].to_numpy(float))
-        ep = _split_at(d, cuts)
-        ep["trt_x_logt"] = ep["trt"] * np.log(ep["stop"])
         cols = ["trt", "trt_x_logt"]
+        # one episode per patient and event time before their own time: n x events rows at worst
+        n_episodes = len(d) + int(np.searchsorted(cuts, d["time"].to_numpy(float), side="left").sum())
+        if n_episodes > MAX_EPISODES:
+            too_large = n_episodes
+        else:
+            ep = _split_at(d, cuts)
+            ep["trt_x_logt"] = ep["trt"] * np.log(ep["stop"])
     elif kind == "piecewise":
         if landmark is None or not landmark > 0:
             raise HorizonError(f"kind='piecewise' needs 0 < landmark < last time; got landmark={landmark}")
@@ -394,6 +405,9 @@ def time_varying_test(
                              "p": nan})
         return TimeVaryingResult(kind, coef, float("nan"), landmark if kind == "piecewise" else None, float("nan"))
 
+    if too_large:
+        return undefined(f"splitting the follow-up at every event time would give {too_large:,} rows (more than "
+                         f"{MAX_EPISODES:,}), too many to fit this model this way; the piecewise test still applies")
     if kind == "piecewise" and not landmark < d["time"].max():
         return undefined(f"the landmark ({landmark:g} months) is not before the last follow-up "
                          f"({d['time'].max():g} months)")
