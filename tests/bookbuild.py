@@ -87,6 +87,9 @@ SCREENING_PREFIX = "ZQS-"
 ID_PATTERN = re.compile(rb"ZQ[XS]-\d{4}")
 #: Longest a build may take before the waiting test fails (seconds).
 BUILD_TIMEOUT = float(os.environ.get("BOOK_BUILD_TIMEOUT", "900"))
+#: A finished build's output folder (its ``--path-output``, holding ``_build/html``) to test instead
+#: of building the synthetic book in the session (e.g. ``SYNTHETIC_BOOK_BUILD=/tmp/b pytest tests/test_browser.py``).
+PREBUILT_ENV = "SYNTHETIC_BOOK_BUILD"
 
 
 def toc_chapters(book: Path = BOOK_DIR) -> list[str]:
@@ -614,10 +617,27 @@ def cached_config(root: Path) -> Path:
     return out
 
 
+class _Prebuilt:
+    """A build made before the session (``$SYNTHETIC_BOOK_BUILD``), taken as it is."""
+
+    def __init__(self, out: Path):
+        if not (out / "_build" / "html").is_dir():
+            raise FileNotFoundError(f"${PREBUILT_ENV}={out} holds no _build/html")
+        self._result = BuildResult("synthetic (prebuilt)", default_data_dir(), out, 0, "", 0.0)
+
+    def result(self, timeout: float = BUILD_TIMEOUT) -> BuildResult:
+        return self._result
+
+    def stop(self) -> None:
+        pass
+
+
 def get_build(name: str):
     """The session's build (``synthetic``) or chapter runs (:data:`RUN_NAMES`)."""
     if name == "synthetic":
         builds = _state["builds"]
+        if name not in builds and os.environ.get(PREBUILT_ENV):
+            builds[name] = _Prebuilt(Path(os.environ[PREBUILT_ENV]).resolve())
         if name not in builds:
             root = _root()
             builds[name] = BookBuild(name, None, root / name, config=cached_config(root)).start()
