@@ -225,6 +225,25 @@ class Published:
     def liver_function_statements(self) -> list[Mapping[str, Any]]:
         return list(self.raw["liver_function_statements"]["statements"])
 
+    @property
+    def conclusions(self) -> list[Mapping[str, Any]]:
+        """The paper's conclusions (``conclusions:``), each with its quoted source sentence.
+
+        Each entry has ``id``, ``claim``, ``kind`` (``benefit``, ``no_harm`` or ``qualitative``),
+        ``text`` (the sentence as printed), ``source`` and, for a claim about a hazard ratio,
+        ``hr`` (its id) and ``also`` (further hazard-ratio ids, possibly empty); a landmark key
+        written ``<endpoint>.landmark.<part>`` is resolved to its id (``os.landmark13.late``).
+        Empty when the file has no ``conclusions:``.
+        """
+        out = []
+        for c in self.raw.get("conclusions", []):
+            d = dict(c)
+            if "hr" in d:
+                d["hr"] = _resolve_hr_key(d["hr"], self.hazard_ratios, self.raw)
+            d["also"] = [_resolve_hr_key(k, self.hazard_ratios, self.raw) for k in d.get("also", [])]
+            out.append(d)
+        return out
+
     def landmark_hr(self, endpoint: str, part: str) -> PublishedHR:
         """The published landmark hazard ratio of ``endpoint`` in window ``part``.
 
@@ -315,6 +334,25 @@ def _table1_row(d: Mapping[str, Any]) -> Table1Row:
     )
 
 
+#: Kinds of a conclusion (``conclusions:``): what the claim says about its hazard ratio.
+_CONCLUSION_KINDS = ("benefit", "no_harm", "qualitative")
+
+
+def _resolve_hr_key(key: str, hrs: Mapping[str, PublishedHR], raw: Mapping[str, Any]) -> str:
+    """A hazard-ratio id as written in the YAML (``os.cox``, ``os.landmark.late`` or
+    ``os.landmark13.late``) -> its id in :attr:`Published.hazard_ratios`."""
+    if key in hrs:
+        return key
+    m = re.fullmatch(r"([^.]+)\.landmark\.(early|late)", key)
+    if m:
+        marks = {k: x for k, x in raw.get("landmarks", {}).items() if k not in ("source", "unit")}
+        if m.group(1) in marks:
+            full = _landmark_key(m.group(1), float(marks[m.group(1)]), m.group(2))
+            if full in hrs:
+                return full
+    raise ValueError(f"conclusions: no hazard ratio {key!r}; the ids are {sorted(hrs)}")
+
+
 def _landmark_key(endpoint: str, landmark: float, part: str) -> str:
     """The id of a landmark hazard ratio: ``<endpoint>.landmark<L>.<part>`` (``os.landmark13.early``).
 
@@ -400,6 +438,14 @@ def _parse(raw: Mapping[str, Any], path: Path) -> Published:
     for c in raw.get("claims", []):
         if c["hr"] not in hrs:
             raise ValueError(f"claims: no hazard ratio {c['hr']!r}; the ids are {sorted(hrs)}")
+    for c in raw.get("conclusions", []):
+        if c.get("kind") not in _CONCLUSION_KINDS:
+            raise ValueError(f"conclusions: {c.get('id')!r} has kind {c.get('kind')!r}; kinds are {_CONCLUSION_KINDS}")
+        if (c["kind"] == "qualitative") != ("hr" not in c):
+            raise ValueError(f"conclusions: {c['id']!r}: a {c['kind']} conclusion "
+                             + ("has no `hr`" if c["kind"] == "qualitative" else "needs an `hr`"))
+        for k in ([c["hr"]] if "hr" in c else []) + list(c.get("also", [])):
+            _resolve_hr_key(k, hrs, raw)  # raises for an unknown id
     table1 = tuple(_table1_row(r) for r in raw["table1"]["rows"])
     return Published(raw=raw, hazard_ratios=hrs, table1=table1, path=path)
 
