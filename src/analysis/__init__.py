@@ -49,6 +49,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "trial.paper": ('READINGS', 'observed_dropout', 'paper_design', 'reported_effect_hazards', 'reported_effect_design', 'paper_scenarios', 'observed_accrual_months', 'landmark_comparison'),
     "trial.paths": ('TRIAL_DATA_ENV', 'TRIAL_PUBLISHED_ENV', 'TRIAL_PROJECT_ENV', 'ProjectNotFoundError', 'project_dir', 'published_dir', 'default_data_dir', 'data_dir'),
     "trial.published": ('HR_CONVENTION', 'PublishedHR', 'Table1Row', 'Published', 'load_published'),
+    "trial.reconstructed": ('reconstructed_patients', 'write_reconstruction'),
     "trial.synthetic": ('LabEffects', 'SyntheticParameters', 'STREAMS', 'step_rng', 'derive_event_counts', 'BILIRUBIN_UMOL_PER_MG', 'CREATININE_UMOL_PER_MG', 'MELD_COEFFICIENTS', 'meld_score', 'generate', 'write_cohort', 'cohort_digest'),
     "report.book": ('Chapter', 'chapter', 'data_notice', 'displayed', 'glue_formats', 'glue_numbers', 'p_text', 'show'),
     "report.display": ('MISSING', 'Table', 'table', 'format_cell'),

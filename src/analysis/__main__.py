@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis {simulate,validate,ledger} ...``."""
+"""Command line: ``python -m analysis {simulate,validate,ledger,reconstruct} ...``."""
 
 from __future__ import annotations
 
@@ -51,6 +51,45 @@ def _ledger(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pairs(values: list[str] | None, option: str, kind: type = str) -> dict:
+    """``["control=a.csv", ...]`` -> ``{"control": "a.csv"}``; arms of the schema, each once."""
+    from .toolkit.schema import ARMS
+
+    out: dict = {}
+    for v in values or []:
+        arm, sep, val = v.partition("=")
+        arm = arm.strip()
+        if not sep or not val.strip():
+            raise ValueError(f"{option} {v!r}: expected ARM=VALUE, e.g. {option} control=...")
+        if arm not in ARMS:
+            raise ValueError(f"{option} {v!r}: the arm must be one of {', '.join(ARMS)}")
+        if arm in out:
+            raise ValueError(f"{option}: arm {arm} given twice")
+        try:
+            out[arm] = kind(val.strip())
+        except ValueError:
+            raise ValueError(f"{option} {v!r}: {val.strip()!r} is not a whole number") from None
+    return out
+
+
+def _reconstruct(args: argparse.Namespace) -> int:
+    from .toolkit.reconstruct import ReconstructionError
+    from .trial.data import TrialDataError
+    from .trial.reconstructed import write_reconstruction
+
+    try:
+        curves = _pairs(args.curve, "--curve", Path)
+        at_risk = _pairs(args.at_risk, "--at-risk", Path)
+        events = _pairs(args.events, "--events", int)
+        out = write_reconstruction(args.out, curves=curves, at_risk=at_risk, events=events,
+                                   endpoint=args.endpoint, monotone=args.monotone)
+    except (ReconstructionError, TrialDataError, ValueError, FileExistsError) as exc:
+        print(f"invalid: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote reconstructed patient data ({args.endpoint}) to {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m analysis", description="Trial re-analysis toolkit")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -68,6 +107,18 @@ def main(argv: list[str] | None = None) -> int:
                    help="YAML file of the published numbers (default: $TRIAL_PUBLISHED or the project's "
                         "data/published/shi2021.yaml)")
     g.set_defaults(func=_ledger)
+    r = sub.add_parser("reconstruct", help="reconstruct patient data from digitised Kaplan-Meier curves "
+                                           "(Guyot et al. 2012)")
+    r.add_argument("--curve", action="append", required=True, metavar="ARM=FILE",
+                   help="CSV with header time,survival: the clicks on one arm's curve (months; proportion)")
+    r.add_argument("--at-risk", action="append", required=True, metavar="ARM=FILE",
+                   help="CSV with header time,n_at_risk: the numbers at risk under the figure, from time 0")
+    r.add_argument("--events", action="append", metavar="ARM=N", help="reported total number of events of an arm")
+    r.add_argument("--endpoint", choices=("os", "hcc"), required=True)
+    r.add_argument("--monotone", choices=("isotonic", "cummin"), default="isotonic",
+                   help="how a non-increasing curve is enforced (default: isotonic)")
+    r.add_argument("--out", type=Path, required=True, help="new data folder to write")
+    r.set_defaults(func=_reconstruct)
     args = ap.parse_args(argv)
     return args.func(args)
 

@@ -451,7 +451,19 @@ def _interval_pass(T: np.ndarray, S: np.ndarray, drop: np.ndarray, start: float,
 
 
 def _solve_interval(T, S, drop, start, end, n0, km0, nc0, target, kind, max_iter):
-    """Adjust the number censored until ``target`` is met; returns (nc, d, ct, km, iterations, converged)."""
+    """Adjust the number censored until ``target`` is met; returns (nc, d, ct, km, iterations, converged).
+
+    The number censored never exceeds the patients left after the events (nobody is censored twice).
+    """
+    nc, d, ct, km, it, ok = _solve_target(T, S, drop, start, end, n0, km0, nc0, target, kind, max_iter)
+    while nc > n0 - int(d.sum()):
+        nc = max(n0 - int(d.sum()), 0)
+        d, ct, km = _interval_pass(T, S, drop, start, end, n0, km0, nc)
+        it += 1
+    return nc, d, ct, km, it, ok
+
+
+def _solve_target(T, S, drop, start, end, n0, km0, nc0, target, kind, max_iter):
     seen: dict[int, tuple[int, tuple]] = {}
     nc = int(min(max(nc0, 0), n0))
     it = 0

@@ -85,3 +85,11 @@ class Trial:
     def has(self, table: str) -> bool:
         """Whether the optional table ``table`` is present."""
         return getattr(self, table) is not None
+
+    def has_outcome(self, column: str) -> bool:
+        """Whether the outcome column ``column`` (e.g. ``"hcc_months"``) holds any value.
+
+        A survival-only dataset may hold one endpoint only (reconstructed from one published
+        figure, say); the other endpoint's columns are then empty.
+        """
+        return column in self.patients.columns and bool(self.patients[column].notna().any())

@@ -319,6 +319,14 @@ def _rule_text(col: _Col, check: str) -> str:
 def _validate_table(name: str, path: Path) -> pd.DataFrame:
     cols, _ = _TABLES[name]
     df = _read_csv(path)
+    if name == "patients":
+        # A survival-only dataset may hold one endpoint (e.g. reconstructed from one published
+        # figure): the other endpoint's pair of columns may then be absent; it is read as empty.
+        pairs = [_OUTCOMES[:2], _OUTCOMES[2:]]
+        absent = [pr for pr in pairs if not any(c in df.columns for c in pr)]
+        if len(absent) == 1:
+            for c in absent[0]:
+                df[c] = np.nan
     required = [c.name for c in cols if c.required]
     missing = [c for c in required if c not in df.columns]
     if missing:
@@ -351,7 +359,16 @@ def _cross_checks(p: pd.DataFrame, tables: dict[str, pd.DataFrame | None], folde
         raise _fail(fp, "arm", None, "both arms (control and ucmsc) must be present",
                     f"only {', '.join(sorted(arms))} found")
     analyzed = p["disposition"] == "analyzed"
+    # An endpoint with no value at all (both columns empty or absent) is absent, not missing;
+    # at least one endpoint must be present.
+    empty = [pr for pr in (_OUTCOMES[:2], _OUTCOMES[2:]) if p[list(pr)].isna().all().all()]
+    if len(empty) == 2:
+        raise _fail(fp, _OUTCOMES[0], None, "outcome required for analyzed patients",
+                    "no endpoint has any value: give os_months and death, or hcc_months and hcc")
+    skip = {c for pr in empty for c in pr}
     for c in _OUTCOMES:
+        if c in skip:
+            continue
         miss = analyzed & p[c].isna()
         if miss.any():
             raise _fail(fp, c, p.index[miss], "outcome required for analyzed patients")
@@ -451,6 +468,9 @@ def load_trial(path: str | Path | None = None) -> Trial:
     patients = tables["patients"]
     assert patients is not None
     _cross_checks(patients, tables, folder)
+    for tcol, ecol, what in (("os_months", "death", "overall-survival"), ("hcc_months", "hcc", "HCC")):
+        if patients[[tcol, ecol]].isna().all().all():
+            notes.append(f"patients.csv has no {tcol} and {ecol} values: the {what} analyses are skipped.")
     absent = [c for c in ("age", "sex", *BASELINE_CONTINUOUS, *BASELINE_CATEGORICAL) if c not in patients.columns]
     if absent:
         notes.append(f"patients.csv has no {', '.join(absent)} column{'s' if len(absent) > 1 else ''}: "
