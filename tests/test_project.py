@@ -281,3 +281,23 @@ def test_package_runs_outside_a_checkout(tmp_path):
     assert (elsewhere / "l.json").exists()
     source = "".join(p.read_text() for p in (site / "analysis").rglob("*.py"))
     assert "__file__" not in source.replace("analysis.__file__", ""), "a module locates data from its own file"
+
+
+def test_every_code_cell_follows_the_visibility_rule():
+    """One rule for code on the pages: a cell whose only output is the data notice or glued values
+    hides its code entirely (``remove-input``); a cell that shows a table or figure keeps its code
+    one click away (``hide-input``); ``remove-cell`` only for cells with no output at all."""
+    import re
+
+    allowed = {"remove-input", "hide-input", "remove-cell"}
+    bad = []
+    for md in sorted((ROOT / "book" / "chapters").glob("*.md")):
+        text = md.read_text(encoding="utf-8")
+        for m in re.finditer(r"^```\{code-cell\}[^\n]*\n(:tags: \[([^\]]*)\]\n)?(.*?)^```", text, re.S | re.M):
+            tags = {t.strip() for t in (m.group(2) or "").split(",") if t.strip()}
+            code = m.group(3)
+            if not tags & allowed:
+                bad.append(f"{md.name}: a code cell without a visibility tag")
+            elif "remove-input" in tags and "hide-output" not in tags and re.search(r"^(show|display|HTML)\(", code, re.M):
+                bad.append(f"{md.name}: a cell that shows a table hides its code entirely")
+    assert not bad, bad

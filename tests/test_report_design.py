@@ -56,8 +56,12 @@ def test_plan_values_are_the_toolkit_values(res, published):
     d_b = paper.paper_design(published, reading="minimum_follow_up")
     r = res["design.plan.hazard_ratio"]
     assert r.provenance == "computed" and r.direction == design.DESIGN_DIRECTION and "published plan" in r.note
-    assert r.value == pytest.approx(d_a.hazard_ratio, rel=1e-12)
-    assert res["design.plan.hazard_ratio_paper_direction"].value == pytest.approx(1 / d_a.hazard_ratio, rel=1e-12)
+    assert r.direction == "control relative to UC-MSC"
+    assert r.value == pytest.approx(1 / d_a.hazard_ratio, rel=1e-12) and r.value > 1
+    n_total = 2 * plan["n_per_arm"]
+    for reading, d in (("total_duration", d_a), ("minimum_follow_up", d_b)):
+        hr = ds.detectable_hazard_ratio(d, n_total, power=plan["power_at_least"])
+        assert res[f"design.detectable_hr.{reading}"].value == pytest.approx(1 / hr, rel=1e-12)
     for reading, d in (("total_duration", d_a), ("minimum_follow_up", d_b)):
         for method in ds.METHODS:
             ss = ds.sample_size_survival(d, alpha=plan["alpha"], power=plan["power_at_least"], sides=plan["sides"],

@@ -164,3 +164,47 @@ def test_computed_once_per_dataset_and_warnings_replayed(trial, published, tmp_p
         assert compute(load_trial(other), published) is not first
         compute(trial, published, grid=(3, 6))
     assert len(calls) == 3
+
+
+def test_every_forced_or_assumed_number_in_the_prose_carries_its_marker(all_results):
+    """A number the prose glues whose result is ``by construction`` or ``assumed`` on the synthetic
+    cohort is followed by its provenance marker (``{glue:md}`key__m```), and no other number is."""
+    import re
+
+    from analysis.report.results import MARK_SUFFIX, MARKERS
+
+    forced, other = set(), set()
+    for res in all_results.values():
+        for r in res.values():
+            for key, fld in r.glue.items():
+                if fld == "value" and not isinstance(r.value, str) and r.provenance in MARKERS:
+                    forced.add(key)
+                else:
+                    other.add(key)
+    role = re.compile(r"\{glue:text\}`([A-Za-z0-9_]+)(?::[^`]*)?`(\{glue:md\}`([A-Za-z0-9_]+)" + MARK_SUFFIX + "`)?")
+    unmarked, wrongly = [], []
+    for md in sorted((ROOT / "book" / "chapters").glob("*.md")):
+        for m in role.finditer(md.read_text(encoding="utf-8")):
+            key, marker = m.group(1), m.group(3)
+            if key in forced and marker != key:
+                unmarked.append(f"{md.stem}: {key}")
+            if marker is not None and (marker != key or key in other):
+                wrongly.append(f"{md.stem}: {key} marked as {marker}")
+    assert not unmarked, f"numbers forced or assumed by the generator without their marker: {unmarked}"
+    assert not wrongly, f"markers on numbers that are computed or published, or on another key: {wrongly}"
+
+
+def test_markers():
+    from analysis.report.results import MARKERS, marker_html
+
+    assert "\u2021" in marker_html("by construction") and MARKERS["by construction"][1] in marker_html("by construction")
+    assert "\u2020" in marker_html("assumed")
+    assert marker_html("computed") == marker_html("published") == "\u2060"
+    with pytest.raises(ValueError, match="provenance"):
+        marker_html("guessed")
+    real = ChapterResults("x", synthetic=False)
+    real.add("a", "A", 1.0, provenance="assumed", glue={"ka": "value"})
+    syn = ChapterResults("x", synthetic=True)
+    syn.add("a", "A", 1.0, provenance="assumed", glue={"ka": "value"})
+    assert real.markers() == {"ka": "\u2060"} and syn.markers() == {"ka": marker_html("assumed")}
+    assert syn.markers(set()) == {}

@@ -21,9 +21,11 @@ from ..trial.paths import TRIAL_DATA_ENV, data_dir
 from .display import table
 from .figures import set_style
 from .format import format_p
+from .results import MARK_SUFFIX, MARKERS
 from ..trial.published import Published, load_published
 
-__all__ = ["Chapter", "chapter", "data_notice", "displayed", "glue_formats", "glue_numbers", "p_text", "show"]
+__all__ = ["Chapter", "chapter", "data_notice", "displayed", "glue_formats", "glue_markers", "glue_numbers",
+           "marked_keys", "p_text", "show"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,9 @@ def data_notice(trial: Trial, *, link: bool = True) -> str:
         body = (
             "The trial's patient-level data are not public: every number computed on this page comes "
             "from a synthetic cohort calibrated to the paper's published aggregates, so it illustrates "
-            "the methods and is not evidence about UC-MSC. Numbers labelled *published* are the paper's. "
+            "the methods and is not evidence about UC-MSC. Numbers labelled *published* are the paper's; "
+            f"{MARKERS['by construction'][0]} marks a number the generator forces (by construction), "
+            f"{MARKERS['assumed'][0]} one that follows from an assumption of the generator. "
             + where
         )
         return f":::{{admonition}} Synthetic data\n:class: warning\n{body}\n:::"
@@ -187,6 +191,39 @@ def _warnings_as_notes() -> None:
     warnings.simplefilter("always", StatisticalWarning)
 
 
+def _chapter_dir(chapters: Path | None) -> Path | None:
+    """``chapters``, or the chapter sources found from the current folder (``book/chapters`` when
+    Jupyter Book executes a chapter, ``book/notebooks`` when nbval or JupyterLab runs one)."""
+    if chapters is not None:
+        return Path(chapters)
+    here = Path.cwd()
+    return next((d for d in (here, here.parent / "chapters") if (d.parent / "_toc.yml").is_file()
+                 and any(d.glob("*.md"))), None)
+
+
+#: ``{glue:md}`key__m``` in a chapter's prose: the provenance marker of the number glued as ``key``.
+_MARK_ROLE = re.compile(r"\{glue:md\}`([^`]+)" + re.escape(MARK_SUFFIX) + "`")
+
+
+def marked_keys(chapters: Path | None = None) -> set[str]:
+    """The glue keys whose provenance marker the chapters' prose shows (``{glue:md}`key__m```).
+
+    Parameters
+    ----------
+    chapters : Path, optional
+        The folder of chapter sources; default found as :func:`glue_formats` finds it.
+
+    Returns
+    -------
+    set of str
+        The keys (without the ``__m`` suffix). Empty if no chapter folder is found.
+    """
+    chapters = _chapter_dir(chapters)
+    if chapters is None:
+        return set()
+    return {k for md in sorted(chapters.glob("*.md")) for k in _MARK_ROLE.findall(md.read_text(encoding="utf-8"))}
+
+
 def glue_formats(chapters: Path | None = None) -> dict[str, str | None]:
     """The format each glued key is shown with in the chapters' prose (``None``: no format).
 
@@ -208,12 +245,9 @@ def glue_formats(chapters: Path | None = None) -> dict[str, str | None]:
         If one key is shown at two different precisions: its stored value could then not be
         rounded to one displayed precision (glue a second key instead).
     """
+    chapters = _chapter_dir(chapters)
     if chapters is None:
-        here = Path.cwd()
-        chapters = next((d for d in (here, here.parent / "chapters") if (d.parent / "_toc.yml").is_file()
-                         and any(d.glob("*.md"))), None)
-        if chapters is None:
-            return {}
+        return {}
     out: dict[str, str | None] = {}
     for md in sorted(Path(chapters).glob("*.md")):
         for key, fmt in _GLUE_ROLE.findall(md.read_text(encoding="utf-8")):
@@ -282,6 +316,20 @@ def glue_numbers(values: Mapping[str, Any], formats: Mapping[str, str | None] | 
         if isinstance(value, float):
             value = displayed(value, formats.get(name))
         glue(name, value, display=False)
+
+
+def glue_markers(markers: Mapping[str, str]) -> None:
+    """Glue provenance markers for the prose (``{glue:md}`key__m```); nothing is displayed.
+
+    Parameters
+    ----------
+    markers : Mapping of str to str
+        Glue key (without the suffix) -> the marker's HTML (:func:`analysis.report.results.marker_html`).
+    """
+    from myst_nb import glue
+
+    for key, html_text in markers.items():
+        glue(key + MARK_SUFFIX, Markdown(html_text), display=False)
 
 
 def show(df, *, caption: str | None = None, precision: int = 3, index: bool = False,

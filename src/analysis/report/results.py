@@ -34,12 +34,46 @@ import numpy as np
 
 from ..toolkit.agreement import STATUSES, Tolerance, agreement
 
-__all__ = ["PROVENANCES", "FIELDS", "Result", "ChapterResults", "provenance_of", "computed_once"]
+__all__ = ["PROVENANCES", "FIELDS", "MARKERS", "MARK_SUFFIX", "Result", "ChapterResults", "provenance_of",
+           "marker_html", "computed_once"]
 
 #: Where a result comes from (see the module docstring).
 PROVENANCES = ("computed", "by construction", "assumed", "published")
 #: The fields of a result a glue key can show.
 FIELDS = ("value", "ci_low", "ci_high", "published", "published_ci_low", "published_ci_high")
+
+
+#: The visible marker of a number the synthetic generator forces or assumes, and its explanation (the
+#: legend of the synthetic-data notice, and the marker's tooltip). Computed and published numbers carry none.
+MARKERS = {
+    "by construction": ("\u2021", "by construction: the synthetic generator forces this value"),
+    "assumed": ("\u2020", "assumed: this value follows from a parameter of the synthetic generator"),
+}
+#: Suffix of the glue key of a number's provenance marker (``{glue:md}`sv_os_hr__m```).
+MARK_SUFFIX = "__m"
+
+
+def marker_html(provenance: str) -> str:
+    """The provenance marker shown after a number in the prose (HTML).
+
+    Parameters
+    ----------
+    provenance : str
+        One of :data:`PROVENANCES`.
+
+    Returns
+    -------
+    str
+        ``<sup>`` with the marker of :data:`MARKERS` and its explanation as a tooltip; for
+        ``computed`` and ``published`` an invisible word joiner (the role stays in the prose on
+        real data, where nothing is by construction or assumed).
+    """
+    if provenance not in PROVENANCES:
+        raise ValueError(f"provenance must be one of {PROVENANCES}, got {provenance!r}")
+    if provenance not in MARKERS:
+        return "\u2060"
+    mark, title = MARKERS[provenance]
+    return f'<sup class="provenance-mark" title="{title}">{mark}</sup>'
 
 
 def provenance_of(kind: str, synthetic: bool) -> str:
@@ -299,9 +333,25 @@ class ChapterResults(Mapping[str, Result]):
         A value that is not computable on these data is glued as NaN, which the prose shows as
         ``nan``; the chapter's notes say why.
         """
-        from .book import glue_numbers
+        from .book import glue_markers, glue_numbers, marked_keys
 
         glue_numbers({k: (float("nan") if v is None else v) for k, v in self.glue_values().items()})
+        glue_markers(self.markers(marked_keys()))
+
+    def markers(self, keys: set[str] | None = None) -> dict[str, str]:
+        """Glue key -> provenance marker (:func:`marker_html`) of the result the key shows.
+
+        Parameters
+        ----------
+        keys : set of str, optional
+            Only these keys (those the prose marks); default: every key of this chapter.
+
+        Returns
+        -------
+        dict of str to str
+        """
+        return {k: marker_html(self._results[rid].provenance) for k, rid in self._glue.items()
+                if keys is None or k in keys}
 
     def frame(self):
         """The results as a DataFrame, one row per result (the ledger's columns)."""

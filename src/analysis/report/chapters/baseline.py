@@ -28,6 +28,7 @@ from ...toolkit.schema import ARM_LABELS, ARMS, Trial
 from ...toolkit.warnings import StatisticalWarning
 from ...trial.published import Published
 from ..results import ChapterResults, computed_once
+from ._conventions import add_conventions
 from ._printed import HR_DECIMALS, INTEGER_VALUED, P_DECIMALS, published_checks
 from .survival import HR_DIRECTION
 
@@ -391,6 +392,7 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
     """
     pub = published
     res = ChapterResults("baseline", trial.synthetic)
+    add_conventions(res, "bl")
     checks = published_checks(pub)
     t1_checks = checks[checks["category"] == "table1 p"].set_index("item")
     _table1(res, trial, pub, t1_checks)

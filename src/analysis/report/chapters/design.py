@@ -7,10 +7,9 @@ under the plan and under the effect the paper reports (``computed``, Monte Carlo
 seeds :data:`SEED`, :data:`SEED` + 1 and :data:`SEED` + 2, so the same numbers every run). The
 trial data are used once: the deaths observed within the paper's horizon.
 
-Conventions (explicit arguments of the toolkit functions called here): the design literature's
-hazard ratio, UC-MSC (treatment) relative to control, for the plan (:data:`DESIGN_DIRECTION`);
-the paper's direction, control relative to UC-MSC, where published ratios are quoted
-(:data:`HR_DIRECTION`); log-rank tests two-sided at the plan's level; exponential survival
+Conventions (explicit arguments of the toolkit functions called here): every hazard ratio shown is
+in the paper's direction, control relative to UC-MSC (:data:`DESIGN_DIRECTION`, the inverse of the
+design literature's treatment-relative-to-control ratio the toolkit's design functions use); log-rank tests two-sided at the plan's level; exponential survival
 fitted to the plan's survival probabilities; uniform accrual.
 """
 
@@ -26,6 +25,7 @@ from ...toolkit.survival import endpoint_frame
 from ...trial import paper
 from ...trial.published import Published
 from ..results import ChapterResults, computed_once
+from ._conventions import add_conventions
 from .survival import HR_DIRECTION
 
 __all__ = ["SEED", "N_TRIALS", "CURVE_SIZES", "DESIGN_DIRECTION", "HR_DIRECTION", "SCENARIO_KEYS", "compute"]
@@ -37,8 +37,9 @@ SEED = 20210301
 N_TRIALS = 2000
 #: Patients per arm of the power curve besides the planned and inflated sizes.
 CURVE_SIZES = (40, 60, 80, 150)
-#: Direction of the design hazard ratio (the design literature's convention).
-DESIGN_DIRECTION = "UC-MSC relative to control"
+#: Direction of every hazard ratio the chapter shows (the paper's; the toolkit's design objects hold
+#: the inverse, treatment relative to control).
+DESIGN_DIRECTION = "control relative to UC-MSC"
 #: Keys of :func:`analysis.trial.paper.paper_scenarios`, in its order (per reading: the plan, the
 #: inflated sample with the observed dropout, the analysed patients).
 SCENARIO_KEYS = tuple(f"{kind}.{reading}" for reading in paper.READINGS for kind in ("plan", "inflated", "analysed"))
@@ -98,10 +99,8 @@ def _plan(res: ChapterResults, pub: Published, designs: dict) -> None:
             unit="per month", note=_PLAN_NOTE, glue={"ds_lc": "value"})
     res.add("design.plan.hazard_ucmsc", "Planned UC-MSC hazard (exponential)", d_a.hazard_treatment.rates[0],
             unit="per month", note=_PLAN_NOTE, glue={"ds_lt": "value"})
-    res.add("design.plan.hazard_ratio", "Design hazard ratio of the plan", d_a.hazard_ratio, unit="ratio",
-            direction=DESIGN_DIRECTION, note=_PLAN_NOTE, glue={"ds_hr": "value"})
-    res.add("design.plan.hazard_ratio_paper_direction", "Design hazard ratio of the plan, in the paper's direction",
-            1 / d_a.hazard_ratio, unit="ratio", direction=HR_DIRECTION, note=_PLAN_NOTE, glue={"ds_hr_inv": "value"})
+    res.add("design.plan.hazard_ratio", "Design hazard ratio of the plan (control relative to UC-MSC)",
+            1 / d_a.hazard_ratio, unit="ratio", direction=DESIGN_DIRECTION, note=_PLAN_NOTE, glue={"ds_hr": "value"})
     res.add("design.total_duration.min_follow_up", "Follow-up of the last patient when the study lasts the planned "
             "follow-up in total", d_a.follow_up, unit="months", note=_PLAN_NOTE, glue={"ds_fu_a": "value"})
     res.add("design.minimum_follow_up.study_duration", "Study duration when every patient is followed for the planned "
@@ -149,7 +148,7 @@ def _sample_size(res: ChapterResults, pub: Published, designs: dict) -> pd.DataF
     for reading, d, key in (("total_duration", d_a, "a"), ("minimum_follow_up", d_b, "b")):
         hr = ds.detectable_hazard_ratio(d, n_total, power=plan["power_at_least"])
         res.add(f"design.detectable_hr.{reading}", f"Hazard ratio the planned patients detect with the planned power "
-                f"(Schoenfeld, {_reading_name(reading, pub)})", hr, unit="ratio", direction=DESIGN_DIRECTION,
+                f"(Schoenfeld, {_reading_name(reading, pub)})", 1 / hr, unit="ratio", direction=DESIGN_DIRECTION,
                 note=_PLAN_NOTE, glue={f"ds_hr_detect_{key}": "value"})
         if reading == "total_duration":
             res.add("design.detectable_survival_ucmsc", "UC-MSC survival at the plan's time point implied by the "
@@ -308,6 +307,7 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
     pub = published
     plan = pub.sample_size
     res = ChapterResults("design", trial.synthetic)
+    add_conventions(res, "ds")
     _published_plan(res, pub)
     designs = {r: paper.paper_design(pub, reading=r) for r in paper.READINGS}
     _plan(res, pub, designs)

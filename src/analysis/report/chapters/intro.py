@@ -12,6 +12,7 @@ from __future__ import annotations
 from ...toolkit.schema import ARM_LABELS, ARMS, Trial
 from ...trial.published import Published
 from ..results import ChapterResults, computed_once
+from ._conventions import add_conventions
 from ._printed import published_checks
 from .survival import HR_DIRECTION
 
@@ -50,6 +51,7 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
     """
     pub = published
     res = ChapterResults("intro", trial.synthetic)
+    add_conventions(res, "in")
     c = pub.consort
     src = c["source"]
     _quote(res, "intro.screened", "Patients screened (published)", c["screened"], "n_screened",

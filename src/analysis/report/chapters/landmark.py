@@ -23,6 +23,7 @@ from ...toolkit.schema import Trial
 from ...trial.paper import landmark_comparison
 from ...trial.published import Published
 from ..results import ChapterResults, computed_once
+from ._conventions import add_conventions
 from .survival import HR_DIRECTION, HR_LOG_TOLERANCE
 
 __all__ = ["HR_AT_MONTHS", "compute"]
@@ -138,6 +139,7 @@ def compute(trial: Trial, published: Published, *, grid: Sequence[float] = lm.LA
     L = {ep: pub.landmarks[ep] for ep in _ENDPOINTS}
     alpha = pub.sample_size["alpha"]
     res = ChapterResults("landmark", trial.synthetic)
+    add_conventions(res, "lm", alpha=False)
     res.objects.update({"landmarks": L, "horizon": H, "alpha": alpha})
     res.add("landmark.horizon", "Administrative censoring horizon (the paper's follow-up)", H, unit="months",
             provenance="published", published=H, source=pub.followup["source"], glue={"lm_horizon": "value"})

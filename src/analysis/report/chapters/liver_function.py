@@ -25,6 +25,7 @@ from ...toolkit.schema import ARM_LABELS, ARMS, Trial
 from ...trial.published import Published
 from ..book import p_text
 from ..results import ChapterResults, computed_once
+from ._conventions import add_conventions
 
 __all__ = ["DIFF_DIRECTION", "RATIO_DIRECTION", "ASSUMED_NOTE", "compute"]
 
@@ -201,6 +202,7 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
     last = max(weeks)
     statements = pub.liver_function_statements
     res = ChapterResults("liver_function", trial.synthetic)
+    add_conventions(res, "lf", alpha=False)
     res.objects["statements"] = pd.DataFrame(statements)[["id", "text", "comparison", "direction", "weeks"]]
     _published(res, pub, list(pub.visits["lab_weeks"]), statements)
     obj: dict[str, Any] = {}

@@ -28,6 +28,7 @@ from ...toolkit.schema import ARM_LABELS, Trial
 from ...toolkit.units import DAYS_PER_WEEK
 from ...trial.published import Published
 from ..results import ChapterResults, computed_once
+from ._conventions import add_conventions
 
 __all__ = ["RD_DIRECTION", "compute"]
 
@@ -240,6 +241,7 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
         ``seriousness_table`` and ``risk_differences`` (the serious complications, for the figure).
     """
     res = ChapterResults("safety", trial.synthetic)
+    add_conventions(res, "sf")
     _published(res, published)
     _exposed(res, trial, published)
     _fever_count(res, trial, published)

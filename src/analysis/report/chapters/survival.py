@@ -3,7 +3,8 @@
 Conventions (each an explicit argument of the toolkit functions called here): analysed
 population; months from randomization, censored at the paper's horizon; hazard ratios control
 relative to UC-MSC, Cox with Efron ties; Wald and log-rank p values both reported; Kaplan-Meier
-intervals log(-log); RMST difference control minus UC-MSC.
+intervals log(-log); RMST difference UC-MSC minus control (every difference in the book is UC-MSC
+minus control; hazard ratios keep the paper's direction).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ...toolkit.agreement import Tolerance
 from ...toolkit.schema import ARM_LABELS, ARMS, Trial
 from ...trial.published import Published
 from ..results import ChapterResults, computed_once
+from ._conventions import add_conventions
 from ._printed import published_checks
 
 __all__ = ["HR_LOG_TOLERANCE", "HR_DIRECTION", "RMST_DIRECTION", "compute"]
@@ -23,7 +25,7 @@ __all__ = ["HR_LOG_TOLERANCE", "HR_DIRECTION", "RMST_DIRECTION", "compute"]
 #: Calibration target of the synthetic cohort for hazard ratios and their limits (log scale).
 HR_LOG_TOLERANCE = 0.10
 HR_DIRECTION = "control relative to UC-MSC"
-RMST_DIRECTION = "control minus UC-MSC"
+RMST_DIRECTION = "UC-MSC minus control"
 
 
 def _followup(res: ChapterResults, trial: Trial, pub: Published) -> None:
@@ -111,6 +113,7 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
     pub = published
     H = pub.horizon
     res = ChapterResults("survival", trial.synthetic)
+    add_conventions(res, "sv")
     res.add("survival.horizon", "Administrative censoring horizon (the paper's follow-up)", H, unit="months",
             provenance="published", published=H, source=pub.followup["source"],
             glue={"sv_horizon": "value"})
@@ -121,7 +124,7 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
     for ep, df in frames.items():
         km = sv.kaplan_meier(df)
         models = sv.hr_models(df)
-        rmst = sv.rmst(df, H, truncate=True)
+        rmst = sv.rmst(df, H, direction="ucmsc_vs_control", truncate=True)
         zph = sv.ph_test(df)
         res.objects.update({f"km_{ep}": km, f"km_{ep}_times": km.at(sv.REPORT_TIMES), f"km_{ep}_median": km.median(),
                             f"models_{ep}": models, f"rmst_{ep}": rmst, f"zph_{ep}": zph})
