@@ -27,7 +27,7 @@ from ..toolkit.randomization import _require_columns  # noqa: E402
 from ..toolkit.schema import ARM_LABELS, ARMS, LAB_ANALYTES, Trial  # noqa: E402
 from .format import _label  # noqa: E402
 
-__all__ = ["ARM_COLORS", "arm_color", "set_style", "plot_expected_events", "plot_power_curves", "plot_imbalance", "plot_consort", "plot_lab_means", "plot_trajectories", "message_figure", "plot_risk_differences"]
+__all__ = ["ARM_COLORS", "arm_color", "set_style", "plot_expected_events", "plot_power_curves", "plot_imbalance", "plot_consort", "plot_lab_means", "plot_trajectories", "message_figure", "plot_risk_differences", "PRIOR_STYLES", "plot_posteriors", "plot_prior_sensitivity"]
 
 #: Okabe-Ito palette: control orange, UC-MSC blue.
 ARM_COLORS = {"control": "#E69F00", "ucmsc": "#0072B2"}
@@ -634,5 +634,133 @@ def plot_risk_differences(table: pd.DataFrame, *, conf_level: float = 0.95):
     ax.set_yticks(y)
     ax.set_yticklabels([_label(s) for s in t["term"]])
     ax.set_xlabel(f"Risk difference, UC-MSC minus control (percentage points, {conf_level:.0%} CI)")
+    fig.tight_layout()
+    return fig
+
+
+#: Colour and line style of each prior in the evidence chapter's figures (Okabe-Ito colours other
+#: than the two arm colours, so a prior is never read as an arm).
+PRIOR_STYLES = {
+    "vague": ("#000000", "-"),
+    "skeptical": ("#009E73", "--"),
+    "enthusiastic": ("#CC79A7", "-."),
+    "pessimistic": ("#56B4E9", ":"),
+}
+
+
+def _hr_panel_title(key: str) -> str:
+    from .labels import id_label
+
+    text = id_label(key) or key
+    return text.replace(", ", "\n", 1)
+
+
+def plot_posteriors(bayes: pd.DataFrame, *, keys: Sequence[str] | None = None, ncols: int = 2):
+    """Posterior densities of each published hazard ratio under each prior, one panel per hazard ratio.
+
+    Parameters
+    ----------
+    bayes : pandas.DataFrame
+        One row per (hazard ratio, prior): ``key``, ``prior``, ``post_mean`` and ``post_sd`` (the
+        normal posterior of the log hazard ratio, control relative to UC-MSC), e.g. the evidence
+        chapter's ``bayes`` object.
+    keys : sequence of str, optional
+        The hazard ratios to draw, in panel order (default: as they appear in ``bayes``).
+    ncols : int, default 2
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Densities of log HR drawn against the hazard ratio on a log axis, a dotted line at 1 (right
+        of it favours UC-MSC), one legend for the priors (:data:`PRIOR_STYLES`).
+    """
+    from scipy import stats
+
+    need = {"key", "prior", "post_mean", "post_sd"}
+    if not need <= set(bayes.columns):
+        raise ValueError(f"bayes must have columns {sorted(need)}")
+    keys = list(dict.fromkeys(bayes["key"])) if keys is None else list(keys)
+    nrows = int(np.ceil(len(keys) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7.0, 2.3 * nrows + 0.9), sharex=True, squeeze=False)
+    x = np.linspace(np.log(0.1), np.log(20.0), 400)
+    for ax, key in zip(axes.flat, keys):
+        sub = bayes[bayes["key"] == key]
+        for _, r in sub.iterrows():
+            color, ls = PRIOR_STYLES.get(r["prior"], ("0.4", "-"))
+            ax.plot(np.exp(x), stats.norm.pdf(x, r["post_mean"], r["post_sd"]), color=color, ls=ls, lw=1.6,
+                    label=f"{str(r['prior']).capitalize()} prior")
+        ax.axvline(1.0, color="0.5", lw=0.8, ls=":")
+        ax.set_xscale("log")
+        ax.set_title(_hr_panel_title(key), fontsize=10)
+        ax.set_yticks([])
+    for ax in axes.flat[len(keys):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xticks([0.2, 0.5, 1, 2, 5, 10])
+        ax.set_xticklabels(["0.2", "0.5", "1", "2", "5", "10"])
+        ax.set_xlabel("HR, control relative to UC-MSC")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("Posterior density")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=2, frameon=False, fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.75 / (2.3 * nrows + 0.9)))
+    return fig
+
+
+def plot_prior_sensitivity(sensitivity: pd.DataFrame, *, skeptical_sd: float | None = None,
+                           threshold: float | None = None, keys: Sequence[str] | None = None):
+    """Posterior probability of a benefit against the prior's SD (prior mean 0), one panel per endpoint.
+
+    Parameters
+    ----------
+    sensitivity : pandas.DataFrame
+        ``key``, ``prior_sd`` and ``p_above`` (posterior P(HR > 1)), e.g. the evidence chapter's
+        ``sensitivity`` object; keys are hazard-ratio ids (``os.cox``, ``hcc.landmark8.late``, ...).
+    skeptical_sd : float, optional
+        Marked with a vertical line: the skeptical prior's SD.
+    threshold : float, optional
+        Marked with a horizontal dashed line: the probability a benefit needs to be called supported.
+    keys : sequence of str, optional
+        The hazard ratios to draw (default: all, in order). One panel per endpoint (the id's first
+        part); the whole follow-up solid, the window before a landmark dashed, after it dotted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The curves on a log axis of prior SD (small SD: a strong belief in no effect; large: vague).
+    """
+    need = {"key", "prior_sd", "p_above"}
+    if not need <= set(sensitivity.columns):
+        raise ValueError(f"sensitivity must have columns {sorted(need)}")
+    from .labels import VALUE_LABELS
+
+    keys = list(dict.fromkeys(sensitivity["key"])) if keys is None else list(keys)
+    endpoints = list(dict.fromkeys(k.split(".")[0] for k in keys))
+    fig, axes = plt.subplots(1, len(endpoints), figsize=(7.0, 3.8), sharey=True, squeeze=False)
+    for ax, ep in zip(axes[0], endpoints):
+        for key in (k for k in keys if k.split(".")[0] == ep):
+            sub = sensitivity[sensitivity["key"] == key].sort_values("prior_sd")
+            part = key.rsplit(".", 1)[-1]
+            ls, label = {"early": ("--", "before the landmark"), "late": (":", "after the landmark")}.get(
+                part, ("-", "whole follow-up"))
+            ax.plot(sub["prior_sd"], sub["p_above"], color="0.1", ls=ls, lw=1.8, label=label)
+        if skeptical_sd is not None:
+            ax.axvline(skeptical_sd, color="#009E73", lw=1.0)
+            ax.text(skeptical_sd * 0.92, 0.03, "skeptical\nprior", color="#009E73", fontsize=9, va="bottom",
+                    ha="right")
+        if threshold is not None:
+            ax.axhline(threshold, color="0.5", lw=0.8, ls="--")
+        ax.set_xscale("log")
+        ticks = [t for t in (0.05, 0.1, 0.2, 0.5, 1, 2, 5) if sensitivity["prior_sd"].min() <= t
+                 <= sensitivity["prior_sd"].max()]
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([f"{t:g}" for t in ticks])
+        ax.minorticks_off()
+        ax.set_ylim(0, 1.02)
+        ax.set_title(VALUE_LABELS.get(ep, ep), fontsize=11)
+        ax.set_xlabel("Prior SD of log HR")
+        ax.legend(loc="lower right", frameon=False, fontsize=9)
+    axes[0][0].set_ylabel("Posterior P(HR > 1)")
     fig.tight_layout()
     return fig

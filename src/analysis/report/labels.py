@@ -72,6 +72,15 @@ COLUMN_HEADERS: dict[str, str] = {
     "death_without_hcc": "Death without HCC", "censored": "Censored", "hcc_prop": "HCC, proportion",
     "death_without_hcc_prop": "Death without HCC, proportion", "cif": "Cumulative incidence",
     "var": "Variance", "one_minus_km": "1 − Kaplan-Meier",
+    # evidence chapter
+    "prob_benefit": "P(HR > 1)", "prob_relevant": "P(HR > relevant benefit)", "prior_sd": "Prior SD (log HR)",
+    "p_above": "P(HR > 1)", "patients_changed": "Patients changed", "p_after": "p (Fisher) after the change",
+    "added_control": "Excluded control patients counted as events",
+    "added_ucmsc": "Excluded UC-MSC patients counted as events",
+    "control_added": "Excluded control patients counted as deaths",
+    "fewest_ucmsc": "Fewest excluded UC-MSC deaths for the CI to include 1",
+    "risk_diff": "Risk difference (UC-MSC minus control)", "claim": "Conclusion", "verdict": "Verdict",
+    "reason": "Why", "ci_p_consistent": "Printed CI and p agree", "case": "Case",
 }
 
 #: Value code -> readable name (arms, methods, windows, terms, chapters, ...).
@@ -93,6 +102,11 @@ VALUE_LABELS: dict[str, str] = {
     "mean_sd": "Means and SDs", "p_value": "p values", "median_range": "Medians and ranges",
     "lost_to_follow_up": "Lost to follow-up", "not_analyzed": "Not analysed", "analyzed": "Analysed",
     "withdrew": "Withdrew consent",
+    # evidence chapter
+    "vague": "Vague prior", "skeptical": "Skeptical prior", "enthusiastic": "Enthusiastic prior",
+    "pessimistic": "Pessimistic prior", "hcc_added": "Counted with HCC (patients without it)",
+    "hcc_removed": "Counted without HCC (patients with it)", "as_analysed": "Analysed patients only",
+    "best_case": "Best case for UC-MSC", "worst_case": "Worst case for UC-MSC",
 }
 
 #: Columns holding counts: shown as integers.

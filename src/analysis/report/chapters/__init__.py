@@ -13,7 +13,7 @@ from types import ModuleType
 __all__ = ["CHAPTERS", "chapter_module"]
 
 #: The chapters in book order.
-CHAPTERS = ("intro", "data", "design", "randomization", "baseline", "survival", "landmark", "liver_function",
+CHAPTERS = ("intro", "data", "design", "randomization", "baseline", "survival", "landmark", "evidence", "liver_function",
             "safety", "reproducibility")
 
 
