@@ -62,7 +62,7 @@ MEASURE_JS = r"""(arg) => {
     const el = n.parentElement;
     if (!el || isCode(el) || !n.nodeValue.trim()) continue;
     let b = el; while (b !== root && !BLOCKS.has(b.tagName)) b = b.parentElement;
-    blocks.set(b, (blocks.get(b) || '') + n.nodeValue);
+    blocks.set(b, (blocks.get(b) || '') + ' ' + n.nodeValue);
   }
   const cells = Array.from(root.querySelectorAll('td, th')).filter(c => !isCode(c)).map(c => {
     const clone = c.cloneNode(true);
@@ -106,15 +106,19 @@ MEASURE_JS = r"""(arg) => {
     }
     return out;
   });
+  // What makes the page wider than the window: the outermost elements (or their overflowing content)
+  // reaching past it outside any scrolling box.
+  const reach = e => { const r = e.getBoundingClientRect();
+    return r.width === 0 ? 0 : Math.max(r.right, getComputedStyle(e).overflowX === 'visible' ? r.left + e.scrollWidth : 0); };
   const wide = Array.from(root.querySelectorAll('*')).filter(e => {
-    const r = e.getBoundingClientRect();
-    if (r.width === 0 || r.right <= vw + 1) return false;
+    if (reach(e) <= vw + 1 || Array.from(e.children).some(c => reach(c) > vw + 1)) return false;
     for (let a = e.parentElement; a && a !== document.documentElement; a = a.parentElement) {
       const ox = getComputedStyle(a).overflowX;
       if (ox === 'auto' || ox === 'scroll') return false;
     }
-    return !(e.parentElement && e.parentElement.getBoundingClientRect().right > vw + 1);
-  }).slice(0, 5).map(e => describe(e) + ' (right edge at ' + Math.round(e.getBoundingClientRect().right) + ' px)');
+    return true;
+  }).slice(0, 5).map(e => describe(e) + ' ' + JSON.stringify(e.textContent.trim().replace(/\s+/g, ' ').slice(0, 40))
+                           + ' reaching ' + Math.round(reach(e)) + ' px');
   return {blocks: Array.from(blocks.values()).map(t => t.replace(/\s+/g, ' ').trim()).filter(Boolean), cells, images,
           links, ids, layout: {viewport: vw, scrollWidth: document.documentElement.scrollWidth, wide, tables}};
 }"""
@@ -187,7 +191,7 @@ class _Reader(HTMLParser):
     def handle_data(self, data):
         if self.stack and self.stack[-1][1]:
             return
-        self._block.append(data)
+        self._block.append(" " + data)
         if self._cell is not None:
             self._cell.append(data)
 
@@ -383,17 +387,17 @@ def js_arg() -> dict:
 # --- planted defects (tests/test_pagecheck.py, tests/test_browser.py) ---------------------------------
 
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
-_LONG = "a very long cell text that does not wrap " * 4
-#: name -> (HTML added to tests/data/pages/page.html, the finding's start, widths it shows at, needs layout).
+_LONG = "a long cell text that does not wrap"
+#: name -> (HTML added to tests/data/pages/page.html, text of the finding, widths it shows at, needs layout).
 PLANTED: dict[str, tuple[str, str, tuple[int, ...], bool]] = {
-    "clipped table": (f'<div style="width:300px;overflow:hidden"><table><tr><td style="white-space:nowrap">{_LONG}'
+    "clipped table": (f'<div style="width:150px;overflow:hidden"><table><tr><td style="white-space:nowrap">{_LONG}'
                       "</td></tr></table></div>", "clipped table", WIDTHS, True),
-    "table wider than its container": (f'<div style="width:300px"><table><tr><td style="white-space:nowrap">{_LONG}'
-                                       "</td></tr></table></div>", "table", WIDTHS, True),
-    "table scrolling at 1280 px": (f'<div style="width:300px;overflow-x:auto"><table><tr><td style="white-space:nowrap">'
-                                   f"{_LONG}</td></tr></table></div>", "table", (1280,), True),
+    "table wider than its container": (f'<div style="width:150px"><table><tr><td style="white-space:nowrap">{_LONG}'
+                                       "</td></tr></table></div>", "is wider than its container", WIDTHS, True),
+    "table scrolling at 1280 px": (f'<div style="width:150px;overflow-x:auto"><table><tr><td style="white-space:nowrap">'
+                                   f"{_LONG}</td></tr></table></div>", "scrolls sideways", (1280,), True),
     "text cut in a cell": ('<table style="table-layout:fixed;width:200px"><tr><td style="overflow:hidden">'
-                           "Recomputedvalueinaverylongword</td><td>x</td></tr></table>", "table", WIDTHS, True),
+                           "Recomputedvalueinaverylongword</td><td>x</td></tr></table>", "content wider than its cell", WIDTHS, True),
     "page wider than the window": ('<div style="width:2000px">wide</div>', "the page is", WIDTHS, True),
     "nan cell": ("<table><tr><td>Median</td><td>nan</td></tr></table>", "nan", (), False),
     "NaN in prose": ("<p>The ratio is NaN here.</p>", "nan", (), False),

@@ -13,7 +13,18 @@ typesets every equation). The console errors of aborted allowed requests would
 be the only ones ignored, and only for their own URLs; any other console error,
 uncaught page error or failed local request fails the test.
 
-Screenshots of each chapter go to ``tests/artifacts/`` (git-ignored).
+Each chapter is read at 1280 px (a laptop) and 390 px (a phone) and checked as a reader meets it
+(``tests/pagecheck.py``; its checks are shown to find planted defects in ``tests/test_pagecheck.py``
+and, in a browser, in ``test_checks_find_planted_defects`` here): no clipped table (a table wider than
+its container without a scrolling box of its own; at 1280 px no table scrolls sideways) and no page
+wider than the window; no ``nan``, ``None``, Python repr, code name or result id in the text outside
+code (the ledger's id column is code); ``True``/``False`` in no table cell; every image with an alt
+text that describes it; every local link leading to a file and anchor of the site; no console error.
+All findings of a page are reported together.
+
+Screenshots of each chapter at both widths go to ``tests/artifacts/`` (git-ignored), taken before the
+checks, so a failing page has its picture. ``SYNTHETIC_BOOK_BUILD=<folder>`` tests a finished build
+(its ``--path-output`` folder) instead of building one (``tests/bookbuild.py``).
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ from analysis.report.ledger import build_ledger
 from analysis.trial.paths import default_data_dir
 
 import bookbuild as bb
+import pagecheck as pc
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -69,14 +81,31 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def site(synthetic_book):
-    """The synthetic build's HTML served on 127.0.0.1 (base URL, ending in /)."""
+def _skip_without_browser() -> None:
+    """Skip when chromium or Playwright is missing; fail instead when ``CI`` is set."""
     reason = _unavailable()
     if reason:
         if os.environ.get("CI"):
             pytest.fail(f"CI is set but the browser test cannot run: {reason}")
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless chromium (one per module), with no book needed."""
+    _skip_without_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def site(synthetic_book):
+    """The synthetic build's HTML served on 127.0.0.1 (base URL, ending in /)."""
+    _skip_without_browser()
     if synthetic_book.returncode != 0:
         pytest.fail(f"the book did not build:\n{synthetic_book.describe()}", pytrace=False)
     handler = functools.partial(_QuietHandler, directory=str(synthetic_book.html))
@@ -115,10 +144,8 @@ class Tab:
 
 
 @pytest.fixture(scope="module")
-def browser_context(site):
+def browser_context(browser, site):
     """A chromium context in which every non-local request is aborted (and recorded)."""
-    from playwright.sync_api import sync_playwright
-
     blocked: set[str] = set()
 
     def route(r):
@@ -128,13 +155,10 @@ def browser_context(site):
             blocked.add(r.request.url)
             r.abort()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.route("**/*", route)
-        yield context, blocked
-        context.close()
-        browser.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route("**/*", route)
+    yield context, blocked
+    context.close()
 
 
 @pytest.fixture
@@ -191,36 +215,107 @@ def _close(shown, value) -> bool:
 
 # --- tests ----------------------------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def result_ids(synthetic_book) -> set[str]:
+    """The ledger's result ids (from the built ledger table's rows), which no page may show as text."""
+    ids: set[str] = set()
+    for page in (synthetic_book.html / f"{chapter}.html" for chapter in CHAPTERS):
+        if page.is_file():
+            ids |= set(re.findall(r'<tr\b[^>]*\bdata-id="([^"]+)"', page.read_text()))
+    return ids
+
+
+@pytest.mark.parametrize("width", pc.WIDTHS)
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_loads_cleanly(tab, synthetic_book, chapter):
-    """Loads over HTTP, no console error, every image loaded, every glued number shown; screenshot."""
+def test_chapter_loads_cleanly(tab, synthetic_book, result_ids, chapter, width):
+    """At 1280 and 390 px: loads over HTTP, every image loaded, every glued number shown, equations
+    typeset; screenshot; then the reader checks of ``pagecheck`` (clipped tables, text, alt texts,
+    local links) and no console error or failed request. Every finding is listed."""
+    tab.page.set_viewport_size({"width": width, "height": 900})
     resp = tab.page.goto(tab.base + f"{chapter}.html", wait_until="load")
     assert resp is not None and resp.status == 200
     assert tab.page.locator("main h1").count() >= 1, f"{chapter}: no title"
     images = tab.page.evaluate(_IMAGES_JS)
-    broken = [i["src"] for i in images if not (i["complete"] and i["width"] > 0)]
-    assert not broken, f"{chapter}: images that did not load: {broken}"
-    tab.page.wait_for_load_state("networkidle")
-
-    shown = Counter(t.strip() for t in tab.page.locator("span.pasted-text").all_inner_texts())
-    expected = _glue_expected(synthetic_book, chapter)
-    assert shown == expected, f"{chapter}: glued numbers shown differ from the glue store: " \
-                              f"missing {expected - shown}, unexpected {shown - expected}"
-    body = tab.page.locator("main").inner_text()
-    assert "{glue" not in body, f"{chapter}: an unresolved glue role is shown"
-
+    if width == pc.WIDTHS[0]:  # late requests (the same at the other width)
+        tab.page.wait_for_load_state("networkidle")
     # Equations are typeset by MathJax (served from the book), none left as TeX source.
     n_math = tab.page.locator("main .math").count()
     if n_math:
         tab.page.wait_for_function(
             "n => document.querySelectorAll('main .math mjx-container').length >= n", arg=n_math, timeout=TIMEOUT_MS)
-        assert tab.page.locator("main mjx-merror").count() == 0, f"{chapter}: MathJax reported a TeX error"
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    tab.page.screenshot(path=str(ARTIFACTS / f"{Path(chapter).name}.png"), full_page=True)
-    assert not tab.problems(tab.blocked), f"{chapter}: " + "\n".join(tab.problems(tab.blocked))
-    unexpected = [u for u in tab.blocked if not any(u.startswith(a) for a in EXTERNAL_ALLOWED)]
-    assert not unexpected, f"{chapter}: requests to external resources: {unexpected}"
+    # JPEG: a page is up to 30,000 px tall, and PNG takes twice as long to write.
+    tab.page.screenshot(path=str(ARTIFACTS / f"{Path(chapter).name}-{width}.jpg"), full_page=True, type="jpeg", quality=80)
+
+    findings = [f"an image that did not load: {i['src']}" for i in images if not (i["complete"] and i["width"] > 0)]
+    if tab.page.locator("main mjx-merror").count():
+        findings.append("MathJax reported a TeX error")
+    shown = Counter(t.strip() for t in tab.page.locator("span.pasted-text").all_inner_texts())
+    expected = _glue_expected(synthetic_book, chapter)
+    if shown != expected:
+        findings.append(f"glued numbers shown differ from the glue store: missing {dict(expected - shown)}, "
+                        f"unexpected {dict(shown - expected)}")
+    if "{glue" in tab.page.locator("main").inner_text():
+        findings.append("an unresolved glue role is shown")
+    measured = tab.page.evaluate(pc.MEASURE_JS, pc.js_arg())
+    findings += pc.page_findings(measured, width, synthetic_book.html / f"{chapter}.html", synthetic_book.html, result_ids)
+    findings += tab.problems(tab.blocked)
+    findings += [f"a request to an external resource: {u}" for u in sorted(tab.blocked)
+                 if not any(u.startswith(a) for a in EXTERNAL_ALLOWED)]
+    assert not findings, f"{chapter} at {width} px, {len(findings)} finding(s):\n" + "\n".join(findings)
+
+
+@pytest.fixture(scope="module")
+def bare_page(browser):
+    """One page for local files (no server, no routing) and the console errors and page errors it records."""
+    page = browser.new_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: console.append(f"page error: {e}"))
+    yield page, console
+    page.close()
+
+
+#: Planted defects tested one page each in the browser (the layout ones); the others are planted all
+#: in one page (``"every other defect"``), each to be found once.
+LAYOUT_DEFECTS = [name for name, (_, _, _, layout) in pc.PLANTED.items() if layout]
+OTHER_DEFECTS = [name for name in pc.PLANTED if name not in LAYOUT_DEFECTS]
+
+
+@pytest.mark.parametrize("defect", [None, *LAYOUT_DEFECTS, "every other defect", "console error"])
+def test_checks_find_planted_defects(bare_page, tmp_path, defect):
+    """The chapter checks, run in chromium on a clean page (no finding) and on the page with defects
+    planted (``pagecheck.PLANTED``; and an error written to the console): each defect is found at the
+    widths it shows at, and nothing else is."""
+    page_file = pc.write_site(tmp_path)
+    if defect in LAYOUT_DEFECTS:
+        planted = {defect: pc.PLANTED[defect]}
+    elif defect == "every other defect":
+        planted = {name: pc.PLANTED[name] for name in OTHER_DEFECTS}
+    elif defect == "console error":
+        planted = {defect: ("<script>console.error('planted')</script>", "console: planted", pc.WIDTHS, False)}
+    else:
+        planted = {}
+    page_file.write_text(page_file.read_text().replace(
+        "<!--PLANTED-->", "\n".join(html for html, _, _, _ in planted.values())))
+    page, console = bare_page
+    console.clear()
+    page.goto(page_file.as_uri(), wait_until="load")
+    for width in pc.WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        measured = page.evaluate(pc.MEASURE_JS, pc.js_arg())
+        found = pc.page_findings(measured, width, page_file, tmp_path) + console
+        if defect in LAYOUT_DEFECTS:
+            shows = width in planted[defect][2]
+            assert any(planted[defect][1] in f for f in found) if shows else found == [], \
+                f"{defect} at {width} px: {found}"
+            continue
+        unmatched = list(found)
+        for name, (_, expected, _, _) in planted.items():
+            hit = next((f for f in unmatched if expected in f), None)
+            assert hit is not None, f"{name} at {width} px not found in {found}"
+            unmatched.remove(hit)
+        assert unmatched == [], f"findings at {width} px that no planted defect explains: {unmatched}"
 
 
 def test_next_links_walk_the_toc_in_order(tab):
