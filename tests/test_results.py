@@ -36,7 +36,8 @@ def _glued(notebook: Path) -> dict[str, object]:
         for o in cell.get("outputs", []):
             name = o.get("metadata", {}).get("scrapbook", {}).get("name")
             text = o.get("data", {}).get("application/papermill.record/text/plain")
-            if name and text is not None and "application/papermill.record/image/png" not in o["data"]:
+            rich = {"application/papermill.record/image/png", "application/papermill.record/text/markdown"}
+            if name and text is not None and not rich & set(o["data"]):  # figures, provenance markers
                 out[name] = float("nan") if text == "nan" else ast.literal_eval(text)
     return out
 
