@@ -67,10 +67,11 @@ def test_ids_objects_and_provenance(res):
     assert {"data_dictionary", "tables", "event_counts", "calibration", "calibration_summary",
             "calibration_shown", "calibration_not_met"} <= set(res.objects)
     assert res["data.patients"].provenance == res["data.analyzed"].provenance == "by construction"
-    # MELD is not forced to Table 1: it follows from how the generator correlates the labs
-    assert res["data.meld.mean.control"].provenance == "assumed"
+    # MELD is forced to Table 1 through its formula (the generator's components)
+    assert res["data.meld.mean.control"].provenance == "by construction"
+    # the MELD formula ranges are derived from published numbers alone
     assert {rid for rid, r in res.items() if r.provenance == "published"} == {
-        f"data.meld.published_mean.{a}" for a in ARMS}
+        f"data.meld.published_mean.{a}" for a in ARMS} | {rid for rid in res if rid.startswith("data.meld_formula.")}
     assert list(res.objects["calibration_shown"].columns) == list(data.CALIBRATION_COLUMNS)
 
 
@@ -175,3 +176,25 @@ def test_data_without_the_optional_tables(leukemia):
     assert leukemia["data.calibration.exact.n"].value == 0
     assert "os.cox.p" in set(t["id"]) and not t["id"].str.startswith("consistency.").any()
     assert leukemia["data.calibration.n"].value == len(t)
+
+
+def test_meld_formula_ranges(res, published):
+    """Only the Kamath formula without bounds reaches the published mean MELD in both arms; UNOS's bounds put
+    the control arm's mean above it; MELD-Na is not computable (no sodium)."""
+    from analysis.toolkit.meld import MELD_VARIANTS
+
+    t = data.meld_formulas(published).set_index("variant")
+    assert list(t.index) == list(MELD_VARIANTS)
+    assert res["data.meld_formula.n_achievable"].value == 1
+    assert res["data.meld_formula.kamath.achievable"].value == 1
+    for v in ("unos", "unos_unrounded", "kamath_no_etiology", "unos_no_etiology", "malinchoc", "kamath_si_units"):
+        assert res[f"data.meld_formula.{v}.achievable"].value == 0, v
+    assert res["data.meld_formula.meld_na.achievable"].value is None
+    assert res["data.meld_formula.n"].value == len(MELD_VARIANTS) - 1
+    pub_control = published.table1_row("meld").control["mean"]
+    assert res["data.meld_formula.unos.mean_low.control"].value > pub_control + 0.05  # beyond the rounding
+    assert res["data.meld_formula.kamath.mean_low.control"].value < pub_control < res[
+        "data.meld_formula.kamath.mean_high.control"].value
+    for v in MELD_VARIANTS:  # the displayed table has one row per formula
+        assert res[f"data.meld_formula.{v}.achievable"].provenance == "published"
+    assert len(res.objects["meld_formulas"]) == len(MELD_VARIANTS)

@@ -102,7 +102,7 @@ def test_a_step_draws_only_from_its_own_stream(monkeypatch, quick_parts, step, c
     [
         (dict(lab_effects=LabEffects(missed_visit=0.2)), {"labs"}),
         (dict(complication_risk={"infection": 0.5}), {"adverse_events"}),
-        (dict(meld_skew_grid=(1.1,)), {"baseline", "labs"}),
+        (dict(meld_rho_grid=(0.3,)), {"baseline", "labs"}),
     ],
     ids=["lab effects", "complication risks", "MELD tuning grid"],
 )
@@ -142,7 +142,8 @@ def test_step_rng_rejects_bad_input(seed, step):
         step_rng(seed, step)
 
 
-@pytest.mark.parametrize("field_", ["calibration_draws", "calibration_shortlist", "hcc_draws", "age_draws", "seed"])
+@pytest.mark.parametrize("field_", ["calibration_draws", "calibration_shortlist", "hcc_draws", "age_draws", "seed",
+                                    "meld_attempts", "meld_swap_steps"])
 def test_parameters_reject_bad_counts(field_):
     with pytest.raises(ValueError, match=field_):
         SyntheticParameters(**{field_: -1})
@@ -231,12 +232,30 @@ def test_six_hazard_ratios_within_ten_percent(calibration, published):
     assert (dev <= 0.10).all(), calibration.loc[ids].to_string()
 
 
-def test_meld_gap_is_reported_not_hidden(calibration, published):
+def _meld_results(trial, published):
+    from analysis.report.chapters import baseline
+
+    res = baseline.compute(trial, published)
+    ids = sorted(i for group in built_ids(published).values() for i in group if _is_meld(i))
+    assert len(ids) == 2 * 2 + 2 * 2  # mean and SD, > 15 and < 15; per arm
+    return res, ids + ["baseline.meld.p", "baseline.meld_gt15.p"]
+
+
+def test_meld_meets_table1(fresh, published):
+    """MELD, by the cohort's formula, meets Table 1 at the printed rounding: means, SDs, > 15 counts, and both p
+    values (the t test's at its printed digits), with every other Table 1 statistic still met."""
+    res, ids = _meld_results(load_trial(fresh), published)
+    for rid in ids:
+        assert res[rid].status == "agrees", (rid, res[rid].value, res[rid].published)
+    assert round(res["baseline.meld.p"].value, 3) == published.table1_row("meld").p
+    table1 = res.objects["comparison"]  # every Table 1 statistic and p beside the paper's
+    assert (table1["status"] == "agrees").all(), table1[table1["status"] != "agrees"].to_string()
+
+
+def test_meld_of_the_committed_cohort(calibration, published):
     expected = sorted(i for group in built_ids(published).values() for i in group if _is_meld(i))
-    assert len(expected) == 2 * 2 + 2 * 2  # mean and SD, > 15 and < 15; per arm
-    meld = calibration.loc[expected]  # every one a row of the table, with its gap
-    assert set(meld["provenance"]) == {"assumed"}
-    assert meld["value"].notna().all()
+    meld = calibration.loc[expected]
+    assert (meld["status"] == "agrees").all(), meld.to_string()
 
 
 def test_calibration_flags_a_broken_cohort(trial_dir, published):
@@ -283,12 +302,16 @@ def test_event_counts_hand_check(published):
         (17.1, 1.0, 88.4, 6.43),
         # bilirubin 2 mg/dL, INR 1.5, creatinine 2 mg/dL (by hand: 3.78*0.693147+11.2*0.405465+9.57*0.693147+6.43).
         (34.2, 1.5, 176.8, 3.78 * np.log(2) + 11.2 * np.log(1.5) + 9.57 * np.log(2) + 6.43),
-        # values below 1 are set to 1; creatinine capped at 4 mg/dL.
-        (5.0, 0.9, 1000.0, 9.57 * np.log(4) + 6.43),
+        # the cohort's formula (Kamath, the one Table 1's labs allow) has no bounds: below 1 gives a negative term
+        (5.0, 0.9, 1000.0, 3.78 * np.log(5.0 / 17.1) + 11.2 * np.log(0.9) + 9.57 * np.log(1000.0 / 88.4) + 6.43),
     ],
 )
 def test_meld_formula(tbil, inr, cr, expected):
+    assert synthetic.MELD_VARIANT == "kamath"
     assert meld_score(np.array([tbil]), np.array([inr]), np.array([cr]))[0] == pytest.approx(expected, rel=1e-12)
+    # UNOS (for comparison): values below 1 set to 1, creatinine capped at 4 mg/dL, rounded to an integer
+    unos = meld_score(np.array([5.0]), np.array([0.9]), np.array([1000.0]), variant="unos")[0]
+    assert unos == round(9.57 * np.log(4) + 6.43)
 
 
 def test_meld_is_computed_from_the_labs(trial):

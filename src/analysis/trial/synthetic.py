@@ -58,6 +58,7 @@ import yaml
 from .data import ARMS, load_trial
 from .published import Published, load_published
 from ..toolkit.agreement import printed
+from ..toolkit.meld import BILIRUBIN_UMOL_PER_MG, CREATININE_UMOL_PER_MG, MELD_COMPONENTS, MELD_VARIANTS, meld
 from ..toolkit.randomization import allocation_list
 from ..toolkit.survival import _cox_1d
 from ..toolkit.units import DAYS_PER_WEEK, days_to_months, months_to_days, weeks_to_months
@@ -68,8 +69,7 @@ __all__ = [
     "STREAMS",
     "step_rng",
     "derive_event_counts",
-    "BILIRUBIN_UMOL_PER_MG",
-    "CREATININE_UMOL_PER_MG",
+    "MELD_VARIANT",
     "MELD_COEFFICIENTS",
     "meld_score",
     "generate",
@@ -201,9 +201,13 @@ class SyntheticParameters:
     age_draws : int
         Candidate age samples tried to bring the age t-test p near the published one.
     meld_rho_grid : tuple of float
-        Correlations of bilirubin, INR and creatinine with latent severity tried for MELD.
-    meld_skew_grid : tuple of float
-        Skewness factors of bilirubin, creatinine and INR tried for MELD.
+        Correlations of bilirubin, INR and creatinine with latent severity, tried in this order
+        until their MELD meets Table 1 (:func:`_meld_components`).
+    meld_attempts : int
+        Seeded draws of the MELD components tried at each correlation.
+    meld_swap_steps : int
+        Proposed exchanges of one component between two patients per draw (the search that
+        brings the SD and the > 15 count of MELD to Table 1's).
     lab_effects : LabEffects
         The assumed liver-function changes.
     complication_risk : mapping of str to float
@@ -227,10 +231,12 @@ class SyntheticParameters:
     hcc_draws: int = 15
     #: Seeded candidate age samples tried to bring the age t-test p near the published one.
     age_draws: int = 200
-    #: Correlation of bilirubin, INR and creatinine with latent severity (MELD tuning grid).
-    meld_rho_grid: tuple[float, ...] = (0.0, 0.15, 0.3, 0.45, 0.6, 0.75)
-    #: Skewness factors (sample CV / target CV) of bilirubin, creatinine and INR (MELD tuning grid).
-    meld_skew_grid: tuple[float, ...] = (1.02, 1.1, 1.2, 1.3)
+    #: Correlations of bilirubin, INR and creatinine with latent severity, tried in this order.
+    meld_rho_grid: tuple[float, ...] = (0.45, 0.3, 0.6, 0.15, 0.0)
+    #: Seeded draws of the MELD components tried at each correlation.
+    meld_attempts: int = 10
+    #: Proposed exchanges of one MELD component between two patients, per draw.
+    meld_swap_steps: int = 3000
     lab_effects: LabEffects = field(default_factory=LabEffects)
     #: Assumed probability, per analysed patient and 48 weeks, of each serious
     #: complication of cirrhosis; equal in both arms (no treatment effect assumed).
@@ -246,7 +252,8 @@ class SyntheticParameters:
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
-        for name in ("calibration_draws", "calibration_shortlist", "hcc_draws", "age_draws"):
+        for name in ("calibration_draws", "calibration_shortlist", "hcc_draws", "age_draws", "meld_attempts",
+                     "meld_swap_steps"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
@@ -352,19 +359,22 @@ def derive_event_counts(published: Published | None = None) -> pd.DataFrame:
 # ----------------------------------------------------------------------------
 # Small numeric helpers
 # ----------------------------------------------------------------------------
-#: Unit conversions: umol/L per mg/dL of bilirubin and of creatinine.
-BILIRUBIN_UMOL_PER_MG = 17.1
-CREATININE_UMOL_PER_MG = 88.4
+#: The MELD variant of the cohort (:data:`analysis.toolkit.meld.MELD_VARIANTS`): the only one of the
+#: variants in use whose mean MELD the published bilirubin, INR and creatinine moments allow in both
+#: arms (the Data chapter, ``data.meld_formula.*``): Kamath et al. (2001), times 10, with the etiology
+#: term (hepatitis B), without the UNOS bounds.
+MELD_VARIANT = "kamath"
 
-#: Coefficients of the UNOS MELD formula (Kamath et al. 2001).
-MELD_COEFFICIENTS = {"bilirubin": 3.78, "inr": 11.2, "creatinine": 9.57, "constant": 6.43}
+#: Coefficients of that formula (Kamath et al. 2001).
+MELD_COEFFICIENTS = {**MELD_COMPONENTS, "constant": MELD_VARIANTS[MELD_VARIANT].constant}
 
 
-def meld_score(tbil_umol: np.ndarray, inr: np.ndarray, cr_umol: np.ndarray) -> np.ndarray:
-    """MELD (UNOS, 2001) from bilirubin and creatinine in umol/L and INR.
+def meld_score(tbil_umol: np.ndarray, inr: np.ndarray, cr_umol: np.ndarray, variant: str = MELD_VARIANT) -> np.ndarray:
+    """MELD of the cohort (:data:`MELD_VARIANT`) from bilirubin and creatinine in umol/L and INR.
 
-    MELD = 3.78 ln(bilirubin mg/dL) + 11.2 ln(INR) + 9.57 ln(creatinine mg/dL)
-    + 6.43, with values below 1 set to 1 and creatinine capped at 4 mg/dL.
+    MELD = 3.78 ln(bilirubin mg/dL) + 11.2 ln(INR) + 9.57 ln(creatinine mg/dL) + 6.43 (Kamath
+    et al. 2001, etiology term of hepatitis B), without the UNOS bounds (``variant="unos"``: values
+    below 1 set to 1, creatinine capped at 4 mg/dL, rounded to an integer).
     Bilirubin mg/dL = umol/L / 17.1; creatinine mg/dL = umol/L / 88.4.
 
     Parameters
@@ -375,6 +385,8 @@ def meld_score(tbil_umol: np.ndarray, inr: np.ndarray, cr_umol: np.ndarray) -> n
         International normalised ratio.
     cr_umol : array_like
         Creatinine, umol/L.
+    variant : str
+        A key of :data:`analysis.toolkit.meld.MELD_VARIANTS` (default :data:`MELD_VARIANT`).
 
     Returns
     -------
@@ -386,11 +398,8 @@ def meld_score(tbil_umol: np.ndarray, inr: np.ndarray, cr_umol: np.ndarray) -> n
     Kamath PS et al. A model to predict survival in patients with end-stage
     liver disease. Hepatology 2001;33:464-470.
     """
-    b = np.maximum(np.asarray(tbil_umol, float) / BILIRUBIN_UMOL_PER_MG, 1.0)
-    i = np.maximum(np.asarray(inr, float), 1.0)
-    c = np.clip(np.asarray(cr_umol, float) / CREATININE_UMOL_PER_MG, 1.0, 4.0)
-    k = MELD_COEFFICIENTS
-    return k["bilirubin"] * np.log(b) + k["inr"] * np.log(i) + k["creatinine"] * np.log(c) + k["constant"]
+    return meld(np.asarray(tbil_umol, float) / BILIRUBIN_UMOL_PER_MG, np.asarray(inr, float),
+                np.asarray(cr_umol, float) / CREATININE_UMOL_PER_MG, variant)
 
 
 _GRID = sorted(((a, b) for a in np.linspace(-2, 2, 41) for b in np.linspace(-2, 2, 41)),
@@ -479,34 +488,185 @@ def _ages(rng: np.random.Generator, pub: Published, n: Mapping[str, int], draws:
     return best
 
 
+def _meld_targets(pub: Published) -> dict[str, dict[str, float]]:
+    """Table 1's MELD per arm: mean, SD (their printed decimals), > 15 count; and the p (Student t)."""
+    row, gt = pub.table1_row("meld"), pub.table1_row("meld_gt15")
+    out = {}
+    for a in ARMS:
+        st, dec = row.arm(a), row.decimals_for(a)
+        out[a] = {"mean": st["mean"], "sd": st["sd"], "count": int(gt.arm(a)[">15"]),
+                  "mean_half": 0.5 * 10.0 ** -dec["mean"], "sd_half": 0.5 * 10.0 ** -dec["sd"],
+                  "mean_decimals": dec["mean"], "sd_decimals": dec["sd"]}
+    out["p"] = {"p": row.p}
+    return out
+
+
+def _student_p(m1: float, s1: float, n1: int, m2: float, s2: float, n2: int) -> float:
+    from scipy.stats import ttest_ind_from_stats
+
+    return float(ttest_ind_from_stats(m1, s1, n1, m2, s2, n2, equal_var=True).pvalue)
+
+
+def _solve_for_p(f, lo: float, hi: float, p: float) -> float:
+    """The x in [lo, hi] with ``f(x) == p`` by bisection (``f`` monotone); the nearer end if none."""
+    flo, fhi = f(lo) - p, f(hi) - p
+    if flo * fhi > 0:
+        return lo if abs(flo) < abs(fhi) else hi
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        fm = f(mid) - p
+        if (fm > 0) == (flo > 0):
+            lo, flo = mid, fm
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+#: The MELD components of Table 1 (patients.csv column -> the toolkit's component, conversion factor).
+_MELD_VARS = {"tbil": ("bilirubin", BILIRUBIN_UMOL_PER_MG), "inr": ("inr", 1.0), "cr": ("creatinine", CREATININE_UMOL_PER_MG)}
+#: Skewness factors (sample CV / target CV of the lognormal before moment matching) of the MELD
+#: components at the two ends of the search for the MELD mean: a larger factor gives a heavier
+#: right tail and a tighter body at the same mean and SD, hence a larger mean of the log.
+_MELD_SHAPE = {"tbil": (1.3, 5.0), "inr": (1.0, 8.0), "cr": (1.0, 8.0)}
+
+
+#: The SD difference that weighs as much as one patient on the wrong side of 15 in the exchange search.
+_MELD_SD_SCALE = 0.02
+
+
+def _component(latent: np.ndarray, pub: Published, arm: str, var: str, factor: float) -> np.ndarray:
+    row = pub.table1_row(var)
+    st, dec = row.arm(arm), row.decimals_for(arm)
+    x = _lognormal(None, latent, factor * st["sd"] / st["mean"])
+    return _match_moments(x, st["mean"], st["sd"], _STORE[var], dec["mean"], dec["sd"])
+
+
+def _plausible(var: str, y: np.ndarray) -> bool:
+    return bool(y.min() >= _FLOOR[var] and y.max() <= _CEIL.get(var, np.inf))
+
+
+def _meld_components(rng: np.random.Generator, pub: Published, arm: str, sev: np.ndarray, rho: float,
+                     target: Mapping[str, float] | None, steps: int) -> dict[str, np.ndarray] | None:
+    """Bilirubin, INR and creatinine of one arm, each with Table 1's mean and SD, whose MELD
+    (:data:`MELD_VARIANT`, stored to one decimal) has Table 1's mean, SD and > 15 count.
+
+    The mean of MELD depends on the components' marginal distributions only (the score is a sum
+    of one term per component): the shape of the three lognormals (their skewness factors,
+    moved together between the ends of :data:`_MELD_SHAPE`) is searched by bisection until the
+    mean of MELD is ``target["mean"]``. The SD and the count above 15 depend on which patient
+    has which values: exchanging one component's values between two patients keeps every
+    component's mean and SD, and exchanges that bring the SD and count nearer to the targets
+    are kept (at most ``steps`` proposals). ``None`` when this draw does not get there. With
+    ``target=None`` (patients outside Table 1) the shapes are the middle of their plausible
+    ranges and nothing is searched.
+    """
+    n = len(sev)
+    lat = {v: rho * sev + np.sqrt(1 - rho**2) * rng.normal(size=n) for v in _MELD_VARS}
+
+    # Each component's factors that keep this draw within its plausibility limits (a grid scan).
+    shape = {}
+    for v, (lo, hi) in _MELD_SHAPE.items():
+        ok = [f for f in lo * (hi / lo) ** np.linspace(0, 1, 13) if _plausible(v, _component(lat[v], pub, arm, v, f))]
+        if not ok:
+            return None
+        shape[v] = (ok[0], ok[-1])
+
+    def at(t: float) -> tuple[dict[str, np.ndarray], float]:
+        vals = {v: _component(lat[v], pub, arm, v, lo * (hi / lo) ** t) for v, (lo, hi) in shape.items()}
+        m = np.round(meld_score(vals["tbil"], vals["inr"], vals["cr"]), 1)
+        return vals, float(m.mean()) if np.isfinite(m).all() else -np.inf
+
+    if target is None:
+        vals, _ = at(0.5)
+        m = meld_score(vals["tbil"], vals["inr"], vals["cr"])
+        return vals if all(_plausible(v, y) for v, y in vals.items()) and np.round(m, 1).min() >= 0 else None
+    goal, tol = target["mean"], target["mean_tol"]
+    lo, hi = 0.0, 1.0
+    vals, mean = at(hi)
+    if mean < goal - tol:
+        return None
+    for _ in range(30):
+        if abs(mean - goal) <= tol:
+            break
+        mid = 0.5 * (lo + hi)
+        vals, mean = at(mid)
+        lo, hi = (mid, hi) if mean < goal else (lo, mid)
+    if abs(mean - goal) > tol or not all(_plausible(v, y) for v, y in vals.items()):
+        return None
+    # Exchanges: SD and count. MELD terms per component, updated in place.
+    terms = {v: MELD_VARIANTS[MELD_VARIANT].transform(c, vals[v] / f) for v, (c, f) in _MELD_VARS.items()}
+    raw = MELD_VARIANTS[MELD_VARIANT].constant + sum(terms.values())
+    m = np.round(raw, 1)
+    s1, s2, cnt = float(m.sum()), float((m**2).sum()), int((m > 15).sum())
+    neg = int((m < 0).sum())  # a negative score (possible without the UNOS bounds) is not plausible here
+    sd_goal, sd_tol, c_goal = target["sd"], target["sd_tol"], int(target["count"])
+
+    def loss(s1: float, s2: float, cnt: int, neg: int) -> tuple[float, float]:
+        # Rounding to one decimal makes the stored mean depend slightly on the pairing: kept within tol.
+        sd = np.sqrt(max(s2 - s1 * s1 / n, 0.0) / (n - 1))
+        off = max(abs(s1 / n - goal) - tol, 0.0)
+        return abs(sd - sd_goal) / _MELD_SD_SCALE + abs(cnt - c_goal) + off / _MELD_SD_SCALE + neg, sd
+
+    cur, sd = loss(s1, s2, cnt, neg)
+    keys = list(_MELD_VARS)
+    pairs, which = rng.integers(0, n, size=(steps, 2)), rng.integers(0, len(keys), size=steps)
+    for (a, b), k in zip(pairs, which):
+        if abs(sd - sd_goal) <= sd_tol and cnt == c_goal and abs(s1 / n - goal) <= tol and neg == 0:
+            break
+        if a == b:
+            continue
+        tk = terms[keys[k]]
+        d = tk[b] - tk[a]
+        ra, rb = raw[a] + d, raw[b] - d
+        na, nb = round(ra, 1), round(rb, 1)
+        s1n = s1 - m[a] - m[b] + na + nb
+        s2n = s2 - m[a] ** 2 - m[b] ** 2 + na**2 + nb**2
+        cn = cnt - int(m[a] > 15) - int(m[b] > 15) + int(na > 15) + int(nb > 15)
+        ng = neg - int(m[a] < 0) - int(m[b] < 0) + int(na < 0) + int(nb < 0)
+        new, sdn = loss(s1n, s2n, cn, ng)
+        if new < cur:
+            cur, sd, s1, s2, cnt, neg = new, sdn, s1n, s2n, cn, ng
+            raw[a], raw[b], m[a], m[b] = ra, rb, na, nb
+            tk[a], tk[b] = tk[b], tk[a]
+            y = vals[keys[k]]
+            y[a], y[b] = y[b], y[a]
+    m = np.round(meld_score(vals["tbil"], vals["inr"], vals["cr"]), 1)  # afresh: no drift from the updates
+    if (abs(m.mean() - goal) > tol or abs(m.std(ddof=1) - sd_goal) > sd_tol or int((m > 15).sum()) != c_goal
+            or m.min() < 0):
+        return None
+    return vals
+
+
 def _baseline_arm(rng: np.random.Generator, pub: Published, arm: str, n: int, rho: float,
-                  skew: float = 1.3) -> pd.DataFrame | None:
-    """One arm's analysed baseline; ``None`` if a plausibility floor is broken."""
+                  meld_target: Mapping[str, float] | None = None, swap_steps: int = 3000) -> pd.DataFrame | None:
+    """One arm's analysed baseline; ``None`` if a plausibility floor is broken or MELD misses
+    ``meld_target`` (:func:`_meld_components`; ``None``: MELD not calibrated)."""
     sev = rng.normal(size=n)
     df: dict[str, np.ndarray] = {}
     age = pub.table1_row("age").arm(arm)
     df["age"] = _age(rng, n, age["median"], int(age["min"]), int(age["max"]))
-    latent_inr = rho * sev + np.sqrt(1 - rho**2) * rng.normal(size=n)
+    comps = _meld_components(rng, pub, arm, sev, rho, meld_target, swap_steps)
+    if comps is None:
+        return None
+    df.update(comps)
     for var, (load, is_skewed) in _LOAD.items():
+        if var in _MELD_VARS:
+            continue
         row = pub.table1_row(var)
         stats_ = row.arm(arm)
         dec = row.decimals_for(arm)
         cv = stats_["sd"] / stats_["mean"]
-        factor = skew if var in ("tbil", "cr", "inr") else 1.3
         for _ in range(200):  # redraw this variable until it is clinically plausible
             e = rng.normal(size=n)
-            if var == "inr":
-                latent = latent_inr
-                latent_inr = rho * sev + np.sqrt(1 - rho**2) * e  # fresh draw if a redraw is needed
-            elif var == "pta":  # PTA mirrors INR (both measure prothrombin time)
+            if var == "pta":  # PTA mirrors INR (both measure prothrombin time)
                 latent = -(0.85 * (np.log(df["inr"]) - np.log(df["inr"]).mean()) / np.log(df["inr"]).std()
                            + np.sqrt(1 - 0.85**2) * e)
             else:
-                w = rho if var in ("tbil", "cr") else abs(load)
+                w = abs(load)
                 latent = np.sign(load) * w * sev + np.sqrt(1 - w**2) * e
-            x = _lognormal(rng, latent, factor * cv) if is_skewed else latent
+            x = _lognormal(rng, latent, 1.3 * cv) if is_skewed else latent
             y = _match_moments(x, stats_["mean"], stats_["sd"], _STORE[var], dec["mean"], dec["sd"])
-            if y.min() >= _FLOOR[var] and y.max() <= _CEIL.get(var, np.inf):
+            if _plausible(var, y):
                 break
         else:
             return None
@@ -527,35 +687,55 @@ def _baseline_arm(rng: np.random.Generator, pub: Published, arm: str, n: int, rh
     return pd.DataFrame(df)
 
 
-def _meld_gap(df: pd.DataFrame, pub: Published, arm: str) -> float:
-    m = pub.table1_row("meld").arm(arm)
-    cnt = pub.table1_row("meld_gt15").arm(arm)[">15"]
-    return (
-        abs(int((df["meld"] > 15).sum()) - cnt) / 2.0
-        + abs(df["meld"].mean() - m["mean"]) / m["sd"] * 4
-        + abs(df["meld"].std(ddof=1) - m["sd"]) / m["sd"] * 2
-    )
+def _baselines(rng: np.random.Generator, pub: Published, n: Mapping[str, int],
+               prm: SyntheticParameters) -> dict[str, pd.DataFrame]:
+    """Both arms' analysed baselines, MELD at Table 1's printed mean, SD, > 15 count and p.
 
+    The control arm aims inside the printed mean's rounding interval (below its middle) and at the
+    printed SD; the UC-MSC arm then aims at the mean (inside its rounding interval) and the SD (inside
+    its) whose Student t test against the control arm's MELD gives the printed p. Each arm tries
+    ``prm.meld_attempts`` draws at each correlation of ``prm.meld_rho_grid`` in turn.
+    """
+    tg = _meld_targets(pub)
+    p_goal = tg["p"]["p"]
+    first, second = ARMS
+    out: dict[str, pd.DataFrame] = {}
 
-def _baseline(rng: np.random.Generator, pub: Published, arm: str, n: int, rho_grid, skew_grid) -> pd.DataFrame:
-    """The arm's baseline whose computed MELD is nearest Table 1 over a grid of
-    severity correlations (``rho_grid``) and skewness factors (``skew_grid``)."""
-    best, best_gap = None, np.inf
-    for rho in rho_grid:
-        for skew in skew_grid:
-            df = _baseline_arm(rng, pub, arm, n, rho, skew)
-            if df is None:
-                continue
-            gap = _meld_gap(df, pub, arm)
-            if gap < best_gap:
-                best, best_gap = df, gap
-    if best is None:
-        raise RuntimeError(f"no plausible baseline found for arm {arm}; widen the tuning grids")
-    return best
+    def search(arm: str, target: Mapping[str, float]) -> pd.DataFrame:
+        for rho in prm.meld_rho_grid:
+            for _ in range(prm.meld_attempts):
+                df = _baseline_arm(rng, pub, arm, n[arm], rho, target, prm.meld_swap_steps)
+                if df is not None:
+                    return df
+        raise RuntimeError(f"no baseline of arm {arm} meets Table 1's MELD; widen meld_rho_grid or raise "
+                           "meld_attempts / meld_swap_steps")
+
+    t1 = tg[first]
+    # Below the middle of its interval, so that the UC-MSC mean the printed p asks for lies inside its own.
+    out[first] = search(first, {"mean": t1["mean"] - 0.4 * t1["mean_half"], "mean_tol": 0.04 * t1["mean_half"], "sd": t1["sd"],
+                                "sd_tol": 0.2 * t1["sd_half"], "count": t1["count"]})
+    m1, s1 = float(out[first]["meld"].mean()), float(out[first]["meld"].std(ddof=1))
+    t2 = tg[second]
+    lo, hi = t2["mean"] - 0.8 * t2["mean_half"], t2["mean"] + 0.8 * t2["mean_half"]
+    goal_mean = _solve_for_p(lambda x: _student_p(m1, s1, n[first], x, t2["sd"], n[second]), lo, hi, p_goal)
+    # The mean is met within a 25th of its rounding interval, so the SD that gives the printed
+    # p at the goal mean gives it at the draw's mean too.
+    sd_goal = _solve_for_p(lambda x: _student_p(m1, s1, n[first], goal_mean, x, n[second]),
+                           t2["sd"] - 0.8 * t2["sd_half"], t2["sd"] + 0.8 * t2["sd_half"], p_goal)
+    for rho in prm.meld_rho_grid:
+        for _ in range(prm.meld_attempts):
+            df = _baseline_arm(rng, pub, second, n[second], rho,
+                               {"mean": goal_mean, "mean_tol": 0.04 * t2["mean_half"], "sd": sd_goal,
+                                "sd_tol": 0.1 * t2["sd_half"], "count": t2["count"]}, prm.meld_swap_steps)
+            if df is not None:
+                out[second] = df
+                return out
+    raise RuntimeError(f"no baseline of arm {second} meets Table 1's MELD and its p; widen meld_rho_grid or "
+                       "raise meld_attempts / meld_swap_steps")
 
 
 def _baseline_uncalibrated(rng: np.random.Generator, pub: Published, n: int) -> pd.DataFrame:
-    """Baseline of patients who were not analysed (not part of Table 1)."""
+    """Baseline of patients who were not analysed (not part of Table 1; MELD loosely near the control arm's)."""
     df = None
     while df is None:
         df = _baseline_arm(rng, pub, "control", int(pub.consort["analyzed"]["control"]), 0.3)
@@ -835,9 +1015,10 @@ def generate(params: SyntheticParameters | None = None, published: Published | N
     accrual_months = float(prm.accrual_months or pub.sample_size["accrual_months"])
     outcomes = _outcomes(rng["survival"], rng["hcc"], pub, n_an, prm, accrual_months)
     ages = _ages(rng["ages"], pub, n_an, prm.age_draws)
+    baselines = _baselines(rng["baseline"], pub, n_an, prm)
     parts = []
     for a in ARMS:
-        b = _baseline(rng["baseline"], pub, a, n_an[a], prm.meld_rho_grid, prm.meld_skew_grid)
+        b = baselines[a]
         b["age"] = ages[a]
         o = outcomes[a]
         # Sicker patients die sooner: pair severity ranks with survival ranks, loosely.

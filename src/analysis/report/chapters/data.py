@@ -25,11 +25,13 @@ from ...toolkit.agreement import STATUSES
 from ...toolkit.schema import ARM_LABELS, ARMS, BASELINE_CATEGORICAL, BASELINE_CONTINUOUS, Trial
 from ...trial.data import content_digest, data_dictionary
 from ...trial.published import Published
-from ...trial.synthetic import BILIRUBIN_UMOL_PER_MG, MELD_COEFFICIENTS, derive_event_counts
+from ...toolkit.consistency import rounding_interval
+from ...toolkit.meld import BILIRUBIN_UMOL_PER_MG, CREATININE_UMOL_PER_MG, MELD_VARIANTS, meld_mean_range
+from ...trial.synthetic import MELD_VARIANT, derive_event_counts
 from ..results import ChapterResults, Result
 
-__all__ = ["CHAPTER", "OPTIONAL_TABLES", "OPTIONAL_COLUMNS", "CALIBRATION_COLUMNS", "in_calibration",
-           "tolerance_text", "calibration_table", "compute"]
+__all__ = ["CHAPTER", "OPTIONAL_TABLES", "OPTIONAL_COLUMNS", "CALIBRATION_COLUMNS", "MELD_SUPPORT", "in_calibration",
+           "tolerance_text", "calibration_table", "meld_formulas", "compute"]
 
 #: This chapter's name (its own results are never rows of its calibration table).
 CHAPTER = "data"
@@ -233,35 +235,108 @@ def _calibration(res: ChapterResults, others: Mapping[str, ChapterResults]) -> N
             note="" if dev else "no published hazard ratio is computable on these data")
 
 
+#: Values a patient with decompensated cirrhosis can have (mg/dL; INR ratio), wide on purpose: the
+#: range of the mean MELD a formula allows is computed over every distribution on these supports
+#: (bilirubin 1.7-1540 umol/L, creatinine 18-1500 umol/L, INR 0.8-10).
+MELD_SUPPORT = {"bilirubin": (0.1, 90.0), "inr": (0.8, 10.0), "creatinine": (0.2, 17.0)}
+#: Table 1 rows of the MELD components (toolkit component -> Table 1 variable, umol/L per mg/dL).
+_MELD_ROWS = {"bilirubin": ("tbil", BILIRUBIN_UMOL_PER_MG), "inr": ("inr", 1.0),
+              "creatinine": ("cr", CREATININE_UMOL_PER_MG)}
+_FORMULA_NOTE = ("derived from Table 1's means and SDs of bilirubin, INR and creatinine (within their printed "
+                 "rounding) alone: the range of the mean MELD over every distribution with those moments on the "
+                 "plausible values of MELD_SUPPORT (analysis.toolkit.meld.meld_mean_range)")
+
+
+def meld_formulas(published: Published) -> pd.DataFrame:
+    """For each MELD variant, the range of mean MELD per arm that Table 1's component moments allow.
+
+    Parameters
+    ----------
+    published : Published
+        The paper's numbers (Table 1 rows ``tbil``, ``inr``, ``cr``, ``meld`` and group sizes).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per variant of :data:`analysis.toolkit.meld.MELD_VARIANTS`: ``variant``, ``label``,
+        ``low_<arm>``, ``high_<arm>`` (NaN when the variant needs sodium, which the paper does not
+        report), ``published_<arm>`` (the printed mean MELD), ``allows_<arm>`` and ``allows`` (both
+        arms: the printed mean's rounding interval meets the range; ``None`` when not computable).
+    """
+    mrow = published.table1_row("meld")
+    rows = []
+    for name, v in MELD_VARIANTS.items():
+        out = {"variant": name, "label": v.label}
+        flags = []
+        for a in ARMS:
+            moments = {}
+            for comp, (var, f) in _MELD_ROWS.items():
+                row = published.table1_row(var)
+                dec, st = row.decimals_for(a), row.arm(a)
+                moments[comp] = {"mean": tuple(x / f for x in rounding_interval(st["mean"], dec["mean"])),
+                                 "sd": tuple(x / f for x in rounding_interval(st["sd"], dec["sd"]))}
+            lo, hi = meld_mean_range(v, moments, MELD_SUPPORT, n=int(published.raw["table1"]["n"][a]))
+            m_lo, m_hi = rounding_interval(mrow.arm(a)["mean"], mrow.decimals_for(a)["mean"])
+            ok = None if np.isnan(lo) else bool(lo <= m_hi and m_lo <= hi)
+            out.update({f"low_{a}": lo, f"high_{a}": hi, f"published_{a}": mrow.arm(a)["mean"], f"allows_{a}": ok})
+            flags.append(ok)
+        out["allows"] = None if None in flags else all(flags)
+        rows.append(out)
+    return pd.DataFrame(rows)
+
+
 def _meld(res: ChapterResults, trial: Trial, pub: Published, others: Mapping[str, ChapterResults]) -> None:
-    """Mean MELD of the data (the baseline chapter's result) beside the published one, and the formula
-    terms that explain the gap."""
+    """Mean MELD of the data (the baseline chapter's result) beside the published one, and which MELD
+    formula the published bilirubin, INR and creatinine allow."""
     row = pub.table1_row("meld")
     src = pub.raw["table1"]["source"]
     base = others.get("baseline", {})
+    chosen = MELD_VARIANTS[MELD_VARIANT]
     for a in ARMS:
         rid = f"baseline.meld.mean.{a}"
         v = base[rid].value if rid in base else None
         res.add(f"data.meld.mean.{a}", f"Mean baseline MELD, {ARM_LABELS[a]}", v, unit="points",
-                provenance="assumed", glue={f"meld_mean_{a}": "value"},
+                provenance="by construction", glue={f"meld_mean_{a}": "value"},
                 note=(f"the baseline chapter's {rid}, compared with the paper there"
-                      + ("; on the synthetic cohort MELD is computed from the generated bilirubin, INR and creatinine "
-                         "(UNOS formula), not forced to the published mean" if trial.synthetic else ""))
+                      + (f"; on the synthetic cohort MELD is computed from the generated bilirubin, INR and creatinine "
+                         f"({chosen.label}), which are generated so that it meets Table 1" if trial.synthetic else ""))
                 if v is not None else "patients.csv has no meld values")
         res.add(f"data.meld.published_mean.{a}", f"Mean baseline MELD, {ARM_LABELS[a]} (published)",
                 row.arm(a)["mean"], unit="points", published=row.arm(a)["mean"], provenance="published", source=src,
                 glue={f"meld_pub_{a}": "value"})
-    k = MELD_COEFFICIENTS
-    res.add("data.meld.formula.constant", "Constant of the UNOS MELD formula", k["constant"], unit="points",
-            glue={"meld_constant": "value"},
-            note="a constant of the formula (Kamath et al. 2001), not a result of the data")
-    inr = pub.table1_row("inr").control["mean"]
-    res.add("data.meld.formula.inr_term", "INR term of the MELD formula at Table 1's mean INR (control arm)",
-            k["inr"] * np.log(inr), unit="points", glue={"meld_inr_term": "value"},
-            note="computed from the published mean INR, not from the data")
-    res.add("data.meld.formula.bilirubin_floor", "Bilirubin below which the MELD formula sets the bilirubin term to "
-            "zero (1 mg/dL)", BILIRUBIN_UMOL_PER_MG, unit="umol/L", glue={"meld_floor_umol": "value"},
-            note="a constant of the formula (1 mg/dL in umol/L), not a result of the data")
+    t = meld_formulas(pub)
+    res.objects["meld_formulas_raw"] = t
+    for _, r in t.iterrows():
+        v = r["variant"]
+        for a in ARMS:
+            for end, word in (("low", "Smallest"), ("high", "Largest")):
+                x = None if pd.isna(r[f"{end}_{a}"]) else float(r[f"{end}_{a}"])
+                res.add(f"data.meld_formula.{v}.mean_{end}.{a}", f"{word} mean MELD that Table 1's bilirubin, INR "
+                        f"and creatinine allow, {r['label']}, {ARM_LABELS[a]}", x, unit="points",
+                        provenance="published", source=src,
+                        note=_FORMULA_NOTE if x is not None else "the formula needs serum sodium, which the paper "
+                        "does not report",
+                        glue={f"meld_{v}_{end}_{a}": "value"} if v in ("unos", "kamath") else {})
+        ok = r["allows"]
+        res.add(f"data.meld_formula.{v}.achievable", f"Table 1's MELD means reachable with {r['label']} (1 yes, 0 no)",
+                None if ok is None else int(ok), unit="", provenance="published", source=src,
+                note=(_FORMULA_NOTE + "; 1 when the range meets the printed mean's rounding interval in both arms")
+                if ok is not None else "not computable: the formula needs serum sodium, which the paper does not report")
+    ok = t["allows"].dropna()
+    res.add("data.meld_formula.n", "MELD formulas examined that can be computed from bilirubin, INR and creatinine",
+            int(len(ok)), unit="formulas", provenance="published", glue={"meld_n_formulas": "value"},
+            note="MELD-Na is not among them: it needs serum sodium, which the paper does not report")
+    res.add("data.meld_formula.n_achievable", "MELD formulas whose mean MELD range contains Table 1's in both arms",
+            int(ok.astype(bool).sum()), unit="formulas", provenance="published", glue={"meld_n_allowing": "value"},
+            note=_FORMULA_NOTE)
+    display = pd.DataFrame({"Formula": t["label"]})
+    for a in ARMS:
+        display[f"{ARM_LABELS[a]}, lowest mean"] = t[f"low_{a}"]
+        display[f"{ARM_LABELS[a]}, highest mean"] = t[f"high_{a}"]
+        display[f"{ARM_LABELS[a]}, published mean"] = t[f"published_{a}"]
+    display["Reaches both published means"] = ["not computable" if x is None else ("yes" if x else "no")
+                                               for x in t["allows"]]
+    res.objects["meld_formulas"] = display
 
 
 def compute(trial: Trial, published: Published, others: Mapping[str, ChapterResults] | None = None
@@ -285,7 +360,10 @@ def compute(trial: Trial, published: Published, others: Mapping[str, ChapterResu
         Results with ids ``data.patients``, ``data.analyzed``, ``data.optional.*``,
         ``data.digest_short`` (a string), ``data.implied_deaths.<arm>``, ``data.calibration.*`` (with
         ``data.calibration.met.forced``, the agreeing rows the synthetic generator forces),
-        ``data.meld.mean.<arm>``, ``data.meld.published_mean.<arm>`` and ``data.meld.formula.*``;
+        ``data.meld.mean.<arm>``, ``data.meld.published_mean.<arm>``, ``data.meld_formula.<variant>.mean_low.<arm>``,
+        ``data.meld_formula.<variant>.mean_high.<arm>``, ``data.meld_formula.<variant>.achievable`` (1 when the
+        variant allows Table 1's mean MELD in both arms), ``data.meld_formula.n``, ``.n_achievable``;
+        objects ``meld_formulas`` (displayed) and ``meld_formulas_raw`` (:func:`meld_formulas`);
         objects ``data_dictionary``, ``tables``, ``event_counts``, ``calibration`` (the full table,
         :func:`calibration_table`), ``calibration_summary`` (results by chapter and status),
         ``calibration_shown`` (the table's displayed columns, :data:`CALIBRATION_COLUMNS`),
