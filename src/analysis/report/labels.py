@@ -54,6 +54,10 @@ COLUMN_HEADERS: dict[str, str] = {
     "n_per_arm": "Patients per arm", "schoenfeld": "Schoenfeld", "freedman": "Freedman",
     "lachin_foulkes": "Lachin-Foulkes", "asymptotic": "Asymptotic", "analytic": "Analytic",
     "simulation": "Simulation", "logrank": "Log-rank", "landmark": "Landmark", "rmst": "RMST (months)",
+    # reconstruction chapter
+    "trial": "Trial, endpoint", "variant": "Information used besides the curves", "clicks": "Clicks",
+    "log_hr_diff": "Log HR difference", "rmst_rel_diff": "RMST, relative difference",
+    "max_abs_ds": "Largest survival difference", "median_rel_diff": "Median, relative difference",
     # landmark chapter
     "n_significant": "Landmarks with p < 0.05", "first": "First landmark (months)",
     "last": "Last landmark (months)",

@@ -20,7 +20,8 @@ from .figures import ARM_COLORS
 from .format import arm_label
 from ..toolkit.survival import KMResult, ZPHResult
 
-__all__ = ["AT_RISK_TIMES", "plot_km", "plot_landmark_km", "plot_forest", "plot_zph", "plot_cif", "plot_landmark_grid"]
+__all__ = ["AT_RISK_TIMES", "plot_km", "plot_landmark_km", "plot_forest", "plot_zph", "plot_cif", "plot_landmark_grid",
+           "plot_reconstruction"]
 
 #: Times (months) of the numbers-at-risk table.
 AT_RISK_TIMES = (0.0, 12.0, 24.0, 36.0, 48.0, 60.0, 75.0)
@@ -437,3 +438,47 @@ def plot_landmark_grid(grid: pd.DataFrame, chosen: float, *, window: str = "late
     return fig
 
 
+
+
+def plot_reconstruction(original: KMResult, reconstructed: KMResult, clicks: dict, *,
+                        ylabel: str = "Probability event-free", horizon: float | None = None,
+                        figsize: tuple[float, float] = (7.0, 4.8)) -> Figure:
+    """Kaplan-Meier curves of some data beside those of their reconstruction from digitised clicks.
+
+    Parameters
+    ----------
+    original, reconstructed : KMResult
+        :func:`analysis.toolkit.survival.kaplan_meier` of the data and of the reconstructed
+        patients (:mod:`analysis.toolkit.reconstruct`).
+    clicks : dict of str to pandas.DataFrame
+        Arm -> the clicks (``time``, ``survival``) the reconstruction started from.
+    ylabel : str, default "Probability event-free"
+        Label of the y axis.
+    horizon : float, optional
+        Upper x limit in months (default: the last time).
+    figsize : tuple of float, default (7.0, 4.8)
+        Figure size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Per arm (arm colours): the data's curve (solid), the reconstruction's (dashed) and the
+        clicks (dots).
+    """
+    fig, ax = plt.subplots(figsize=figsize)
+    for arm in original.arms:
+        col = ARM_COLORS[arm]
+        c = original.curve(arm)
+        _step(ax, c["time"], c["surv"], color=col, lw=2.2, alpha=0.55, label=f"{arm_label(arm)}, data")
+        r = reconstructed.curve(arm)
+        _step(ax, r["time"], r["surv"], color=col, lw=1.4, ls="--", label=f"{arm_label(arm)}, reconstruction")
+        k = clicks.get(arm)
+        if k is not None:
+            ax.plot(k["time"], k["survival"], "o", color=col, ms=2.5, alpha=0.7, label=f"{arm_label(arm)}, clicks")
+    ax.set_xlim(0, horizon if horizon is not None else None)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(_MONTHS)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="lower left", fontsize=9, ncol=2, frameon=False)
+    fig.tight_layout()
+    return fig

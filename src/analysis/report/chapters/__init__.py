@@ -13,8 +13,8 @@ from types import ModuleType
 __all__ = ["CHAPTERS", "chapter_module"]
 
 #: The chapters in book order.
-CHAPTERS = ("intro", "data", "design", "randomization", "baseline", "survival", "landmark", "evidence", "liver_function",
-            "safety", "reproducibility")
+CHAPTERS = ("intro", "data", "design", "randomization", "baseline", "survival", "landmark", "evidence", "reconstruction",
+            "liver_function", "safety", "reproducibility")
 
 
 def chapter_module(name: str) -> ModuleType:
