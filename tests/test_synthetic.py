@@ -41,14 +41,14 @@ def test_committed_cohort_equals_fresh_generation(fresh):
 
 
 def test_other_seed_gives_other_cohort():
-    a = generate(SyntheticParameters(seed=1, calibration_draws=20))["patients"]
-    b = generate(SyntheticParameters(seed=2, calibration_draws=20))["patients"]
+    a = generate(SyntheticParameters(seed=1, **_QUICK))["patients"]
+    b = generate(SyntheticParameters(seed=2, **_QUICK))["patients"]
     assert not a.equals(b)
 
 
 # --- Independent random streams ----------------------------------------------------------------
 #: A quick cohort: small calibration searches (the streams, not the calibration, are under test).
-_QUICK = dict(calibration_draws=20, calibration_shortlist=4, hcc_draws=5, age_draws=20)
+_QUICK = dict(calibration_draws=2, hcc_draws=2, calibration_steps=20, age_draws=20)
 #: What a patient's follow-up and place in the trial consist of; the rest of patients.csv is baseline.
 _SURVIVAL_COLUMNS = ["patient_id", "arm", "disposition", "randomized_on", "os_months", "death", "hcc_months", "hcc"]
 
@@ -142,7 +142,8 @@ def test_step_rng_rejects_bad_input(seed, step):
         step_rng(seed, step)
 
 
-@pytest.mark.parametrize("field_", ["calibration_draws", "calibration_shortlist", "hcc_draws", "age_draws", "seed",
+@pytest.mark.parametrize("field_", ["calibration_draws", "hcc_draws", "calibration_steps", "calibration_proposals",
+                                    "calibration_patience", "age_draws", "seed",
                                     "meld_attempts", "meld_swap_steps"])
 def test_parameters_reject_bad_counts(field_):
     with pytest.raises(ValueError, match=field_):
@@ -350,3 +351,104 @@ def test_fevers(trial, published):
     assert fever["onset_hours_after_infusion"].between(*f["onset_hours_after_infusion"]).all()
     assert (fever["duration_hours"] <= f["resolved_within_hours"]).all()
     assert not ae["term"].isin(["allergy", "rash"]).any()
+
+
+# --- The hazard-ratio calibration and the plausibility of the follow-up (issue 16) -------------------
+@pytest.fixture(scope="module")
+def fresh_trial(fresh):
+    return load_trial(fresh)
+
+
+def test_vectorised_cox_equals_the_toolkit_engine(fresh_trial, published):
+    """The calibration's batched Cox fits (distinct event days) are the toolkit's Efron fits, and its
+    log-rank z the toolkit's log-rank test."""
+    from analysis.toolkit.survival import _cox_1d, logrank, window_frame
+    from analysis.toolkit.units import months_to_days
+
+    for ep in ("os", "hcc"):
+        df = endpoint_frame(fresh_trial, ep, horizon=None)
+        days = np.round(months_to_days(df["time"].to_numpy(float)))
+        event, control = df["event"].to_numpy(int), df["control"].to_numpy(float)
+        assert len(np.unique(days[event == 1])) == event.sum(), "event days are distinct"
+        windows, _, keys = synthetic._endpoint_windows(published, ep, days, event)
+        beta, se, z = synthetic._cox_windows(days[None], event, control, windows)
+        for w, key in enumerate(keys):
+            h = published.hazard_ratios[key]
+            win = window_frame(endpoint_frame(fresh_trial, ep, horizon=published.horizon), *h.window)
+            ref = _cox_1d(win["time"].to_numpy(float), win["event"].to_numpy(int), win["control"].to_numpy(float))
+            assert beta[0, w] == pytest.approx(ref[0], abs=1e-8), key
+            assert se[0, w] == pytest.approx(ref[1], rel=1e-8), key
+            lr = logrank(win)
+            assert 2 * __import__("scipy").stats.norm.sf(abs(z[0, w])) == pytest.approx(lr.p, rel=1e-6), key
+
+
+@pytest.mark.parametrize(
+    "hr,lo,hi,hr_row_moved",
+    [
+        # the HR is the geometric midpoint of its CI within rounding: its interval is kept
+        (1.77, 0.91, 3.43, False),
+        # no HR printing 1.89 is the log midpoint of limits printing 1.01 and 3.58 (sqrt(1.005 * 3.575) > 1.895)
+        (1.89, 1.01, 3.58, True),
+    ],
+)
+def test_printed_targets(hr, lo, hi, hr_row_moved):
+    class H:
+        pass
+
+    h = H()
+    h.hr, h.ci_low, h.ci_high = hr, lo, hi
+    t = synthetic.printed_targets(h, margin=0.0)
+    np.testing.assert_allclose(t[1:], np.log([[lo - 0.005, lo + 0.005], [hi - 0.005, hi + 0.005]]))
+    inside = np.log(hr - 0.005) <= t[0, 0] and t[0, 1] <= np.log(hr + 0.005)
+    assert inside != hr_row_moved
+
+
+def test_calibrated_hazard_ratios_near_the_printed_digits(fresh_trial, published):
+    """Every HR within 5% of the printed one on the log scale (10% in the early HCC window, whose 3
+    events per arm cannot give more than about 1.07 in these risk sets); the early overall-survival
+    window (the one whose printed SE its event counts allow) at the printed digits, limits included."""
+    early_hcc = published.landmark_hr("hcc", "early").key
+    for key, h in published.hazard_ratios.items():
+        df = endpoint_frame(fresh_trial, h.endpoint, horizon=published.horizon)
+        r = cox_hr(df, start=h.window[0], end=h.window[1])
+        assert abs(np.log(r.hr / h.hr)) < (0.10 if key == early_hcc else 0.05), key
+        if key == published.landmark_hr("os", "early").key:
+            assert [round(v, 2) for v in (r.hr, r.ci_low, r.ci_high)] == [h.hr, h.ci_low, h.ci_high]
+
+
+def test_hcc_patients_die_after_their_diagnosis(fresh_trial, published):
+    """Some HCC patients of each arm die after the diagnosis; the derived death and HCC counts hold."""
+    an = fresh_trial.analyzed
+    counts = derive_event_counts(published)
+    for arm in ("control", "ucmsc"):
+        a = an[an["arm"] == arm]
+        after = a[(a["hcc"] == 1) & (a["death"] == 1) & (a["os_months"] > a["hcc_months"])]
+        assert len(after) >= 1, arm
+        assert a["death"].sum() == counts.loc["os.cox", f"events_{arm}"]
+        assert a["hcc"].sum() == published.hcc_incidence[arm]["events"]
+
+
+def test_mortality_follows_baseline_severity(fresh_trial, published):
+    """Within arms, the hazard of death rises with baseline MELD with about the assumed strength
+    (log HR 0.1 per point: Malinchoc 2000, Kamath 2001), and Child-Pugh C patients die more often
+    than Child-Pugh A patients."""
+    from lifelines import CoxPHFitter
+
+    df = endpoint_frame(fresh_trial, "os", horizon=published.horizon)
+    fit = CoxPHFitter().fit(df[["time", "event", "meld", "control"]], "time", "event", strata=["control"])
+    beta, se = fit.params_["meld"], fit.standard_errors_["meld"]
+    assumed = SyntheticParameters().severity_log_hr
+    assert beta > 0 and abs(beta - assumed) < 3 * se
+    died = fresh_trial.analyzed.groupby("child_pugh")["death"].mean()
+    assert died["C"] > died["A"]
+
+
+def test_pairing_by_severity_is_a_permutation():
+    rng = np.random.default_rng(3)
+    meld = rng.normal(12, 4, 50)
+    days = rng.integers(1, 2000, 50)
+    death = (rng.uniform(size=50) < 0.4).astype(int)
+    pick = synthetic._pair_by_severity(rng, meld, days, death, 0.1)
+    assert sorted(pick) == list(range(50))
+    with pytest.raises(ValueError):
+        synthetic._pair_by_severity(rng, meld, days[:-1], death, 0.1)

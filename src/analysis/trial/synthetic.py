@@ -192,12 +192,25 @@ class SyntheticParameters:
     first_date : str or None
         First randomization date (ISO); ``None``: the paper's first screening date.
     calibration_draws : int
-        Candidate death-time layouts tried by the hazard-ratio calibration (first stage).
-    calibration_shortlist : int
-        How many of those, the nearest to the published overall-survival hazard ratios, go on
-        to the second stage.
+        Candidate death-time layouts of the hazard-ratio calibration; the nearest to the printed
+        digits of the overall-survival HRs and CIs is improved by a local search (first stage).
     hcc_draws : int
-        Candidate HCC-time layouts tried on each shortlisted death-time layout.
+        Candidate HCC-time layouts given the deaths; the nearest is improved likewise (second stage).
+    calibration_steps : int
+        Largest number of steps of each local search (:func:`_local_search`).
+    calibration_proposals : int
+        Single-day moves tried (vectorised) at each step.
+    calibration_patience : int
+        Steps without improvement after which a local search stops.
+    severity_log_hr : float
+        Log hazard ratio of death per baseline MELD point within an arm (assumed): 0.1, the
+        MELD scale's own construction (MELD is 10 times the linear predictor of the Cox model
+        of Malinchoc et al. 2000, validated by Kamath et al. 2001), so HR exp(0.1) = 1.105 per
+        point (:func:`_pair_by_severity`).
+    hcc_death_weight : float
+        How much likelier a patient who dies later is to be the one who develops an HCC
+        (assumed; HCC shortens survival in cirrhosis, e.g. Fattovich et al. 2004): HCC patients
+        die after their diagnosis in both arms.
     age_draws : int
         Candidate age samples tried to bring the age t-test p near the published one.
     meld_rho_grid : tuple of float
@@ -222,13 +235,20 @@ class SyntheticParameters:
     accrual_months: float | None = None
     #: First randomization date; ``None``: the paper's first screening date.
     first_date: str | None = None
-    #: Seeded candidate death-time layouts tried by the HR calibration (first stage).
-    calibration_draws: int = 1500
-    #: How many of those layouts, the nearest to the published overall-survival HRs, go on to
-    #: the second stage.
-    calibration_shortlist: int = 100
-    #: Seeded candidate HCC-time layouts tried on each shortlisted death-time layout (second stage).
-    hcc_draws: int = 15
+    #: Seeded candidate death-time layouts of the HR calibration (first stage).
+    calibration_draws: int = 8
+    #: Seeded candidate HCC-time layouts given the deaths (second stage).
+    hcc_draws: int = 8
+    #: Largest number of steps of each local search of the HR calibration.
+    calibration_steps: int = 400
+    #: Single-day moves tried at each step of the local search.
+    calibration_proposals: int = 48
+    #: Steps without improvement after which the local search stops.
+    calibration_patience: int = 60
+    #: Log hazard ratio of death per baseline MELD point within an arm (Malinchoc 2000; Kamath 2001).
+    severity_log_hr: float = 0.1
+    #: Relative chance that a patient who dies later is the one who develops an HCC.
+    hcc_death_weight: float = 3.0
     #: Seeded candidate age samples tried to bring the age t-test p near the published one.
     age_draws: int = 200
     #: Correlations of bilirubin, INR and creatinine with latent severity, tried in this order.
@@ -252,8 +272,8 @@ class SyntheticParameters:
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
-        for name in ("calibration_draws", "calibration_shortlist", "hcc_draws", "age_draws", "meld_attempts",
-                     "meld_swap_steps"):
+        for name in ("calibration_draws", "hcc_draws", "calibration_steps", "calibration_proposals",
+                     "calibration_patience", "age_draws", "meld_attempts", "meld_swap_steps"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
@@ -475,13 +495,16 @@ def _ages(rng: np.random.Generator, pub: Published, n: Mapping[str, int], draws:
     whose test it does not name; of ``draws`` seeded candidates we keep the one
     whose Student t test p is nearest the printed value.
     """
-    from scipy.stats import ttest_ind
+    from scipy.special import stdtr
 
     row = pub.table1_row("age")
     best, gap = None, np.inf
     for _ in range(draws):
         cand = {a: _age(rng, n[a], row.arm(a)["median"], int(row.arm(a)["min"]), int(row.arm(a)["max"])) for a in ARMS}
-        p = ttest_ind(cand[ARMS[0]], cand[ARMS[1]]).pvalue
+        x, y = (cand[a].astype(float) for a in ARMS)  # Student t test, as scipy.stats.ttest_ind (faster here)
+        df = len(x) + len(y) - 2
+        sp = np.sqrt(((len(x) - 1) * x.var(ddof=1) + (len(y) - 1) * y.var(ddof=1)) / df * (1 / len(x) + 1 / len(y)))
+        p = 2 * stdtr(df, -abs(x.mean() - y.mean()) / sp)
         if abs(p - row.p) < gap:
             best, gap = cand, abs(p - row.p)
     assert best is not None
@@ -745,145 +768,348 @@ def _baseline_uncalibrated(rng: np.random.Generator, pub: Published, n: int) -> 
 # ----------------------------------------------------------------------------
 # Outcomes
 # ----------------------------------------------------------------------------
-def _draw_times(rng: np.random.Generator, k: int, lo: float, hi: float, rate: float) -> np.ndarray:
-    """``k`` integer-day times in (lo, hi] days from a truncated exponential."""
-    if k == 0:
-        return np.zeros(0)
-    u = rng.uniform(size=k)
-    span = 1 - np.exp(-rate * (hi - lo))
-    t = lo - np.log(1 - u * span) / rate
-    return np.clip(np.ceil(t), lo + 1, hi)
+#: Two-sided normal quantile of the 95% Wald intervals the calibration targets.
+_Z975 = 1.959963984540054
+
+
+def _draw_times(rng: np.random.Generator, k: int, lo: int, hi: int) -> np.ndarray:
+    """``k`` integer days drawn uniformly from ``lo`` to ``hi`` (both included)."""
+    return rng.integers(lo, hi + 1, k).astype(float)
 
 
 def _censor_times(rng: np.random.Generator, n_cens: int, death_days: np.ndarray, n_total: int,
-                  median_days: float, max_days: float, lo_days: float) -> np.ndarray:
-    """Censoring times such that the arm's median follow-up and maximum are exact."""
+                  median_days: int, max_days: int, lo_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Censoring days making the arm's median follow-up and maximum exact, with each one's range.
+
+    Returns the days and, per day, the lowest and highest day it may move to without changing the
+    median and maximum (values below the median stay below it, above stay above, the median and
+    maximum are fixed).
+    """
     below_needed = (n_total - 1) // 2  # values strictly below the median position
-    a = int((death_days < median_days).sum())
-    k_below = below_needed - a
+    k_below = below_needed - int((death_days < median_days).sum())
     n_mid = 1 if n_total % 2 else 2
     k_above = n_cens - k_below - n_mid
     if k_below < 0 or k_above < 1:
         raise ValueError("censoring layout impossible for this median")
-    below = np.sort(rng.uniform(lo_days, median_days - 1, k_below)).round()
-    above = np.sort(rng.uniform(median_days + 1, max_days, k_above - 1)).round()
-    return np.concatenate([below, np.full(n_mid, median_days), above, [max_days]])
+    days = np.concatenate([_draw_times(rng, k_below, lo_days, median_days - 1), np.full(n_mid, median_days),
+                           _draw_times(rng, k_above - 1, median_days + 1, max_days - 1), [max_days]])
+    lo = np.concatenate([np.full(k_below, lo_days), np.full(n_mid, median_days),
+                         np.full(k_above - 1, median_days + 1), [max_days]])
+    hi = np.concatenate([np.full(k_below, median_days - 1), np.full(n_mid, median_days),
+                         np.full(k_above - 1, max_days - 1), [max_days]])
+    return days, lo.astype(float), hi.astype(float)
+
+
+def _window_days(pub: Published, endpoint: str) -> tuple[int, int, int]:
+    """Last day of the early landmark window, first day of the late one, last day before the horizon."""
+    L, H = months_to_days(pub.landmarks[endpoint]), months_to_days(pub.horizon)
+    return int(np.floor(L)), int(np.floor(L)) + 1, int(np.floor(H))
 
 
 def _survival_arm(rng: np.random.Generator, pub: Published, arm: str, n: int, counts: pd.DataFrame,
                   accrual_months: float) -> dict[str, np.ndarray]:
-    """One arm's death and censoring days: the derived death counts per landmark window, and
-    censoring that makes the published median and range of follow-up exact."""
-    L_os = pub.landmarks["os"]
-    H = months_to_days(pub.horizon)
+    """One arm's death and censoring days (integers), with the range each may move to.
+
+    The derived death counts per landmark window; the arm's shortest follow-up is a death on the
+    published minimum; censoring makes the published median and maximum follow-up exact. Rows:
+    deaths first, then censored patients; ``lo``/``hi`` hold each day's range in the
+    calibration (the same window, the same side of the median; fixed days have ``lo == hi``).
+    """
     col = f"events_{arm}"
     de = int(counts.loc[pub.landmark_hr("os", "early").key, col])
     dl = int(counts.loc[pub.landmark_hr("os", "late").key, col])
     fu = pub.followup[arm]
-    min_d = round(months_to_days(fu["min"]))
-    early = _draw_times(rng, de - 1, min_d, months_to_days(L_os), 0.01)
-    deaths = np.concatenate([[min_d], early, _draw_times(rng, dl, months_to_days(L_os), H, 0.0005)])
-    cens = _censor_times(rng, n - len(deaths), deaths, n, round(months_to_days(fu["median"])),
-                         round(months_to_days(fu["max"])), months_to_days(accrual_months))
-    os_days = np.concatenate([deaths, cens])
-    death = np.concatenate([np.ones(len(deaths), int), np.zeros(len(cens), int)])
-    perm = rng.permutation(n)
-    return {"os_days": os_days[perm], "death": death[perm]}
+    min_d, med, mx = (round(months_to_days(fu[k])) for k in ("min", "median", "max"))
+    e_last, l_first, h_last = _window_days(pub, "os")
+    early = _draw_times(rng, de - 1, min_d + 1, e_last)
+    late = _draw_times(rng, dl, l_first, h_last)
+    late[late == med] = med - 1
+    deaths = np.concatenate([[min_d], early, late])
+    d_lo = np.concatenate([[min_d], np.full(de - 1, min_d + 1), np.where(late < med, l_first, med + 1)])
+    d_hi = np.concatenate([[min_d], np.full(de - 1, e_last), np.where(late < med, med - 1, h_last)])
+    cens, c_lo, c_hi = _censor_times(rng, n - len(deaths), deaths, n, med, mx,
+                                     int(np.ceil(months_to_days(accrual_months))))
+    return {"os_days": np.concatenate([deaths, cens]),
+            "death": np.concatenate([np.ones(len(deaths), int), np.zeros(len(cens), int)]),
+            "lo": np.concatenate([d_lo, c_lo]).astype(float), "hi": np.concatenate([d_hi, c_hi]).astype(float)}
 
 
-def _hcc_arm(rng: np.random.Generator, pub: Published, arm: str, os_days: np.ndarray,
-             counts: pd.DataFrame) -> dict[str, np.ndarray]:
-    """One arm's HCC days given its follow-up: the derived counts before and after the HCC
-    landmark, each HCC in a patient still followed at its time (the others censored at death
-    or last follow-up)."""
-    L_hcc = pub.landmarks["hcc"]
-    H = months_to_days(pub.horizon)
+def _hcc_arm(rng: np.random.Generator, pub: Published, arm: str, os_days: np.ndarray, death: np.ndarray,
+             counts: pd.DataFrame, death_weight: float) -> dict[str, np.ndarray]:
+    """One arm's HCC days given its follow-up, with the range each HCC day may move to.
+
+    The derived counts before and after the HCC landmark; each HCC falls in a patient still
+    followed at its day, chosen with weight ``death_weight`` if the patient dies later and 1
+    otherwise (HCC patients die more often than others; see :class:`SyntheticParameters`).
+    Patients without HCC are censored at death or last follow-up (fixed days).
+    """
     col = f"events_{arm}"
     n = len(os_days)
     he = int(counts.loc[pub.landmark_hr("hcc", "early").key, col])
     hl = int(counts.loc[pub.landmark_hr("hcc", "late").key, col])
-    hcc_days = os_days.copy()
-    hcc = np.zeros(n, int)
-    times = np.concatenate([_draw_times(rng, he, 0, months_to_days(L_hcc), 0.002),
-                            _draw_times(rng, hl, months_to_days(L_hcc), H, 0.0004)])
+    e_last, l_first, h_last = _window_days(pub, "hcc")
+    hcc_days, hcc = os_days.astype(float).copy(), np.zeros(n, int)
+    lo, hi = hcc_days.copy(), hcc_days.copy()
+    times = np.concatenate([_draw_times(rng, he, 1, e_last), _draw_times(rng, hl, l_first, h_last)])
     for t in np.sort(times)[::-1]:
         free = np.flatnonzero((hcc == 0) & (os_days >= t))
-        i = rng.choice(free)
+        w = np.where(death[free] == 1, death_weight, 1.0)
+        i = free[rng.choice(len(free), p=w / w.sum())]
         hcc[i], hcc_days[i] = 1, t
-    return {"hcc_days": hcc_days, "hcc": hcc}
+        lo[i], hi[i] = (1, min(e_last, os_days[i])) if t <= e_last else (l_first, min(h_last, os_days[i]))
+    return {"hcc_days": hcc_days, "hcc": hcc, "lo": lo, "hi": hi}
 
 
-def _window_log_hr(time: np.ndarray, event: np.ndarray, control: np.ndarray, start: float,
-                   end: float) -> float:
-    """Cox log HR (control vs UC-MSC) in the window (start, end] of days; ``nan`` if an arm has no event.
+def _cox_windows(time: np.ndarray, event: np.ndarray, control: np.ndarray,
+                 windows: list[tuple[float, float, int]], beta0: np.ndarray | None = None,
+                 iterations: int = 12) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cox fits (control vs UC-MSC) of many candidate layouts at once, in several windows.
 
-    The window is cut as :func:`analysis.toolkit.survival.window_frame` cuts it (patients with
-    ``time <= start`` dropped, follow-up beyond ``end`` censored at ``end``), and the model is
-    fitted by the toolkit's Cox engine (:func:`analysis.toolkit.survival._cox_1d`, Efron ties),
-    the one that :func:`analysis.toolkit.survival.cox_hr` uses for the reported hazard ratios:
-    the calibration targets exactly the estimate the book reports (on days rather than months,
-    which leaves a Cox estimate unchanged).
+    ``time`` is (K, n) integer days (K candidate layouts of the same patients), ``event`` and
+    ``control`` are (n,) and shared; ``windows`` lists (start, end, events in the window), the
+    count being the same for every candidate. Event times are distinct within each candidate,
+    so Efron's, Breslow's and the exact partial likelihood coincide and the fit is that of
+    :func:`analysis.toolkit.survival._cox_1d` (checked in ``tests/test_synthetic.py``). A censored
+    time equal to an event time is in the event's risk set, as there. One sort serves every
+    window: a window's risk set at an event day is everyone followed to that day.
+
+    Returns (K, W) arrays: log HR, its standard error (information at the estimate) and the
+    log-rank z (score test at log HR 0; ties absent).
     """
-    keep = time > start
-    t, ev, x = time[keep], event[keep], control[keep]
-    ev = np.where(t > end, 0, ev)
-    t = np.minimum(t, end)
-    if not (ev[x == 1].any() and ev[x == 0].any()):
-        return float("nan")
-    return _cox_1d(t, ev, x)[0]
+    K, n = time.shape
+    order = np.argsort(time - 0.5 * event[None, :], axis=1, kind="stable")  # events before censoring on a day
+    ts = np.take_along_axis(time, order, 1)
+    xs, es = control[order], event[order].astype(bool)
+    at_risk = np.arange(n, 0, -1, dtype=float)[None, :]
+    n1_all = np.cumsum(xs[:, ::-1], 1)[:, ::-1]
+    beta, se, z_lr = (np.empty((K, len(windows))) for _ in range(3))
+    for w, (start, end, d) in enumerate(windows):
+        idx = np.nonzero(es & (ts > start) & (ts <= end))
+        if len(idx[0]) != K * d:
+            raise ValueError("candidate layouts differ in their number of events in a window")
+        nn = np.broadcast_to(at_risk, es.shape)[idx].reshape(K, d)
+        n1, xe = n1_all[idx].reshape(K, d), xs[idx].reshape(K, d)
+        n0, sx = nn - n1, xe.sum(1)
+        p0 = n1 / nn
+        z_lr[:, w] = (sx - p0.sum(1)) / np.sqrt((p0 * (1 - p0)).sum(1))
+        b = np.zeros(K) if beta0 is None else beta0[:, w].copy()
+        for _ in range(iterations):
+            r = np.exp(b)[:, None]
+            p = n1 * r / (n1 * r + n0)
+            b = b + (sx - p.sum(1)) / (p * (1 - p)).sum(1)
+        r = np.exp(b)[:, None]
+        p = n1 * r / (n1 * r + n0)
+        beta[:, w], se[:, w] = b, 1 / np.sqrt((p * (1 - p)).sum(1))
+    return beta, se, z_lr
 
 
-def _hr_deviations(out: Mapping[str, Mapping[str, np.ndarray]], pub: Published, endpoint: str) -> dict[str, float]:
-    """``|log HR - log HR_published|`` of the endpoint's published hazard ratios (``nan`` if not estimable)."""
-    tcol, ecol = ("os_days", "death") if endpoint == "os" else ("hcc_days", "hcc")
-    t = np.concatenate([out[a][tcol] for a in ARMS]).astype(float)
-    ev = np.concatenate([out[a][ecol] for a in ARMS]).astype(int)
-    xs = np.concatenate([np.full(len(out[a][tcol]), float(a == "control")) for a in ARMS])
+def printed_targets(h, margin: float = 0.2) -> np.ndarray:
+    """The log-scale intervals a hazard ratio, its lower and upper CI limit must fall in to print as published.
+
+    Each printed value v (two decimals) stands for [v - 0.005, v + 0.005); the interval is
+    narrowed by ``margin`` of its half-width on each side, so that the rounding of follow-up to
+    months (three decimals) cannot flip a digit. A Wald interval is symmetric on the log scale,
+    so the log HR is the midpoint of the log limits: when no HR in the printed interval is a
+    midpoint of limits that print as published, the HR row becomes the achievable midpoints (the
+    limits kept, the HR's last digit given up).
+
+    Parameters
+    ----------
+    h : analysis.trial.published.PublishedHR
+        A published hazard ratio.
+    margin : float, default 0.2
+        Fraction of each half-width left out at both ends.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (3, 2): rows HR, lower, upper limit; columns lowest and highest log value.
+    """
+    iv = np.array([[np.log(v - 0.005), np.log(v + 0.005)] for v in (h.hr, h.ci_low, h.ci_high)])
+    mid = (iv[1] + iv[2]) / 2
+    if max(iv[0, 0], mid[0]) > min(iv[0, 1], mid[1]):
+        iv[0] = mid
+    m = margin * (iv[:, 1] - iv[:, 0]) / 2
+    return np.stack([iv[:, 0] + m, iv[:, 1] - m], 1)
+
+
+def _digit_loss(beta: np.ndarray, se: np.ndarray, targets: list[np.ndarray]) -> np.ndarray:
+    """The calibration's loss: printed digits missed, then how far.
+
+    For each window's log HR and log CI limits, ``d`` is the distance outside its target
+    interval (:func:`printed_targets`) in interval widths; a value costs ``1`` if it misses
+    (``d > 0``) plus ``0.3 tanh(d) + 0.01 d^2``, which guides the search towards the interval and
+    keeps a value that cannot be reached (its SE is fixed by the integer event counts) from
+    outweighing the digits that can.
+    """
+    loss = np.zeros(beta.shape[0])
+    for w, t in enumerate(targets):
+        y = np.stack([beta[:, w], beta[:, w] - _Z975 * se[:, w], beta[:, w] + _Z975 * se[:, w]], 1)
+        d = (np.maximum(t[:, 0] - y, 0) + np.maximum(y - t[:, 1], 0)) / (t[:, 1] - t[:, 0])
+        loss += ((d > 0) + 0.3 * np.tanh(d) + 0.01 * d ** 2).sum(1)
+    return loss
+
+
+def _local_search(rng: np.random.Generator, time: np.ndarray, event: np.ndarray, control: np.ndarray,
+                  lo: np.ndarray, hi: np.ndarray, windows: list, targets: list, proposals: int, steps: int,
+                  patience: int) -> tuple[np.ndarray, float]:
+    """Greedy search: each step tries ``proposals`` single-day moves and keeps the best if it lowers the loss.
+
+    A move sets one movable day (``lo < hi``) to a day drawn uniformly in its range; a move that
+    would give an event the day of another event is refused (event days stay distinct). Stops
+    when the loss is 0, after ``steps`` steps or after ``patience`` steps without improvement.
+    """
+    movable = np.flatnonzero(hi > lo)
+    is_event = event == 1
+    b, s, _ = _cox_windows(time[None], event, control, windows)
+    cur, bcur = float(_digit_loss(b, s, targets)[0]), b[0]
+    stall, rows = 0, np.arange(proposals)
+    for _ in range(steps):
+        if cur == 0 or stall >= patience or len(movable) == 0:
+            break
+        j = rng.choice(movable, proposals)
+        new = rng.integers(lo[j], hi[j] + 1).astype(float)
+        cand = np.repeat(time[None], proposals, 0)
+        cand[rows, j] = new
+        b, s, _ = _cox_windows(cand, event, control, windows, np.repeat(bcur[None], proposals, 0), iterations=5)
+        loss = _digit_loss(b, s, targets)
+        loss[is_event[j] & np.isin(new, time[is_event])] = np.inf
+        k = int(np.argmin(loss))
+        if loss[k] < cur:
+            cur, time, bcur, stall = float(loss[k]), cand[k], b[k], 0
+        else:
+            stall += 1
+    return time, cur
+
+
+def _distinct_event_days(rng: np.random.Generator, time: np.ndarray, event: np.ndarray, lo: np.ndarray,
+                         hi: np.ndarray) -> np.ndarray:
+    """Redraw event days (within their ranges) until no two events share a day."""
+    time = time.copy()
+    for _ in range(1000):
+        ev = np.flatnonzero(event == 1)
+        _, first = np.unique(time[ev], return_index=True)
+        dup = np.setdiff1d(ev, ev[first])
+        dup = dup[hi[dup] > lo[dup]]
+        if len(dup) == 0:
+            return time
+        time[dup] = rng.integers(lo[dup], hi[dup] + 1)
+    raise RuntimeError("could not make the event days distinct")
+
+
+def _endpoint_windows(pub: Published, endpoint: str, time: np.ndarray, event: np.ndarray) -> tuple[list, list, list]:
+    """The endpoint's published windows in days, with their event counts, targets and keys."""
     H = months_to_days(pub.horizon)
-    dev = {}
+    windows, targets, keys = [], [], []
     for key, h in pub.hazard_ratios.items():
         if h.endpoint == endpoint:
             s, e = months_to_days(h.window[0]), min(months_to_days(h.window[1]), H)
-            dev[key] = abs(_window_log_hr(t, ev, xs, s, e) - np.log(h.hr))
-    return dev
+            windows.append((s, e, int(((event == 1) & (time > s) & (time <= e)).sum())))
+            targets.append(printed_targets(h))
+            keys.append(key)
+    return windows, targets, keys
 
 
-def _hr_loss(dev: Mapping[str, float]) -> float:
-    """The calibration's loss: the largest deviation plus a tenth of their sum (``inf`` if one is not estimable)."""
-    if not all(np.isfinite(v) for v in dev.values()):
-        return np.inf  # an arm without events in a window: no estimate, never chosen
-    return max(dev.values()) + 0.1 * sum(dev.values())
+def _calibrate(rng: np.random.Generator, layouts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+               control: np.ndarray, pub: Published, endpoint: str,
+               prm: SyntheticParameters) -> tuple[np.ndarray, np.ndarray, float]:
+    """The candidate layout (days, events, day ranges) nearest the printed digits of the endpoint's
+    hazard ratios, improved by :func:`_local_search`; returns its days, events and final loss."""
+    scored = []
+    for t, e, lo, hi in layouts:
+        t = _distinct_event_days(rng, t, e, lo, hi)
+        windows, targets, _ = _endpoint_windows(pub, endpoint, t, e)
+        if any(d == 0 for *_, d in windows):
+            continue  # an arm-window without events: no hazard ratio
+        b, s, _ = _cox_windows(t[None], e, control, windows)
+        scored.append((float(_digit_loss(b, s, targets)[0]), t, e, lo, hi, windows, targets))
+    if not scored:
+        raise RuntimeError(f"no {endpoint} layout has events in every window: no hazard ratio to calibrate")
+    _, t, e, lo, hi, windows, targets = min(scored, key=lambda r: r[0])
+    t, loss = _local_search(rng, t, e, control, lo, hi, windows, targets, prm.calibration_proposals,
+                            prm.calibration_steps, prm.calibration_patience)
+    return t, e, loss
 
 
 def _outcomes(rng_survival: np.random.Generator, rng_hcc: np.random.Generator, pub: Published,
               n: Mapping[str, int], prm: SyntheticParameters, accrual_months: float) -> dict[str, pd.DataFrame]:
-    """Death, censoring and HCC times per arm, calibrated to the six published hazard ratios.
+    """Death, censoring and HCC days per arm, calibrated to the six published hazard ratios and their CIs.
 
-    Two stages. (1) ``prm.calibration_draws`` seeded death-time layouts, drawn from
-    ``rng_survival``, are ranked by the loss (:func:`_hr_loss`) of the three overall-survival
-    HRs; (2) each of the best ``prm.calibration_shortlist`` layouts receives ``prm.hcc_draws``
-    seeded HCC-time layouts from ``rng_hcc``, and the combination with the smallest loss over
-    all six HRs is kept. The HCC HRs depend on the death times (deaths censor HCC follow-up),
-    hence the shortlist rather than the single best layout.
+    Event counts per window come from :func:`derive_event_counts`. Two stages, each on its own
+    random stream: (1) ``prm.calibration_draws`` death-time layouts (:func:`_survival_arm`), the
+    one whose three overall-survival HRs and CI limits lie nearest to the printed digits
+    (:func:`printed_targets`, :func:`_digit_loss`) improved by a greedy search over single days
+    (:func:`_local_search`, ``prm.calibration_steps`` steps of ``prm.calibration_proposals``
+    moves, median and range of follow-up kept); (2) the same for the HCC days given the deaths
+    (``prm.hcc_draws`` layouts, :func:`_hcc_arm`). The Cox fits are vectorised over candidates
+    (:func:`_cox_windows`); event days are distinct, so they equal the toolkit's Efron fits.
     """
     counts = derive_event_counts(pub)
-    ranked = []
-    for i in range(prm.calibration_draws):
-        surv = {a: _survival_arm(rng_survival, pub, a, n[a], counts, accrual_months) for a in ARMS}
-        dev = _hr_deviations(surv, pub, "os")
-        ranked.append((_hr_loss(dev), i, surv, dev))
-    ranked.sort(key=lambda r: (r[0], r[1]))
-    best, best_loss = None, np.inf
-    for _, _, surv, dev_os in ranked[: prm.calibration_shortlist]:
-        for _ in range(prm.hcc_draws):
-            out = {a: {**surv[a], **_hcc_arm(rng_hcc, pub, a, surv[a]["os_days"], counts)} for a in ARMS}
-            loss = _hr_loss({**dev_os, **_hr_deviations(out, pub, "hcc")})
-            if loss < best_loss:
-                best, best_loss = out, loss
-    if best is None:
-        raise RuntimeError("no event-time layout gives an estimable hazard ratio in every window; "
-                           "raise calibration_draws or hcc_draws")
-    return {a: pd.DataFrame(best[a]) for a in ARMS}
+    control = np.concatenate([np.full(n[a], float(a == "control")) for a in ARMS])
+
+    def stack(parts: list[dict[str, np.ndarray]], t: str, e: str) -> tuple:
+        return tuple(np.concatenate([p[k] for p in parts]) for k in (t, e, "lo", "hi"))
+
+    layouts = [stack([_survival_arm(rng_survival, pub, a, n[a], counts, accrual_months) for a in ARMS],
+                     "os_days", "death") for _ in range(prm.calibration_draws)]
+    os_days, death, _ = _calibrate(rng_survival, layouts, control, pub, "os", prm)
+    cut = np.cumsum([0] + [n[a] for a in ARMS])
+    part = {a: slice(cut[i], cut[i + 1]) for i, a in enumerate(ARMS)}
+    layouts = [stack([_hcc_arm(rng_hcc, pub, a, os_days[part[a]], death[part[a]], counts, prm.hcc_death_weight)
+                      for a in ARMS], "hcc_days", "hcc") for _ in range(prm.hcc_draws)]
+    hcc_days, hcc, _ = _calibrate(rng_hcc, layouts, control, pub, "hcc", prm)
+    return {a: pd.DataFrame({"os_days": os_days[part[a]], "death": death[part[a]],
+                             "hcc_days": hcc_days[part[a]], "hcc": hcc[part[a]]}) for a in ARMS}
+
+
+def _pair_by_severity(rng: np.random.Generator, meld: np.ndarray, os_days: np.ndarray, death: np.ndarray,
+                      log_hr: float) -> np.ndarray:
+    """Which baseline row goes with each follow-up row, so that MELD acts on the hazard of death.
+
+    The permutational algorithm (Abrahamowicz et al. 1996; Sylvestre and Abrahamowicz 2008):
+    follow-up rows are visited in time order; a death draws its patient among those not yet
+    placed with probability proportional to ``exp(log_hr * MELD)``, a censored row draws one
+    uniformly. The follow-up (and so every treatment hazard ratio) is unchanged; within an arm
+    the data follow a Cox model with ``log_hr`` per MELD point.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The pairing step's stream.
+    meld : numpy.ndarray
+        Baseline MELD of the arm's patients.
+    os_days, death : numpy.ndarray
+        The arm's follow-up rows.
+    log_hr : float
+        Log hazard ratio of death per MELD point.
+
+    Returns
+    -------
+    numpy.ndarray
+        For each follow-up row, the index of its baseline row (a permutation).
+
+    References
+    ----------
+    Abrahamowicz M, MacKenzie T, Esdaile JM. Time-dependent hazard ratio: modeling and
+    hypothesis testing with application in lupus nephritis. J Am Stat Assoc 1996;91:1432-1439.
+    Sylvestre MP, Abrahamowicz M. Comparison of algorithms to generate event times conditional
+    on time-dependent covariates. Stat Med 2008;27:2618-2634. R: ``PermAlgo::permalgorithm``.
+    """
+    n = len(meld)
+    if not (len(os_days) == len(death) == n):
+        raise ValueError("meld, os_days and death must have the same length")
+    weight = np.exp(log_hr * (np.asarray(meld, float) - np.max(meld)))
+    free = np.ones(n, bool)
+    out = np.empty(n, int)
+    for i in np.lexsort((-np.asarray(death), np.asarray(os_days))):  # by day, deaths first on a day
+        idx = np.flatnonzero(free)
+        if death[i]:
+            w = weight[idx]
+            j = idx[rng.choice(len(idx), p=w / w.sum())]
+        else:
+            j = idx[rng.integers(len(idx))]
+        out[i], free[j] = j, False
+    return out
 
 
 # ----------------------------------------------------------------------------
@@ -1021,11 +1247,10 @@ def generate(params: SyntheticParameters | None = None, published: Published | N
         b = baselines[a]
         b["age"] = ages[a]
         o = outcomes[a]
-        # Sicker patients die sooner: pair severity ranks with survival ranks, loosely.
-        order_b = np.argsort(-b["_severity"].to_numpy() + rng["pairing"].normal(0, 1.0, len(b)), kind="stable")
-        order_o = np.argsort(o["os_days"].to_numpy() + 0.0, kind="stable")
-        b = b.iloc[order_b].reset_index(drop=True)
-        o = o.iloc[order_o].reset_index(drop=True)
+        # Sicker patients die sooner: MELD acts on the hazard of death (permutational algorithm).
+        pick = _pair_by_severity(rng["pairing"], b["meld"].to_numpy(float), o["os_days"].to_numpy(),
+                                 o["death"].to_numpy(), prm.severity_log_hr)
+        b = b.iloc[pick].reset_index(drop=True)
         parts.append(pd.concat([b, o], axis=1).assign(arm=a, disposition="analyzed"))
     others = []
     for a in ARMS:
