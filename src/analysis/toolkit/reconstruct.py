@@ -753,6 +753,9 @@ def km_step(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _surv_at(t: np.ndarray, s: np.ndarray, x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, float)
+    if len(s) == 0:  # no event: the curve stays at 1
+        return np.ones_like(x)
     i = np.searchsorted(t, x, side="right") - 1
     return np.where(i >= 0, s[np.clip(i, 0, None)], 1.0)
 

@@ -270,7 +270,8 @@ def compute(trial: Trial, published: Published, *, digitised: str | Path | None 
     for ep in sv.ENDPOINTS:
         tcol, ecol, _ = sv.ENDPOINTS[ep]
         if not trial.has_outcome(tcol):
-            notes.append(f"The data have no {sv.ENDPOINTS[ep][2].lower()}: its demonstration is skipped.")
+            notes.append(f"The data have no {sv.ENDPOINTS[ep][2]} values ({tcol}): the demonstration "
+                         "on this endpoint is skipped.")
             continue
         f = sv.endpoint_frame(trial, ep, horizon=H)
         frames[ep] = f[["arm", "time", "event"]]
