@@ -62,7 +62,7 @@ MEASURE_JS = r"""(arg) => {
     const el = n.parentElement;
     if (!el || isCode(el) || !n.nodeValue.trim()) continue;
     let b = el; while (b !== root && !BLOCKS.has(b.tagName)) b = b.parentElement;
-    blocks.set(b, (blocks.get(b) || '') + ' ' + n.nodeValue);
+    blocks.set(b, (blocks.get(b) || '') + n.nodeValue);  // no space: <wbr> splits names
   }
   const cells = Array.from(root.querySelectorAll('td, th')).filter(c => !isCode(c)).map(c => {
     const clone = c.cloneNode(true);
@@ -191,7 +191,7 @@ class _Reader(HTMLParser):
     def handle_data(self, data):
         if self.stack and self.stack[-1][1]:
             return
-        self._block.append(" " + data)
+        self._block.append(data)
         if self._cell is not None:
             self._cell.append(data)
 
@@ -409,6 +409,7 @@ PLANTED: dict[str, tuple[str, str, tuple[int, ...], bool]] = {
     "True cell": ("<table><tr><td>Adjusted</td><td>True</td></tr></table>", "a cell showing 'True'", (), False),
     "snake_case header": ("<table><tr><th>ci_low</th></tr></table>", "a code name", (), False),
     "code name in prose": ("<p>the median_reverse_km of the arm</p>", "a code name", (), False),
+    "code name split by <wbr>": ("<table><tr><td>patient_<wbr>id</td></tr></table>", "a code name 'patient_id'", (), False),
     "dotted id": ("<table><tr><td>os.landmark13.early</td></tr></table>", "a dotted id", (), False),
     "arm code": ("<table><tr><td>ucmsc</td></tr></table>", "an arm code", (), False),
     "alt text a path": ('<img src="data:," alt="../_images/90240cb219be.png">', "an image whose alt text is a file", (), False),
