@@ -737,7 +737,7 @@ def plot_prior_sensitivity(sensitivity: pd.DataFrame, *, skeptical_sd: float | N
 
     keys = list(dict.fromkeys(sensitivity["key"])) if keys is None else list(keys)
     endpoints = list(dict.fromkeys(k.split(".")[0] for k in keys))
-    fig, axes = plt.subplots(1, len(endpoints), figsize=(7.0, 3.8), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(endpoints), figsize=(7.0, 4.1), sharey=True, squeeze=False)
     for ax, ep in zip(axes[0], endpoints):
         for key in (k for k in keys if k.split(".")[0] == ep):
             sub = sensitivity[sensitivity["key"] == key].sort_values("prior_sd")
@@ -760,7 +760,8 @@ def plot_prior_sensitivity(sensitivity: pd.DataFrame, *, skeptical_sd: float | N
         ax.set_ylim(0, 1.02)
         ax.set_title(VALUE_LABELS.get(ep, ep), fontsize=11)
         ax.set_xlabel("Prior SD of log HR")
-        ax.legend(loc="lower right", frameon=False, fontsize=9)
     axes[0][0].set_ylabel("Posterior P(HR > 1)")
-    fig.tight_layout()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False, fontsize=9)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig

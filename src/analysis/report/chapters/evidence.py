@@ -154,7 +154,8 @@ def _bayes(res: ChapterResults, pub: Published) -> dict:
                                    "ci": f"{CRI_LEVEL:.0%} credible interval"}
     res.objects["bayes_table"] = (
         bayes.set_index(["key", "prior"])[["median", "cri_low", "cri_high", "p_benefit", "p_relevant"]]
-        .rename(columns={"p_benefit": "prob_benefit", "p_relevant": "prob_relevant"}))
+        .rename(columns={"cri_low": "ci_low", "cri_high": "ci_high", "p_benefit": "prob_benefit",
+                         "p_relevant": "prob_relevant"}))  # ci_*: shown as one interval column (a credible one)
     curves = [ev.prior_sd_sensitivity(h.hr, h.ci_low, h.ci_high, SENSITIVITY_SDS).assign(key=key)
               for key, h in pub.hazard_ratios.items()]
     res.objects["sensitivity"] = pd.concat(curves, ignore_index=True)
@@ -250,10 +251,11 @@ def _tipping(res: ChapterResults, pub: Published, excluded: dict[str, int]) -> N
                 f"95% CI to {side}", t.fewest_control, glue={f"ev_{g}_tip_control": "value"},
                 note=f"{_DERIVED}: event-count approximation; None: no number up to the {excluded['control']} excluded "
                      "control patients does it (they move the estimate away from 1)", **common)
-        if t.published_excludes_null:  # the frontier of a significant result: UC-MSC events that undo it
+        if t.published_excludes_null and not fronts:  # the frontier of a significant result: UC-MSC events that undo it
             fr = t.frontier[t.frontier["arm_varied"] == "treatment"]
-            fronts.append(pd.DataFrame({"key": key, "control_added": fr["fixed"].astype(int),
+            fronts.append(pd.DataFrame({"control_added": fr["fixed"].astype(int),
                                         "fewest_ucmsc": fr["fewest"]}).reset_index(drop=True))
+            res.objects["tipping_key"] = key
         bw = ev.best_worst_hazard_ratio(h.hr, dc, du, excluded["control"], excluded["ucmsc"], se=se)
         for case in ("best", "worst"):
             r = bw.loc[case]
@@ -272,7 +274,8 @@ def _tipping(res: ChapterResults, pub: Published, excluded: dict[str, int]) -> N
     hr_cases = hr_cases.rename(columns={"added_treatment": "added_ucmsc"})
     res.objects["hr_cases"] = hr_cases.set_index(["key", "case"])[["added_control", "added_ucmsc", "hr", "ci_low",
                                                                    "ci_high"]]
-    res.objects["tipping"] = pd.concat(fronts, ignore_index=True)
+    res.objects["tipping"] = fronts[0] if fronts else pd.DataFrame(columns=["control_added", "fewest_ucmsc"])
+    res.objects.setdefault("tipping_key", None)
 
     inc = pub.hcc_incidence
     cnt = ev.best_worst_counts(int(inc["control"]["events"]), int(inc["control"]["n"]), int(inc["ucmsc"]["events"]),
@@ -297,7 +300,7 @@ def _conclusions(res: ChapterResults, pub: Published, posts: dict, alpha: float)
                                            harm_prob=alpha / 2)
         if c["kind"] == "qualitative" and c.get("evidence_note"):
             reason = c["evidence_note"]
-        rows.append({"claim": c["claim"], "text": c["text"], "source": c["source"], "key": c.get("hr"),
+        rows.append({"claim": c["claim"], "key": c.get("hr"),
                      "prob_benefit": post.prob_above(1.0) if post is not None else None,
                      "ci_p_consistent": sig.get(c["hr"]) if "hr" in c else None,
                      "verdict": verdict, "reason": reason})
@@ -305,6 +308,8 @@ def _conclusions(res: ChapterResults, pub: Published, posts: dict, alpha: float)
                 provenance="published", source=c["source"], glue={f"ev_verdict_{c['id']}": "value"},
                 note=f"{_DERIVED}: {reason} (thresholds in analysis.report.chapters.evidence)")
     res.objects["conclusions"] = pd.DataFrame(rows)
+    res.objects["conclusion_sources"] = pd.DataFrame([{"claim": c["claim"], "source": c["source"], "text": c["text"]}
+                                                      for c in pub.conclusions])
     res.add("evidence.verdict.benefit_prob", "Posterior P(HR > 1) a benefit needs under the skeptical prior",
             1 - alpha / 2, unit="probability", provenance="published", glue={"ev_verdict_benefit_prob": "value"},
             note="one minus half the paper's two-sided alpha: the skeptical posterior's credible interval at "
@@ -338,8 +343,9 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
         ``evidence.fragility.hcc.*``, ``evidence.excluded.*`` and ``evidence.conclusion.<id>.verdict``
         (all provenance ``published``), plus those of the cohort module. Objects ``priors``,
         ``bayes`` (long frame), ``bayes_table``, ``sensitivity``, ``skeptical_sd``, ``fragility``,
-        ``fragility_table``, ``event_counts``, ``hr_cases``, ``hcc_cases``, ``tipping``,
-        ``conclusions``.
+        ``fragility_table``, ``event_counts``, ``hr_cases``, ``hcc_cases``, ``tipping`` (the tipping
+        frontier of the first whole-follow-up hazard ratio whose CI excludes 1, ``tipping_key``; empty,
+        with ``tipping_key`` ``None``, if there is none), ``conclusions`` and ``conclusion_sources`` (the sentences as printed).
     """
     pub = published
     alpha = float(pub.sample_size["alpha"])
