@@ -86,7 +86,15 @@ def _reconstruct(args: argparse.Namespace) -> int:
     except (ReconstructionError, TrialDataError, ValueError, FileExistsError) as exc:
         print(f"invalid: {exc}", file=sys.stderr)
         return 1
+    import yaml
+
     print(f"wrote reconstructed patient data ({args.endpoint}) to {out}")
+    meta = yaml.safe_load((out / "dataset.yaml").read_text(encoding="utf-8"))
+    for arm, a in meta["arms"].items():
+        print(f"{arm}: {a['n']} patients, {a['events']} events")
+        if not a["converged"]:
+            print(f"note: {arm}: the published numbers (at risk, or total events) could not all be met "
+                  "exactly; the closest reconstruction is kept (check the clicks near the at-risk times)")
     return 0
 
 
