@@ -452,3 +452,73 @@ def test_pairing_by_severity_is_a_permutation():
     assert sorted(pick) == list(range(50))
     with pytest.raises(ValueError):
         synthetic._pair_by_severity(rng, meld, days[:-1], death, 0.1)
+
+
+# --- Clinical plausibility: laboratory values and deaths (issue 16, item 3) ---------------------
+@pytest.fixture(scope="module")
+def fresh_trial(fresh):
+    return load_trial(fresh)
+
+
+def _tbil_visits(trial) -> pd.DataFrame:
+    labs = trial.labs
+    return labs[(labs["analyte"] == "tbil") & (labs["week"] > 0)]
+
+
+def _dies_within(an: pd.DataFrame, months: float) -> pd.Series:
+    return (an["death"] == 1) & (an["os_months"] <= months)
+
+
+def test_extreme_bilirubin_dies_or_improves(fresh_trial):
+    """The rule: a patient whose baseline bilirubin is extreme (LabEffects.extreme_tbil, 12 mg/dL: liver failure
+    in CLIF-C, Moreau et al. 2013, and COSSH, Wu et al. 2018) either dies within the lab visits or has bilirubin
+    below that level at some visit; patients who do neither are rare: at most one, or a tenth of the extreme ones."""
+    eff = LabEffects()
+    an = fresh_trial.analyzed.set_index("patient_id")
+    last = synthetic.weeks_to_months(eff.weeks[-1])
+    extreme = an[an["tbil"] >= eff.extreme_tbil]
+    assert len(extreme) >= 3  # Table 1's UC-MSC bilirubin SD needs a few
+    visits = _tbil_visits(fresh_trial)
+    below = visits[visits["value"] < eff.extreme_tbil].groupby("patient_id").size()
+    neither = [pid for pid in extreme.index
+               if not _dies_within(extreme, last)[pid] and below.get(pid, 0) == 0]
+    assert len(neither) <= max(1, len(extreme) // 10), neither
+
+
+def test_bilirubin_rises_before_death(fresh_trial):
+    """Patients who die within the lab visits have, at their last visit, bilirubin risen from baseline relative to
+    the others (log change; LabEffects.terminal_tbil, D'Amico et al. 2006)."""
+    eff = LabEffects()
+    an = fresh_trial.analyzed.set_index("patient_id")
+    v = _tbil_visits(fresh_trial).merge(an[["tbil"]], left_on="patient_id", right_index=True)
+    v = v.assign(change=np.log(v["value"] / v["tbil"])).sort_values("week").groupby("patient_id").tail(1)
+    dying = v["patient_id"].map(_dies_within(an, synthetic.weeks_to_months(eff.weeks[-1])))
+    assert dying.sum() >= 3
+    assert v.loc[dying, "change"].mean() > v.loc[~dying, "change"].mean() + 0.2
+
+
+def test_deaths_in_the_window_are_fatal_serious_adverse_events(fresh_trial, published):
+    """Every death within the adverse-event collection window (the paper's 48 weeks) is one fatal serious adverse
+    event on the death day (onset up to two weeks before); no other event is fatal; no event starts after a death;
+    the published fever count is still met."""
+    from analysis.toolkit.safety import safety_statements
+    from analysis.toolkit.units import months_to_days
+
+    an = fresh_trial.analyzed.set_index("patient_id")
+    ae = fresh_trial.adverse_events
+    window = published.adverse_events["collection_weeks"] * 7
+    death_day = pd.Series(np.round(months_to_days(an["os_months"].to_numpy(float))).astype(int), index=an.index)
+    dead = set(an.index[(an["death"] == 1) & (death_day <= window)])
+    fatal = ae[ae["severity"] == "fatal"]
+    assert len(dead) >= 5 and set(fatal["patient_id"]) == dead and fatal["patient_id"].is_unique
+    assert (fatal["serious"] == 1).all()
+    assert (fatal["resolution_day"].to_numpy() == death_day.loc[fatal["patient_id"]].to_numpy()).all()
+    assert (fatal["onset_day"].to_numpy() >= death_day.loc[fatal["patient_id"]].to_numpy() - 14).all()
+    assert (ae["onset_day"].to_numpy() <= death_day.loc[ae["patient_id"]].to_numpy()).all()
+    # an HCC diagnosed before a death in the window is its recorded cause
+    hcc_first = an.loc[fatal["patient_id"], "hcc"].eq(1).to_numpy() & (
+        an.loc[fatal["patient_id"], "hcc_months"] < an.loc[fatal["patient_id"], "os_months"]).to_numpy()
+    assert (fatal["term"].to_numpy()[hcc_first] == "hepatocellular carcinoma").all()
+    st = safety_statements(fresh_trial, published).set_index("id")
+    assert st.loc["fever_patients", "status"] == "agrees"
+    assert (st.loc[[i for i in st.index if i.startswith(("fever", "absent"))], "status"] == "agrees").all()

@@ -6,9 +6,9 @@ one seed, a complete trial in the project's schema (``patients.csv``,
 whose aggregates reproduce what the paper reports:
 
 Reproduced exactly, by construction
-    the CONSORT flow; every categorical count of Table 1 except the MELD
-    > 15 row (MELD is computed, below); every continuous mean and SD of
-    Table 1 (MELD excepted) at the printed rounding; age median and range;
+    the CONSORT flow; every categorical count of Table 1; every continuous
+    mean and SD of Table 1 at the printed rounding, MELD included (below);
+    the MELD t-test p at its printed digits; age median and range;
     HCC counts per arm; the number of fevers; median and range of follow-up
     per arm.
 Reproduced approximately, by calibration
@@ -23,14 +23,21 @@ Reproduced approximately, by calibration
     HRs are those of the toolkit's Cox fit
     (:func:`analysis.toolkit.survival.cox_hr`, Efron ties), the one the book
     reports.
-Computed, not forced
-    MELD, from bilirubin, INR and creatinine with the standard UNOS formula;
-    its mean, SD and > 15 counts are as close to Table 1 as the generated
-    labs allow, and the gap is reported.
+MELD, through its formula
+    MELD is computed from bilirubin, INR and creatinine with the formula of
+    Kamath et al. (2001) without the UNOS bounds (:data:`MELD_VARIANT`), the
+    only variant whose mean the published component moments allow
+    (:func:`analysis.toolkit.meld.meld_mean_range`); the three components are
+    generated so that MELD meets Table 1's means, SDs, > 15 counts and p
+    (:func:`_meld_components`).
 Assumed (the paper reports no numbers)
-    liver-function trajectories (:class:`LabEffects`), rates of serious
-    complications (:class:`SyntheticParameters.complication_risk`), visit
-    attendance. Every assumption is a named parameter.
+    liver-function trajectories (:class:`LabEffects`, bilirubin linked to
+    death: it rises before a death within the visits, and extreme bilirubin
+    recovers in patients who survive them), rates of serious complications
+    (:class:`SyntheticParameters.complication_risk`), the causes recorded for
+    the deaths within the adverse-event window, each a fatal serious adverse
+    event (:class:`SyntheticParameters.fatal_causes`), visit attendance.
+    Every assumption is a named parameter.
 
 Random streams
     Each generation step draws from its own random stream,
@@ -161,6 +168,21 @@ class LabEffects:
         Analyte -> SD of the visit-level noise.
     missed_visit : float
         Probability that a visit of a living patient is missed.
+    extreme_tbil : float
+        Bilirubin (umol/L) from which a patient counts as having extreme bilirubin: 12 mg/dL,
+        the liver-failure threshold of the CLIF-C organ-failure score (Moreau et al. 2013) and of
+        the COSSH criteria for hepatitis B (Wu et al. 2018).
+    tbil_recovery : tuple of float
+        For a patient alive at the last lab visit whose baseline bilirubin is extreme: the fraction
+        of the log excess above ``extreme_tbil`` gone at each of ``weeks`` (survivors of
+        hepatitis B-related liver failure on antiviral therapy recover liver function within
+        weeks to months; Wu et al. 2018, Garg et al. 2011).
+    terminal_tbil : float
+        Rise of log bilirubin at death of a patient who dies within the lab visits (liver
+        function worsens before death in decompensated cirrhosis; D'Amico et al. 2006), reached
+        linearly over the last ``terminal_months``.
+    terminal_months : float
+        Months before death over which the terminal rise builds up.
     """
 
     weeks: tuple[int, ...] = (12, 24, 48)
@@ -174,6 +196,14 @@ class LabEffects:
     visit_sd: Mapping[str, float] = field(default_factory=lambda: {"alb": 2.5, "pta": 6.0, "che": 0.15, "tbil": 0.20})
     #: Probability that a visit of a living patient is missed.
     missed_visit: float = 0.04
+    #: Extreme bilirubin, umol/L: 12 mg/dL (CLIF-C liver failure, Moreau 2013; COSSH, Wu 2018).
+    extreme_tbil: float = 205.2
+    #: Fraction of the log excess above ``extreme_tbil`` gone at each visit week, in patients alive at the last visit.
+    tbil_recovery: tuple[float, ...] = (0.5, 0.75, 0.9)
+    #: Rise of log bilirubin reached at death, for patients who die within the lab visits.
+    terminal_tbil: float = 0.5
+    #: Months before death over which the terminal rise builds up.
+    terminal_months: float = 6.0
 
 
 @dataclass(frozen=True)
@@ -226,6 +256,9 @@ class SyntheticParameters:
     complication_risk : mapping of str to float
         Assumed probability per analysed patient and 48 weeks of each serious complication,
         equal in both arms.
+    fatal_causes : mapping of str to float
+        Assumed probabilities of the cause recorded for a death within the adverse-event window
+        (a fatal serious adverse event); an HCC diagnosed before the death is recorded instead.
     """
 
     seed: int = 20210301
@@ -266,6 +299,18 @@ class SyntheticParameters:
             "gastrointestinal bleeding": 0.10,
             "hepatic encephalopathy": 0.08,
             "hepatorenal syndrome": 0.03,
+        }
+    )
+    #: Assumed causes of a death within the adverse-event window, recorded as a fatal serious
+    #: adverse event (the paper reports none; a death after an HCC diagnosis is recorded as HCC).
+    #: The main causes of death in decompensated cirrhosis (D'Amico et al. 2006; Arvaniti et al. 2010).
+    fatal_causes: Mapping[str, float] = field(
+        default_factory=lambda: {
+            "liver failure": 0.40,
+            "infection": 0.25,
+            "gastrointestinal bleeding": 0.20,
+            "hepatorenal syndrome": 0.10,
+            "hepatic encephalopathy": 0.05,
         }
     )
 
@@ -1120,11 +1165,24 @@ _LOG_LABS = ("che", "tbil")
 
 
 def _labs(rng: np.random.Generator, pts: pd.DataFrame, eff: LabEffects) -> pd.DataFrame:
+    """Liver-function visits of the analysed patients (week 0 is the baseline).
+
+    Each visit value is the baseline moved by the arm's assumed effect (:class:`LabEffects`), a
+    patient-level shift and visit noise (log scale for CHE and TBIL). Bilirubin is also linked to
+    death: a patient who dies within the visits has bilirubin rising towards the death
+    (``terminal_tbil`` over the last ``terminal_months``), and a patient alive at the last visit
+    whose baseline bilirubin was extreme (``extreme_tbil`` or more) recovers most of the excess
+    (``tbil_recovery``), so extreme bilirubin that neither ends in death nor improves is rare.
+    """
     rows = []
+    last_month = weeks_to_months(eff.weeks[-1])
+    log_extreme = np.log(eff.extreme_tbil)
     for _, p in pts.iterrows():
         shift = {a: rng.normal(0, eff.patient_sd[a]) for a in _LAB_STORE}
         for a in _LAB_STORE:
             rows.append((p["patient_id"], 0, a, float(p[a])))
+        dies = bool(p["death"] == 1) and p["os_months"] <= last_month
+        excess = max(np.log(float(p["tbil"])) - log_extreme, 0.0) if not dies and p["os_months"] >= last_month else 0.0
         for j, wk in enumerate(eff.weeks):
             visit_month = weeks_to_months(wk)
             if p["os_months"] < visit_month:
@@ -1134,6 +1192,10 @@ def _labs(rng: np.random.Generator, pts: pd.DataFrame, eff: LabEffects) -> pd.Da
             for a in _LAB_STORE:
                 mu = getattr(eff, a)[p["arm"]][j]
                 noise = shift[a] + rng.normal(0, eff.visit_sd[a])
+                if a == "tbil":
+                    mu -= eff.tbil_recovery[j] * excess
+                    if dies:
+                        mu += eff.terminal_tbil * max(0.0, 1.0 - (p["os_months"] - visit_month) / eff.terminal_months)
                 if a in _LOG_LABS:
                     v = float(p[a]) * np.exp(mu + noise)
                 else:
@@ -1146,6 +1208,10 @@ def _labs(rng: np.random.Generator, pts: pd.DataFrame, eff: LabEffects) -> pd.Da
 
 
 def _adverse_events(rng: np.random.Generator, pts: pd.DataFrame, pub: Published, prm: SyntheticParameters) -> pd.DataFrame:
+    """Adverse events of the analysed patients within the collection window: the published fevers
+    after UC-MSC infusions, the assumed serious complications of cirrhosis
+    (``prm.complication_risk``), and every death within the window as a fatal serious adverse event
+    (its cause: an HCC diagnosed before it, else drawn from ``prm.fatal_causes``)."""
     ae = pub.adverse_events
     dose = pub.dosing
     window_days = ae["collection_weeks"] * DAYS_PER_WEEK
@@ -1164,15 +1230,26 @@ def _adverse_events(rng: np.random.Generator, pts: pd.DataFrame, pub: Published,
                      "resolution_day": day + int((onset_h + dur) // 24), "serious": 0, "severity": "mild",
                      "infusion_number": k, "onset_hours_after_infusion": onset_h, "duration_hours": dur,
                      "temperature_c": round(float(rng.uniform(t_lo + 0.2, t_hi)), 1)})
+    causes, weights = list(prm.fatal_causes), np.array(list(prm.fatal_causes.values()), float)
     for _, p in pts.iterrows():
+        death_day = int(round(months_to_days(p["os_months"])))
+        dies = bool(p["death"] == 1) and death_day <= window_days
         limit = min(window_days, months_to_days(p["os_months"]))
         for term, risk in prm.complication_risk.items():
             if rng.uniform() < risk:
                 onset = int(rng.integers(1, max(int(limit), 2)))
+                end = onset + int(rng.integers(4, 21))
                 rows.append({"patient_id": p["patient_id"], "term": term, "onset_day": onset,
-                             "resolution_day": onset + int(rng.integers(4, 21)), "serious": 1, "severity": "severe",
-                             "infusion_number": None, "onset_hours_after_infusion": None, "duration_hours": None,
-                             "temperature_c": None})
+                             "resolution_day": min(end, death_day) if dies else end, "serious": 1,
+                             "severity": "severe", "infusion_number": None, "onset_hours_after_infusion": None,
+                             "duration_hours": None, "temperature_c": None})
+        if dies:  # a death within the collection window is a fatal serious adverse event
+            hcc_first = bool(p["hcc"] == 1) and p["hcc_months"] < p["os_months"]
+            term = "hepatocellular carcinoma" if hcc_first else causes[int(rng.choice(len(causes), p=weights / weights.sum()))]
+            onset = max(death_day - int(rng.integers(0, 15)), 0)
+            rows.append({"patient_id": p["patient_id"], "term": term, "onset_day": onset,
+                         "resolution_day": death_day, "serious": 1, "severity": "fatal", "infusion_number": None,
+                         "onset_hours_after_infusion": None, "duration_hours": None, "temperature_c": None})
     out = pd.DataFrame(rows)
     return out.sort_values(["onset_day", "patient_id", "term"], kind="stable").reset_index(drop=True)
 
