@@ -83,7 +83,7 @@ MEASURE_JS = r"""(arg) => {
   const tables = Array.from(root.querySelectorAll('table')).filter(t => !t.parentElement.closest('table')).map(t => {
     const r = t.getBoundingClientRect(), parent = t.parentElement, pr = parent.getBoundingClientRect();
     let scroller = null, clipper = null, clipRight = vw;
-    for (let a = parent; a && a !== document.documentElement; a = a.parentElement) {
+    for (let a = t; a && a !== document.documentElement; a = a.parentElement) {  // a table may be its own box
       const ox = getComputedStyle(a).overflowX;
       if (ox === 'auto' || ox === 'scroll') { scroller = a; break; }
       if (ox === 'hidden' || ox === 'clip') {
@@ -102,7 +102,8 @@ MEASURE_JS = r"""(arg) => {
       const sr = scroller.getBoundingClientRect();
       out.scroller = {cls: describe(scroller), clientWidth: scroller.clientWidth, scrollWidth: scroller.scrollWidth,
                       right: sr.left + scroller.clientLeft + scroller.clientWidth,
-                      own: scroller.querySelectorAll('table').length === 1 && !scroller.querySelector('p, h1, h2, h3, h4, section')};
+                      own: scroller === t || (scroller.querySelectorAll('table').length === 1
+                                               && !scroller.querySelector('p, h1, h2, h3, h4, section'))};
     }
     return out;
   });
@@ -119,8 +120,16 @@ MEASURE_JS = r"""(arg) => {
     return true;
   }).slice(0, 5).map(e => describe(e) + ' ' + JSON.stringify(e.textContent.trim().replace(/\s+/g, ' ').slice(0, 40))
                            + ' reaching ' + Math.round(reach(e)) + ' px');
+  // Other boxes that scroll sideways (equations, figures, outputs), not those of the tables above; code
+  // boxes (code cells' input, literal blocks) scroll by nature and are left alone.
+  const scrolling = Array.from(root.querySelectorAll('*')).filter(e => {
+    const ox = getComputedStyle(e).overflowX;
+    return (ox === 'auto' || ox === 'scroll') && e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0
+      && !isCode(e) && e.tagName !== 'TABLE' && !e.querySelector('pre, table');
+  }).slice(0, 10).map(e => describe(e) + ' ' + JSON.stringify(e.textContent.trim().replace(/\s+/g, ' ').slice(0, 40))
+                           + ': ' + e.scrollWidth + ' px of content in ' + e.clientWidth + ' px');
   return {blocks: Array.from(blocks.values()).map(t => t.replace(/\s+/g, ' ').trim()).filter(Boolean), cells, images,
-          links, ids, layout: {viewport: vw, scrollWidth: document.documentElement.scrollWidth, wide, tables}};
+          links, ids, layout: {viewport: vw, scrollWidth: document.documentElement.scrollWidth, wide, tables, scrolling}};
 }"""
 
 
@@ -367,6 +376,8 @@ def layout_findings(layout: dict, width: int) -> list[str]:
         if t.get("overflowingCells"):
             cells = ", ".join(repr(c) for c in t["overflowingCells"][:4])
             found.append(f"{name}: content wider than its cell in {len(t['overflowingCells'])} cell(s): {cells}")
+    if width >= NO_SCROLL_FROM:
+        found += [f"a box scrolls sideways: {box}" for box in layout.get("scrolling", [])]
     if layout["scrollWidth"] > layout["viewport"] + SLACK:
         found.append(f"the page is {layout['scrollWidth']} px wide in a {layout['viewport']} px window"
                      + (f": {'; '.join(layout.get('wide') or [])}" if layout.get("wide") else ""))
@@ -396,6 +407,9 @@ PLANTED: dict[str, tuple[str, str, tuple[int, ...], bool]] = {
                                        "</td></tr></table></div>", "is wider than its container", WIDTHS, True),
     "table scrolling at 1280 px": (f'<div style="width:150px;overflow-x:auto"><table><tr><td style="white-space:nowrap">'
                                    f"{_LONG}</td></tr></table></div>", "scrolls sideways", (1280,), True),
+    "table scrolling in itself at 1280 px": ('<table style="display:block;overflow-x:auto;width:150px"><tr>'
+                                             f'<td style="white-space:nowrap">{_LONG}</td></tr></table>',
+                                             "scrolls sideways", (1280,), True),
     "text cut in a cell": ('<table style="table-layout:fixed;width:200px"><tr><td style="overflow:hidden">'
                            "Recomputedvalueinaverylongword</td><td>x</td></tr></table>", "content wider than its cell", WIDTHS, True),
     "page wider than the window": ('<div style="width:2000px">wide</div>', "the page is", WIDTHS, True),
