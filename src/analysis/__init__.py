@@ -55,7 +55,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "trial.synthetic": ('LabEffects', 'SyntheticParameters', 'STREAMS', 'step_rng', 'derive_event_counts', 'MELD_VARIANT', 'MELD_COEFFICIENTS', 'meld_score', 'generate', 'write_cohort', 'cohort_digest'),
     "report.book": ('Chapter', 'chapter', 'data_notice', 'displayed', 'glue_formats', 'glue_numbers', 'p_text', 'show'),
     "report.display": ('MISSING', 'Table', 'table', 'format_cell'),
-    "report.figures": ('ARM_COLORS', 'arm_color', 'set_style', 'plot_expected_events', 'plot_power_curves', 'plot_imbalance', 'plot_consort', 'plot_lab_means', 'plot_trajectories', 'message_figure', 'plot_risk_differences', 'PRIOR_STYLES', 'plot_posteriors', 'plot_prior_sensitivity'),
+    "report.figures": ('ARM_COLORS', 'arm_color', 'set_style', 'plot_expected_events', 'plot_power_curves', 'plot_imbalance', 'plot_consort', 'plot_lab_means', 'plot_trajectories', 'message_figure', 'plot_risk_differences', 'PRIOR_STYLES', 'plot_posteriors', 'plot_prior_sensitivity', 'plot_landmark_selection'),
     "report.format": ('MISSING_P', 'arm_label', 'format_p'),
     "report.labels": ('COLUMN_HEADERS', 'VALUE_LABELS', 'COUNT_COLUMNS', 'column_label', 'value_label', 'id_label', 'is_code_like', 'is_p_column'),
     "report.ledger": ('HR_LOG_TOLERANCE', 'LEDGER_VERSION', 'data_identity', 'chapter_results', 'build_ledger', 'ledger_with_results', 'format_results_html', 'format_ledger_html', 'ledger_frame', 'write_ledger'),

@@ -27,7 +27,7 @@ from ..toolkit.randomization import _require_columns  # noqa: E402
 from ..toolkit.schema import ARM_LABELS, ARMS, LAB_ANALYTES, Trial  # noqa: E402
 from .format import _label  # noqa: E402
 
-__all__ = ["ARM_COLORS", "arm_color", "set_style", "plot_expected_events", "plot_power_curves", "plot_imbalance", "plot_consort", "plot_lab_means", "plot_trajectories", "message_figure", "plot_risk_differences", "PRIOR_STYLES", "plot_posteriors", "plot_prior_sensitivity"]
+__all__ = ["ARM_COLORS", "arm_color", "set_style", "plot_expected_events", "plot_power_curves", "plot_imbalance", "plot_consort", "plot_lab_means", "plot_trajectories", "message_figure", "plot_risk_differences", "PRIOR_STYLES", "plot_posteriors", "plot_prior_sensitivity", "plot_landmark_selection"]
 
 #: Okabe-Ito palette: control orange, UC-MSC blue.
 ARM_COLORS = {"control": "#E69F00", "ucmsc": "#0072B2"}
@@ -764,4 +764,54 @@ def plot_prior_sensitivity(sensitivity: pd.DataFrame, *, skeptical_sd: float | N
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False, fontsize=9)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
+
+
+def plot_landmark_selection(draws: Mapping[str, pd.DataFrame], observed: Mapping[str, float], *,
+                            alpha: float | None = None):
+    """How small the smallest late-window p over many landmarks gets without any effect, one panel per endpoint.
+
+    Parameters
+    ----------
+    draws : mapping of str to pandas.DataFrame
+        Endpoint (``os``, ``hcc``) -> per simulated trial ``min_p`` (the smallest late-window p over
+        the landmarks searched) and ``fixed_p`` (the p at a landmark fixed in advance), e.g. the
+        evidence chapter's ``landmark_selection_draws``.
+    observed : mapping of str to float
+        Endpoint -> the published late-window p, marked with a vertical line.
+    alpha : float, optional
+        Marked with a dotted vertical line: the significance level.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Cumulative distributions of ``min_p`` (solid) and ``fixed_p`` (dashed) on a log axis with the
+        uniform distribution (thin grey line); where the solid curve crosses the published p is the p
+        value adjusted for choosing the landmark.
+    """
+    from .labels import VALUE_LABELS
+
+    eps = list(draws)
+    fig, axes = plt.subplots(1, len(eps), figsize=(7.0, 4.2), sharey=True, squeeze=False)
+    grid = np.geomspace(1e-3, 1.0, 400)
+    for ax, ep in zip(axes[0], eps):
+        d = draws[ep]
+        for col, ls, label in (("min_p", "-", "smallest p over the landmarks"),
+                               ("fixed_p", "--", "p at the paper's landmark, fixed in advance")):
+            x = np.sort(d[col].to_numpy(float))
+            ax.plot(grid, np.searchsorted(x, grid, side="right") / x.size, color="0.1", ls=ls, lw=1.6, label=label)
+        ax.plot(grid, grid, color="0.6", lw=0.8, label="uniform")
+        ax.axvline(observed[ep], color="#D55E00", lw=1.2)
+        ax.text(observed[ep] * 0.85, 0.97, "published p", color="#D55E00", fontsize=9, va="top", ha="right")
+        if alpha is not None:
+            ax.axvline(alpha, color="0.5", lw=0.8, ls=":")
+        ax.set_xscale("log")
+        ax.set_xlim(1e-3, 1.0)
+        ax.set_ylim(0, 1.02)
+        ax.set_title(VALUE_LABELS.get(ep, ep), fontsize=11)
+        ax.set_xlabel("p value (log scale)")
+    axes[0][0].set_ylabel("Proportion of simulated trials\nwith a p at most this")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False, fontsize=9)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     return fig

@@ -85,6 +85,12 @@ COLUMN_HEADERS: dict[str, str] = {
     "fewest_ucmsc": "Fewest excluded UC-MSC deaths for the CI to include 1",
     "risk_diff": "Risk difference (UC-MSC minus control)", "claim": "Conclusion", "verdict": "Verdict",
     "reason": "Why", "ci_p_consistent": "Printed CI and p agree", "case": "Case",
+    # evidence chapter, analyses by simulation or on patient data
+    "p_published": "Published p", "p_adjusted": "p, adjusted for choosing the landmark",
+    "mc_ci": "95% Monte Carlo interval", "familywise_error": "Some landmark below alpha, no effect",
+    "rejection_fixed": "Below alpha, landmark fixed in advance",
+    "below_fixed": "At most the published p, landmark fixed in advance",
+    "ks_statistic": "Largest gap to the uniform, landmark fixed in advance",
 }
 
 #: Value code -> readable name (arms, methods, windows, terms, chapters, ...).
@@ -111,6 +117,10 @@ VALUE_LABELS: dict[str, str] = {
     "pessimistic": "Pessimistic prior", "hcc_added": "Counted with HCC (patients without it)",
     "hcc_removed": "Counted without HCC (patients with it)", "as_analysed": "Analysed patients only",
     "best_case": "Best case for UC-MSC", "worst_case": "Worst case for UC-MSC",
+    "best_case_start": "Best case for UC-MSC, the other arm censored at exclusion",
+    "worst_case_start": "Worst case for UC-MSC, the other arm censored at exclusion",
+    "best_case_horizon": "Best case for UC-MSC, the other arm event-free to the horizon",
+    "worst_case_horizon": "Worst case for UC-MSC, the other arm event-free to the horizon",
 }
 
 #: Columns holding counts: shown as integers.

@@ -140,6 +140,9 @@ def _landmark_selection(res: ChapterResults, pub: Published) -> None:
                 info["events"][ep], unit="events", provenance="published", source=h.source,
                 glue={f"{g}_events": "value"},
                 note=f"{_SIM}: the {_WHAT[ep]} behind the published hazard ratio (derived from its CI)")
+        res.add(f"evidence.landmark_selection.{ep}.landmark", f"{name}: the paper's landmark", float(pub.landmarks[ep]),
+                unit="months", provenance="published", published=float(pub.landmarks[ep]),
+                source=pub.raw["landmarks"]["source"], glue={f"{g}_L": "value"})
         res.add(f"evidence.landmark_selection.{ep}.observed_p",
                 f"{name}: published late-window p at the landmark of {pub.landmarks[ep]:g} months (unadjusted)",
                 float(h.p), unit="p", provenance="published", published=float(h.p), source=h.source,
@@ -174,7 +177,7 @@ def _landmark_selection(res: ChapterResults, pub: Published) -> None:
                 cal["ks_p"], unit="p", provenance="published", glue={f"{g}_cal_ks": "value"},
                 note=f"{_SIM}: a small value would mean the simulation's fixed-landmark p values are not uniform")
         rows.append({"endpoint": ep, "landmark": float(pub.landmarks[ep]), "p_published": float(h.p),
-                     "adjusted_p": r.adjusted_p, "mc_se": r.mc_se, "mc_ci": (r.ci_low, r.ci_high),
+                     "p_adjusted": r.adjusted_p, "mc_se": r.mc_se, "mc_ci": (r.ci_low, r.ci_high),
                      "familywise_error": r.familywise_error, "rejection_fixed": cal["rejection"],
                      "below_fixed": cal["below_observed"], "ks_statistic": cal["ks_statistic"],
                      "events": info["events"][ep]})
@@ -258,10 +261,11 @@ def _excluded(res: ChapterResults, trial: Trial, pub: Published, frames: dict, e
                         provenance="assumed", glue={f"{g}_p": "value"})
     t = pd.concat(tables, ignore_index=True)
     t = t.drop_duplicates(subset=["endpoint", "scenario", "censor_at"])
-    t["case"] = t["scenario"].map({"observed": "as_analysed", "best case": "best_case", "worst case": "worst_case"})
-    t["censor_at"] = t["censor_at"].map({"": "", "start": "censor_start", "horizon": "censor_horizon"})
-    res.objects["excluded_cases"] = t.set_index(["endpoint", "case", "censor_at"])[
-        ["added_events_control", "added_events_ucmsc", "hr", "ci_low", "ci_high", "p"]]
+    t["case"] = [("as_analysed" if sc == "observed" else f"{sc.replace(' ', '_')}_{c}")
+                 for sc, c in zip(t["scenario"], t["censor_at"])]
+    t = t.rename(columns={"added_events_control": "added_control", "added_events_ucmsc": "added_ucmsc"})
+    res.objects["excluded_cases"] = t.set_index(["endpoint", "case"])[
+        ["added_control", "added_ucmsc", "hr", "ci_low", "ci_high", "p"]]
 
 
 def _tipping(res: ChapterResults, pub: Published, df: pd.DataFrame, excluded: dict, alpha: float) -> None:
@@ -271,45 +275,52 @@ def _tipping(res: ChapterResults, pub: Published, df: pd.DataFrame, excluded: di
             "(yearly pieces) times delta, followed from randomization to the horizon; Cox per imputed set; "
             "Rubin's rules; common random numbers across deltas")
     res.add("evidence.tipping.os.n_imputations", "Imputed datasets per multiplier", N_IMPUTATIONS,
-            unit="datasets", provenance="assumed", glue={"evc_tip_m": "value"}, note="an analysis setting")
+            unit="datasets", glue={"evc_tip_m": "value"}, note="an analysis setting")
+    for arm, word in (("ucmsc", "Largest"), ("control", "Smallest")):
+        res.add(f"evidence.tipping.os.bound.{arm}", f"{word} multiplier searched for the excluded "
+                f"{ARM_LABELS[arm]} patients", TIPPING_BOUNDS[arm], unit="ratio",
+                glue={f"evc_tip_bound_{arm}": "value"}, note="an analysis setting")
+    grid, tips, why = None, {a: {"delta": None, "hr_at_tipping": None} for a in ARMS}, ""
     if sum(excluded.values()) == 0:
-        for key in ("mar.hr", "mar.p", "ucmsc.delta", "control.delta"):
-            res.add(f"evidence.tipping.os.{key}", f"Overall survival, multiple imputation: {key}", None,
-                    provenance="assumed", glue={f"evc_tip_{key.replace('.', '_')}": "value"},
-                    note="no randomized patient is missing from the analysis in these data")
-        res.objects["mi_grid"] = None
-        return
-    cells = [(dc, du) for dc in DELTA_GRID for du in DELTA_GRID]
-    grid = sens.delta_adjusted_mi(df, excluded, cells, rng=_rng(11), **kw)
-    mar = grid[(grid["delta_control"] == 1.0) & (grid["delta_ucmsc"] == 1.0)].iloc[0]
+        why = "no randomized patient is missing from the analysis in these data"
+    else:
+        try:
+            cells = [(dc, du) for dc in DELTA_GRID for du in DELTA_GRID]
+            grid = sens.delta_adjusted_mi(df, excluded, cells, rng=_rng(11), **kw)
+            for arm in ARMS:  # the grid's random stream again: the same imputations at delta 1
+                tips[arm] = sens.tipping_point(df, excluded, arm=arm, bound=TIPPING_BOUNDS[arm], rng=_rng(11), **kw)
+        except ValueError as exc:  # e.g. an arm without deaths: its hazard cannot be fitted
+            grid, why = None, f"not computable on these data: {exc}"
+    mar = (grid[(grid["delta_control"] == 1.0) & (grid["delta_ucmsc"] == 1.0)].iloc[0] if grid is not None
+           else pd.Series({"hr": None, "ci_low": None, "ci_high": None, "p": None}))
     res.add("evidence.tipping.os.mar.hr", "Overall survival, excluded patients imputed like their arm (delta 1, 1)",
             mar["hr"], ci_low=mar["ci_low"], ci_high=mar["ci_high"], unit="ratio", direction=HR_DIRECTION,
             provenance="assumed", glue={"evc_tip_mar": "value", "evc_tip_mar_lo": "ci_low", "evc_tip_mar_hi": "ci_high"},
-            note=note)
+            note=why or note)
     res.add("evidence.tipping.os.mar.p", "Overall survival, excluded patients imputed like their arm: pooled p",
-            mar["p"], unit="p", provenance="assumed", glue={"evc_tip_mar_p": "value"}, note=note)
-    for arm in ARMS:  # the grid's random draws again (same stream): the same imputations at delta 1
-        t = sens.tipping_point(df, excluded, arm=arm, bound=TIPPING_BOUNDS[arm], rng=_rng(11), **kw)
+            mar["p"], unit="p", provenance="assumed", glue={"evc_tip_mar_p": "value"}, note=why or note)
+    for arm in ARMS:
+        t = tips[arm]
         direction = "more" if TIPPING_BOUNDS[arm] > 1 else "less"
+        none = (f"; None: the conclusion does not change for multipliers from 1 to {TIPPING_BOUNDS[arm]:g} "
+                f"({direction} hazard than the analysed {ARM_LABELS[arm]} patients)")
         res.add(f"evidence.tipping.os.{arm}.delta",
                 f"Overall survival: hazard multiplier of the excluded {ARM_LABELS[arm]} patients at which the "
                 "pooled conclusion changes (the other arm's at 1)", t["delta"], unit="ratio", provenance="assumed",
-                glue={f"evc_tip_{arm}": "value"},
-                note=note + (f"; None: the conclusion does not change for multipliers from 1 to "
-                             f"{TIPPING_BOUNDS[arm]:g} ({direction} hazard than the analysed {ARM_LABELS[arm]} "
-                             "patients)" if t["delta"] is None else ""))
+                glue={f"evc_tip_{arm}": "value"}, note=why or (note + (none if t["delta"] is None else "")))
         res.add(f"evidence.tipping.os.{arm}.hr", f"Overall survival: pooled HR at the {ARM_LABELS[arm]} tipping point",
                 t["hr_at_tipping"], unit="ratio", direction=HR_DIRECTION, provenance="assumed",
-                glue={f"evc_tip_{arm}_hr": "value"}, note=note)
-    res.add("evidence.tipping.os.bound.ucmsc", "Largest multiplier searched for the excluded UC-MSC patients",
-            TIPPING_BOUNDS["ucmsc"], unit="ratio", provenance="assumed", glue={"evc_tip_bound_ucmsc": "value"},
-            note="an analysis setting")
-    res.add("evidence.tipping.os.bound.control", "Smallest multiplier searched for the excluded control patients",
-            TIPPING_BOUNDS["control"], unit="ratio", provenance="assumed", glue={"evc_tip_bound_control": "value"},
-            note="an analysis setting")
+                glue={f"evc_tip_{arm}_hr": "value"}, note=why or note)
+    if grid is None:
+        res.objects.update(mi_grid=None, mi_grid_p=None, mi_grid_hr=None, mi_table=None)
+        return
     res.objects["mi_grid"] = grid
     res.objects["mi_grid_p"] = grid.pivot(index="delta_control", columns="delta_ucmsc", values="p")
     res.objects["mi_grid_hr"] = grid.pivot(index="delta_control", columns="delta_ucmsc", values="hr")
+    table = res.objects["mi_grid_p"].copy()
+    table.index = [f"Control hazard ×{d:g}" for d in table.index]
+    table.columns = [f"p, UC-MSC hazard ×{d:g}" for d in table.columns]
+    res.objects["mi_table"] = table
 
 
 def add_cohort_results(res: ChapterResults, trial: Trial, published: Published) -> None:
@@ -335,7 +346,7 @@ def add_cohort_results(res: ChapterResults, trial: Trial, published: Published) 
         ``evidence.tipping.os.*`` (provenance ``assumed`` on the synthetic cohort, ``computed`` on real
         data), and objects ``landmark_selection``, ``landmark_selection_draws``,
         ``landmark_selection_alpha``, ``sifi_path``, ``excluded_cases``, ``mi_grid``, ``mi_grid_p``,
-        ``mi_grid_hr``.
+        ``mi_grid_hr``, ``mi_table`` (pooled p by the two arms' multipliers, for display).
 
     References
     ----------
