@@ -1174,37 +1174,46 @@ def _labs(rng: np.random.Generator, pts: pd.DataFrame, eff: LabEffects) -> pd.Da
     whose baseline bilirubin was extreme (``extreme_tbil`` or more) recovers most of the excess
     (``tbil_recovery``), so extreme bilirubin that neither ends in death nor improves is rare.
     """
-    rows = []
-    last_month = weeks_to_months(eff.weeks[-1])
-    log_extreme = np.log(eff.extreme_tbil)
-    for _, p in pts.iterrows():
-        shift = {a: rng.normal(0, eff.patient_sd[a]) for a in _LAB_STORE}
-        for a in _LAB_STORE:
-            rows.append((p["patient_id"], 0, a, float(p[a])))
-        dies = bool(p["death"] == 1) and p["os_months"] <= last_month
-        excess = max(np.log(float(p["tbil"])) - log_extreme, 0.0) if not dies and p["os_months"] >= last_month else 0.0
-        for j, wk in enumerate(eff.weeks):
-            visit_month = weeks_to_months(wk)
-            if p["os_months"] < visit_month:
-                break  # died or follow-up ended before this visit
-            if rng.uniform() < eff.missed_visit:
-                continue
-            for a in _LAB_STORE:
-                mu = getattr(eff, a)[p["arm"]][j]
-                noise = shift[a] + rng.normal(0, eff.visit_sd[a])
-                if a == "tbil":
-                    mu -= eff.tbil_recovery[j] * excess
-                    if dies:
-                        mu += eff.terminal_tbil * max(0.0, 1.0 - (p["os_months"] - visit_month) / eff.terminal_months)
-                if a in _LOG_LABS:
-                    v = float(p[a]) * np.exp(mu + noise)
-                else:
-                    v = float(p[a]) + mu + noise
-                v = max(v, _FLOOR.get(a, 0.0))
-                if a == "pta":
-                    v = min(v, _CEIL["pta"])
-                rows.append((p["patient_id"], wk, a, round(v, _LAB_STORE[a])))
-    return pd.DataFrame(rows, columns=["patient_id", "week", "analyte", "value"])
+    names = list(_LAB_STORE)
+    n, w, k = len(pts), len(eff.weeks), len(names)
+    shift = rng.normal(size=(n, k)) * np.array([eff.patient_sd[a] for a in names])
+    missed = rng.uniform(size=(n, w)) < eff.missed_visit
+    noise = rng.normal(size=(n, w, k)) * np.array([eff.visit_sd[a] for a in names])
+    os_m = pts["os_months"].to_numpy(float)
+    visit_m = np.array([weeks_to_months(wk) for wk in eff.weeks])
+    observed = (os_m[:, None] >= visit_m[None, :]) & ~missed  # no visit after death or the end of follow-up
+    base = pts[names].to_numpy(float)
+    arm = pts["arm"].to_numpy()
+    mu = np.zeros((n, w, k))
+    for j, a in enumerate(names):
+        for arm_name in ARMS:
+            mu[arm == arm_name, :, j] = getattr(eff, a)[arm_name]
+    kt = names.index("tbil")
+    dies = (pts["death"].to_numpy() == 1) & (os_m <= visit_m[-1])
+    excess = np.where(~dies & (os_m >= visit_m[-1]), np.maximum(np.log(base[:, kt]) - np.log(eff.extreme_tbil), 0.0), 0.0)
+    mu[:, :, kt] -= np.asarray(eff.tbil_recovery, float)[None, :] * excess[:, None]
+    ramp = np.clip(1.0 - (os_m[:, None] - visit_m[None, :]) / eff.terminal_months, 0.0, None)
+    mu[:, :, kt] += np.where(dies[:, None], eff.terminal_tbil * ramp, 0.0)
+    z = mu + shift[:, None, :] + noise
+    is_log = np.array([a in _LOG_LABS for a in names])
+    val = np.where(is_log, base[:, None, :] * np.exp(z), base[:, None, :] + z)
+    val = np.maximum(val, np.array([_FLOOR.get(a, 0.0) for a in names]))
+    val[:, :, names.index("pta")] = np.minimum(val[:, :, names.index("pta")], _CEIL["pta"])
+    for j, a in enumerate(names):
+        val[:, :, j] = np.round(val[:, :, j], _LAB_STORE[a])
+    # Rows: each patient's baseline (week 0), then each observed visit, analytes in _LAB_STORE order.
+    pi, wi = np.nonzero(observed)
+    ids = pts["patient_id"].to_numpy()
+    out = pd.DataFrame({
+        "_p": np.concatenate([np.repeat(np.arange(n), k), np.repeat(pi, k)]),
+        "patient_id": np.concatenate([np.repeat(ids, k), np.repeat(ids[pi], k)]),
+        "week": np.concatenate([np.zeros(n * k, int), np.repeat(np.asarray(eff.weeks)[wi], k)]),
+        "_a": np.concatenate([np.tile(np.arange(k), n), np.tile(np.arange(k), len(pi))]),
+        "value": np.concatenate([base.ravel(), val[pi, wi, :].ravel()]),
+    })
+    out["analyte"] = np.asarray(names, dtype=object)[out["_a"].to_numpy()]
+    out = out.sort_values(["_p", "week", "_a"], kind="stable")
+    return out[["patient_id", "week", "analyte", "value"]].reset_index(drop=True)
 
 
 def _adverse_events(rng: np.random.Generator, pts: pd.DataFrame, pub: Published, prm: SyntheticParameters) -> pd.DataFrame:
@@ -1230,26 +1239,34 @@ def _adverse_events(rng: np.random.Generator, pts: pd.DataFrame, pub: Published,
                      "resolution_day": day + int((onset_h + dur) // 24), "serious": 0, "severity": "mild",
                      "infusion_number": k, "onset_hours_after_infusion": onset_h, "duration_hours": dur,
                      "temperature_c": round(float(rng.uniform(t_lo + 0.2, t_hi)), 1)})
+    ids = pts["patient_id"].to_numpy()
+    os_m = pts["os_months"].to_numpy(float)
+    death_day = np.round(months_to_days(os_m)).astype(int)
+    dies = (pts["death"].to_numpy() == 1) & (death_day <= window_days)
+    limit = np.minimum(window_days, months_to_days(os_m))
+    terms = list(prm.complication_risk)
+    if terms:
+        has = rng.uniform(size=(len(pts), len(terms))) < np.array([prm.complication_risk[t] for t in terms])
+        onset = rng.integers(1, np.maximum(limit.astype(int), 2)[:, None], size=has.shape)
+        end = onset + rng.integers(4, 21, size=has.shape)
+        end = np.where(dies[:, None], np.minimum(end, death_day[:, None]), end)
+        pi, ti = np.nonzero(has)
+        for i, t in zip(pi, ti):
+            rows.append({"patient_id": ids[i], "term": terms[t], "onset_day": int(onset[i, t]),
+                         "resolution_day": int(end[i, t]), "serious": 1, "severity": "severe",
+                         "infusion_number": None, "onset_hours_after_infusion": None, "duration_hours": None,
+                         "temperature_c": None})
+    # A death within the collection window is a fatal serious adverse event.
     causes, weights = list(prm.fatal_causes), np.array(list(prm.fatal_causes.values()), float)
-    for _, p in pts.iterrows():
-        death_day = int(round(months_to_days(p["os_months"])))
-        dies = bool(p["death"] == 1) and death_day <= window_days
-        limit = min(window_days, months_to_days(p["os_months"]))
-        for term, risk in prm.complication_risk.items():
-            if rng.uniform() < risk:
-                onset = int(rng.integers(1, max(int(limit), 2)))
-                end = onset + int(rng.integers(4, 21))
-                rows.append({"patient_id": p["patient_id"], "term": term, "onset_day": onset,
-                             "resolution_day": min(end, death_day) if dies else end, "serious": 1,
-                             "severity": "severe", "infusion_number": None, "onset_hours_after_infusion": None,
-                             "duration_hours": None, "temperature_c": None})
-        if dies:  # a death within the collection window is a fatal serious adverse event
-            hcc_first = bool(p["hcc"] == 1) and p["hcc_months"] < p["os_months"]
-            term = "hepatocellular carcinoma" if hcc_first else causes[int(rng.choice(len(causes), p=weights / weights.sum()))]
-            onset = max(death_day - int(rng.integers(0, 15)), 0)
-            rows.append({"patient_id": p["patient_id"], "term": term, "onset_day": onset,
-                         "resolution_day": death_day, "serious": 1, "severity": "fatal", "infusion_number": None,
-                         "onset_hours_after_infusion": None, "duration_hours": None, "temperature_c": None})
+    dying = np.flatnonzero(dies)
+    cause = rng.choice(len(causes), size=len(dying), p=weights / weights.sum())
+    before = rng.integers(0, 15, size=len(dying))
+    hcc_first = (pts["hcc"].to_numpy() == 1) & (pts["hcc_months"].to_numpy(float) < os_m)
+    for i, c, b_ in zip(dying, cause, before):
+        rows.append({"patient_id": ids[i], "term": "hepatocellular carcinoma" if hcc_first[i] else causes[c],
+                     "onset_day": int(max(death_day[i] - b_, 0)), "resolution_day": int(death_day[i]), "serious": 1,
+                     "severity": "fatal", "infusion_number": None, "onset_hours_after_infusion": None,
+                     "duration_hours": None, "temperature_c": None})
     out = pd.DataFrame(rows)
     return out.sort_values(["onset_day", "patient_id", "term"], kind="stable").reset_index(drop=True)
 
