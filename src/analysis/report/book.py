@@ -21,7 +21,7 @@ from ..trial.paths import TRIAL_DATA_ENV, data_dir
 from .display import table
 from .figures import set_style
 from .format import format_p
-from .results import MARK_SUFFIX, MARKERS
+from .provenance import MARK_SUFFIX, MARKERS
 from ..trial.published import Published, load_published
 
 __all__ = ["Chapter", "chapter", "data_notice", "displayed", "glue_formats", "glue_markers", "glue_numbers",

@@ -33,47 +33,13 @@ from typing import Any
 import numpy as np
 
 from ..toolkit.agreement import STATUSES, Tolerance, agreement
+from .provenance import MARK_SUFFIX, MARKERS, PROVENANCES, marker_html
 
 __all__ = ["PROVENANCES", "FIELDS", "MARKERS", "MARK_SUFFIX", "Result", "ChapterResults", "provenance_of",
            "marker_html", "computed_once"]
 
-#: Where a result comes from (see the module docstring).
-PROVENANCES = ("computed", "by construction", "assumed", "published")
 #: The fields of a result a glue key can show.
 FIELDS = ("value", "ci_low", "ci_high", "published", "published_ci_low", "published_ci_high")
-
-
-#: The visible marker of a number the synthetic generator forces or assumes, and its explanation (the
-#: legend of the synthetic-data notice, and the marker's tooltip). Computed and published numbers carry none.
-MARKERS = {
-    "by construction": ("\u2021", "by construction: the synthetic generator forces this value"),
-    "assumed": ("\u2020", "assumed: this value follows from a parameter of the synthetic generator"),
-}
-#: Suffix of the glue key of a number's provenance marker (``{glue:md}`sv_os_hr__m```).
-MARK_SUFFIX = "__m"
-
-
-def marker_html(provenance: str) -> str:
-    """The provenance marker shown after a number in the prose (HTML).
-
-    Parameters
-    ----------
-    provenance : str
-        One of :data:`PROVENANCES`.
-
-    Returns
-    -------
-    str
-        ``<sup>`` with the marker of :data:`MARKERS` and its explanation as a tooltip; for
-        ``computed`` and ``published`` an invisible word joiner (the role stays in the prose on
-        real data, where nothing is by construction or assumed).
-    """
-    if provenance not in PROVENANCES:
-        raise ValueError(f"provenance must be one of {PROVENANCES}, got {provenance!r}")
-    if provenance not in MARKERS:
-        return "\u2060"
-    mark, title = MARKERS[provenance]
-    return f'<sup class="provenance-mark" title="{title}">{mark}</sup>'
 
 
 def provenance_of(kind: str, synthetic: bool) -> str:
