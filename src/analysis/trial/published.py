@@ -231,7 +231,8 @@ class Published:
 
         Each entry has ``id``, ``claim``, ``kind`` (``benefit``, ``no_harm`` or ``qualitative``),
         ``text`` (the sentence as printed), ``source`` and, for a claim about a hazard ratio,
-        ``hr`` (its id) and ``also`` (further hazard-ratio ids, possibly empty); a landmark key
+        ``hr`` (its id) and ``also`` (further hazard-ratio ids, possibly empty), for a qualitative
+        one ``evidence_note`` (what the paper does not report) where given; a landmark key
         written ``<endpoint>.landmark.<part>`` is resolved to its id (``os.landmark13.late``).
         Empty when the file has no ``conclusions:``.
         """
