@@ -663,21 +663,24 @@ def _meld_components(rng: np.random.Generator, pub: Published, arm: str, sev: np
         return None
     # Exchanges: SD and count. MELD terms per component, updated in place.
     terms = {v: MELD_VARIANTS[MELD_VARIANT].transform(c, vals[v] / f) for v, (c, f) in _MELD_VARS.items()}
-    raw = MELD_VARIANTS[MELD_VARIANT].constant + sum(terms.values())
-    m = np.round(raw, 1)
-    s1, s2, cnt = float(m.sum()), float((m**2).sum()), int((m > 15).sum())
-    neg = int((m < 0).sum())  # a negative score (possible without the UNOS bounds) is not plausible here
+    raw_a = MELD_VARIANTS[MELD_VARIANT].constant + sum(terms.values())
+    m_a = np.round(raw_a, 1)
+    s1, s2, cnt = float(m_a.sum()), float((m_a**2).sum()), int((m_a > 15).sum())
+    neg = int((m_a < 0).sum())  # a negative score (possible without the UNOS bounds) is not plausible here
+    # Plain Python floats in the loop (numpy scalars are several times slower there).
+    raw, m = raw_a.tolist(), m_a.tolist()
+    terms = {v: t.tolist() for v, t in terms.items()}
     sd_goal, sd_tol, c_goal = target["sd"], target["sd_tol"], int(target["count"])
 
     def loss(s1: float, s2: float, cnt: int, neg: int) -> tuple[float, float]:
         # Rounding to one decimal makes the stored mean depend slightly on the pairing: kept within tol.
-        sd = np.sqrt(max(s2 - s1 * s1 / n, 0.0) / (n - 1))
+        sd = (max(s2 - s1 * s1 / n, 0.0) / (n - 1)) ** 0.5
         off = max(abs(s1 / n - goal) - tol, 0.0)
         return abs(sd - sd_goal) / _MELD_SD_SCALE + abs(cnt - c_goal) + off / _MELD_SD_SCALE + neg, sd
 
     cur, sd = loss(s1, s2, cnt, neg)
     keys = list(_MELD_VARS)
-    pairs, which = rng.integers(0, n, size=(steps, 2)), rng.integers(0, len(keys), size=steps)
+    pairs, which = rng.integers(0, n, size=(steps, 2)).tolist(), rng.integers(0, len(keys), size=steps).tolist()
     for (a, b), k in zip(pairs, which):
         if abs(sd - sd_goal) <= sd_tol and cnt == c_goal and abs(s1 / n - goal) <= tol and neg == 0:
             break
