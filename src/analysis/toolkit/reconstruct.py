@@ -927,7 +927,8 @@ VARIANTS = ("at risk", "total events only", "neither")
 
 def round_trip(original: pd.DataFrame, *, times: Sequence[float], tau: float, rng: np.random.Generator,
                variant: str = "at risk", arms: Sequence[str] = ("control", "ucmsc"),
-               time_noise: float = 0.15, survival_noise: float = 0.004) -> tuple[dict, Reconstruction]:
+               time_noise: float = 0.15, survival_noise: float = 0.004,
+               min_at_risk: int = 20) -> tuple[dict, Reconstruction]:
     """Digitise patient data's Kaplan-Meier curves, reconstruct them, and measure the accuracy.
 
     Parameters
@@ -947,6 +948,8 @@ def round_trip(original: pd.DataFrame, *, times: Sequence[float], tau: float, rn
         The two arms (hazard ratio ``arms[0]`` relative to ``arms[1]``).
     time_noise, survival_noise : float
         Click noise (:func:`simulate_clicks`).
+    min_at_risk : int, default 20
+        Passed to :func:`round_trip_accuracy`.
 
     Returns
     -------
@@ -969,6 +972,6 @@ def round_trip(original: pd.DataFrame, *, times: Sequence[float], tau: float, rn
         rec = reconstruct(curves, n=n, events=ev)
     else:
         rec = reconstruct(curves, n=n)
-    acc = round_trip_accuracy(original, rec.patients, times=times, tau=tau, arms=arms)
+    acc = round_trip_accuracy(original, rec.patients, times=times, tau=tau, arms=arms, min_at_risk=min_at_risk)
     acc.update({f"clicks.{a}": len(curves[a]) for a in arms})
     return acc, rec

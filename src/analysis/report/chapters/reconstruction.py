@@ -46,7 +46,7 @@ from ..results import ChapterResults, computed_once
 from ..survival_plots import AT_RISK_TIMES
 from .survival import HR_DIRECTION, HR_LOG_TOLERANCE
 
-__all__ = ["SEED", "TIME_NOISE", "SURVIVAL_NOISE", "AT_RISK_EVERY", "BOUNDS", "DIGITISED_DIR", "public_trials",
+__all__ = ["SEED", "TIME_NOISE", "SURVIVAL_NOISE", "MIN_AT_RISK", "AT_RISK_EVERY", "BOUNDS", "DIGITISED_DIR", "public_trials",
            "round_trip_table", "digitised_files", "compute"]
 
 #: Seed of the simulated clicks (round trips and demonstration).
@@ -54,6 +54,8 @@ SEED = 2012
 #: Standard deviation of the click noise: months, and survival (a proportion).
 TIME_NOISE = 0.15
 SURVIVAL_NOISE = 0.004
+#: Survival is compared at the at-risk times where at least this many patients are at risk.
+MIN_AT_RISK = 20
 #: Months between the at-risk times of the public round trips (3 for Rossi: one year of follow-up).
 AT_RISK_EVERY = 12.0
 #: Accuracy bounds with the numbers at risk: |log HR difference|, relative RMST difference per arm,
@@ -112,14 +114,15 @@ def round_trip_table() -> pd.DataFrame:
         ``patients``, ``clicks`` (both arms), ``log_hr_diff`` (reconstructed minus original log
         HR), ``rmst_rel_diff`` and ``median_rel_diff`` (the larger in absolute value over the
         arms; median ``NaN`` where undefined), ``max_abs_ds`` (over arms and at-risk times with at
-        least 20 patients at risk).
+        least :data:`MIN_AT_RISK` patients at risk).
     """
     rows = []
     for name, (df, step) in public_trials().items():
         times = np.arange(0.0, df["time"].max(), step)
         for variant in VARIANTS:
             acc, _ = round_trip(df, times=times, tau=float(times[-1]), rng=np.random.default_rng(SEED),
-                                variant=variant, time_noise=TIME_NOISE, survival_noise=SURVIVAL_NOISE)
+                                variant=variant, time_noise=TIME_NOISE, survival_noise=SURVIVAL_NOISE,
+                                min_at_risk=MIN_AT_RISK)
             rel = [acc[f"rmst_rel_diff.{a}"] for a in ARMS]
             med = [m for m in (acc[f"median_rel_diff.{a}"] for a in ARMS) if np.isfinite(m)]
             rows.append({"trial": name, "variant": _VARIANT_LABELS[variant], "patients": len(df),
@@ -232,6 +235,8 @@ def compute(trial: Trial, published: Published, *, digitised: str | Path | None 
             unit="proportion", note=setting, glue={"rc_noise_s": "value"})
     res.add("reconstruction.setting.at_risk_every", "Months between the at-risk times of the public round trips",
             AT_RISK_EVERY, unit="months", note=setting, glue={"rc_risk_every": "value"})
+    res.add("reconstruction.setting.min_at_risk", "Fewest patients at risk at a time where survival is compared",
+            MIN_AT_RISK, unit="patients", note=setting, glue={"rc_min_at_risk": "value"})
     labels = {"log_hr": ("Bound on the log hazard-ratio difference", "log ratio"),
               "rmst": ("Bound on the relative RMST difference per arm", "proportion"),
               "ds": ("Bound on the largest survival difference at the at-risk times", "proportion"),
