@@ -139,3 +139,27 @@ def test_same_published_results_on_real_data(res, pub):
     assert len(_published_only(res)) > 150
     for rid, r in _published_only(res).items():
         assert other[rid].value == r.value and other[rid].provenance == "published", rid
+
+
+@pytest.mark.parametrize("change,match", [
+    ({"hr": "os.nothing"}, "no hazard ratio"),
+    ({"kind": "maybe"}, "kind"),
+    ({"kind": "qualitative"}, "has no `hr`"),
+    ({"also": ["hcc.landmark.middle"]}, "no hazard ratio"),
+])
+def test_conclusions_are_checked_when_loaded(tmp_path, change, match):
+    """A conclusion naming a hazard ratio that does not exist, or with an unknown kind, is refused."""
+    import yaml
+
+    raw = yaml.safe_load((ROOT / "data" / "published" / "shi2021.yaml").read_text())
+    raw["conclusions"][0].update(change)
+    path = tmp_path / "pub.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ValueError, match=match):
+        load_published(path)
+
+
+def test_conclusion_landmark_keys_resolve(pub):
+    survival = next(c for c in pub.conclusions if c["id"] == "survival")
+    assert survival["hr"] in pub.hazard_ratios and all(k in pub.hazard_ratios for k in survival["also"])
+    assert survival["also"] == [pub.landmark_hr("os", "late").key]
