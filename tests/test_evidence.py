@@ -4,8 +4,9 @@
   prior times the likelihood (seeded numpy Generator; tolerance from the Monte Carlo SE).
 - Fisher's two-sided p against an enumeration of the hypergeometric distribution written here
   (R's ``fisher.test`` rule: tables at most ``1 + 1e-7`` times as probable as the observed one).
-  R is not installed in this environment, so no R reference file is stored; the enumeration
-  below is the independent reference (it is what ``fisher.test`` computes for a 2x2 table).
+  Both are also checked against R (``tests/reference/evidence_reference.R`` ->
+  ``tests/data/evidence_reference.json``: ``fisher.test``, a fragility enumeration with it, and the
+  conjugate posterior with ``qnorm``/``pnorm``; R version recorded in the file).
 - The (reverse) fragility index against a brute-force search over every change in one arm, and
   one small case worked by hand.
 - The excluded-patient tipping analysis against the formula evaluated by hand.
@@ -13,7 +14,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +25,7 @@ import pytest
 from analysis.toolkit import evidence as ev
 
 Z975 = 1.959963984540054  # qnorm(0.975)
+R_REFERENCE = json.loads((Path(__file__).parent / "data" / "evidence_reference.json").read_text())
 
 
 def _phi(x: float) -> float:
@@ -326,3 +330,32 @@ def test_claim_verdict_thresholds():
         ev.claim_verdict("benefit")
     with pytest.raises(ValueError, match="kind"):
         ev.claim_verdict("harm", post)
+
+
+# ----------------------------------------------------------------------------
+# Against R (tests/reference/evidence_reference.R)
+# ----------------------------------------------------------------------------
+@pytest.mark.parametrize("case", R_REFERENCE["fisher"], ids=lambda c: "-".join(map(str, c["table"])))
+def test_fisher_and_fragility_against_r(case):
+    """R: ``fisher.test(matrix(c(e1, n1 - e1, e2, n2 - e2), 2, byrow = TRUE))$p.value``, and the fewest
+    one-arm changes found by the same enumeration with ``fisher.test``."""
+    e1, n1, e2, n2 = case["table"]
+    assert ev.fisher_two_sided(e1, n1, e2, n2) == pytest.approx(case["p"], rel=1e-9)
+    assert ev.fragility_index(e1, n1, e2, n2).index == case["fragility"]
+
+
+@pytest.mark.parametrize("case", R_REFERENCE["posterior"], ids=lambda c: f"hr{c['hr']:g}-m{c['prior_mean']:g}")
+def test_posterior_against_r(case):
+    """R: ``w <- 1/s0^2 + 1/se^2; m <- (m0/s0^2 + log(hr)/se^2)/w; exp(qnorm(c(.025, .5, .975), m, 1/sqrt(w)))``
+    and ``pnorm(log(t), m, 1/sqrt(w), lower.tail = FALSE)``."""
+    post = ev.normal_posterior(case["hr"], case["ci_low"], case["ci_high"],
+                               ev.NormalPrior("r", case["prior_mean"], case["prior_sd"]))
+    lo, hi = post.interval(0.95)
+    assert post.median == pytest.approx(case["median"], rel=1e-9)
+    assert (lo, hi) == pytest.approx((case["cri_low"], case["cri_high"]), rel=1e-9)
+    assert post.prob_above(1.0) == pytest.approx(case["p_benefit"], rel=1e-9)
+    assert post.prob_above(1.25) == pytest.approx(case["p_gt_1_25"], rel=1e-9)
+
+
+def test_r_reference_records_its_version():
+    assert R_REFERENCE["r_version"].startswith("R version")
