@@ -27,10 +27,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .schema import ARMS
 from .survival import (
-    COX_FIT_OPTIONS,
     HorizonError,
     _check_alpha,
+    _check_arms,
     _require,
     _treatment_column,
     cox_hr,
@@ -197,6 +198,11 @@ def landmark_grid(
     """
     _check_alpha(alpha)
     _require(df, ["time", "event", "arm"])
+    _check_arms(df)
+    # The unadjusted fits read time, event and arm only: refit on those columns, the arm coded once as
+    # a categorical (each window's copy and arm comparisons are then cheap on 200,000 patients).
+    df = pd.DataFrame({"time": df["time"], "event": df["event"],
+                       "arm": pd.Categorical(df["arm"].astype(str), categories=list(ARMS))})
     rows = []
     for L in landmarks:
         if not (0 < L < horizon):
@@ -304,22 +310,71 @@ class TimeVaryingResult:
         return pd.DataFrame({"time": t, "hr": np.exp(lhr)})
 
 
-def _split_at(df: pd.DataFrame, cuts: np.ndarray) -> pd.DataFrame:
-    """Episode-split (start, stop] at the cut times (R's ``survSplit``)."""
-    rows = []
-    cuts = np.sort(np.unique(cuts))
-    for i, r in enumerate(df.itertuples(index=False)):
-        start = 0.0
-        inner = cuts[(cuts > 0) & (cuts < r.time)]
-        for c in [*inner, r.time]:
-            rows.append((i, start, c, int(r.event) if c == r.time else 0, r.trt))
-            start = c
-    return pd.DataFrame(rows, columns=["id", "start", "stop", "event", "trt"])
+def _time_varying_fit(time: np.ndarray, event: np.ndarray, trt: np.ndarray, v, tol: float = 1e-12,
+                      max_iter: int = 100):
+    """Cox fit with covariates ``trt * v(t)`` (Efron ties) by Newton-Raphson.
 
+    ``v(t)`` maps death times to rows of covariate values (``(1, log t)``; or ``(1, 0)`` up to a
+    landmark and ``(0, 1)`` after it). With a 0/1 treatment every patient at risk at ``t`` has
+    covariates ``0`` (untreated) or ``v(t)`` (treated), so the risk-set sums need only the numbers at
+    risk and dying per arm at each death time: the model is fitted without splitting the follow-up
+    into episodes (which takes patients x death times rows: billions at 200,000 patients), with the
+    same partial likelihood as the counting-process fit of R's ``coxph`` on ``survSplit`` data or
+    lifelines' ``CoxTimeVaryingFitter`` on the split data. Returns ``(beta, covariance, log partial
+    likelihood)``.
 
-#: Largest episode split :func:`time_varying_test` fits with ``kind="log"`` (rows of the counting-process
-#: data; about 1 GB for lifelines' fitter). Larger data get NaN with a warning instead of exhausting memory.
-MAX_EPISODES = 2_000_000
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        If the information matrix is singular or the iterations do not converge.
+    """
+    from .survival import _count_at_risk
+
+    ut, d = np.unique(time[event == 1], return_counts=True)
+    treated = trt == 1
+    dead1 = np.sort(time[(event == 1) & treated])
+    d1 = (np.searchsorted(dead1, ut, side="right") - np.searchsorted(dead1, ut, side="left")).astype(float)
+    n = _count_at_risk(ut, time).astype(float)
+    n1 = _count_at_risk(ut, time[treated]).astype(float)
+    n0, d0 = n - n1, d - d1
+    V = np.asarray(v(ut), float)
+    p = V.shape[1]
+    rep = np.repeat(np.arange(len(ut)), d)
+    frac = (np.arange(len(rep)) - (np.cumsum(d) - d)[rep]) / d[rep]
+    VV = V[:, :, None] * V[:, None, :]
+    score0 = (d1[:, None] * V).sum(axis=0)
+
+    def evaluate(beta):
+        eta = V @ beta
+        r1 = np.exp(eta)
+        w_at, w_dead = n1 * r1, d1 * r1
+        a0 = (n0 + w_at)[rep] - frac * (d0 + w_dead)[rep]
+        c = (w_at[rep] - frac * w_dead[rep]) / a0  # share of the treated in each Efron term
+        m = c[:, None] * V[rep]
+        ll = float(np.sum(d1 * eta) - np.log(a0).sum())
+        info = (c[:, None, None] * VV[rep]).sum(axis=0) - m.T @ m
+        return ll, score0 - m.sum(axis=0), info
+
+    beta = np.zeros(p)
+    ll, u, info = evaluate(beta)
+    for _ in range(max_iter):
+        step = np.linalg.solve(info, u)
+        new = beta + step
+        ll_new, u_new, info_new = evaluate(new)
+        halvings = 0
+        while (not np.isfinite(ll_new) or ll_new < ll - 1e-12 * max(1.0, abs(ll))) and halvings < 60:
+            step = step / 2
+            new = beta + step
+            ll_new, u_new, info_new = evaluate(new)
+            halvings += 1
+        beta, ll, u, info = new, ll_new, u_new, info_new
+        if np.max(np.abs(step)) < tol:
+            break
+    else:
+        raise np.linalg.LinAlgError("Newton-Raphson did not converge")
+    if not (np.isfinite(beta).all() and np.isfinite(ll)):
+        raise np.linalg.LinAlgError("the fit diverged")
+    return beta, np.linalg.inv(info), ll
 
 
 def time_varying_test(
@@ -357,9 +412,10 @@ def time_varying_test(
 
     Notes
     -----
-    The data are split into episodes at every event time (``"log"``) or at L
-    (``"piecewise"``) and fitted with lifelines' ``CoxTimeVaryingFitter``
-    (Efron ties). The piecewise model's two hazard ratios equal the early- and
+    The model is the Cox model of the data split into episodes at every event time (``"log"``) or
+    at L (``"piecewise"``), Efron ties; it is fitted without building the split
+    (:func:`_time_varying_fit`: numbers at risk and dying per arm at each event time, linear in the
+    patients; the split has patients x event times rows). The piecewise model's two hazard ratios equal the early- and
     late-window landmark estimates (the partial likelihood factorises at L);
     what it adds is the test of their equality. Matches, in R,
     ``coxph(Surv(time, event) ~ trt + tt(trt), tt = function(x, t, ...) x * log(t))``
@@ -373,28 +429,22 @@ def time_varying_test(
     """
     z = _check_alpha(alpha)
     _require(df, ["time", "event", "arm"])
-    d = df[["time", "event"]].copy()
-    d["trt"] = _treatment_column(df, direction).to_numpy()
-    too_large = 0
+    time = df["time"].to_numpy(float)
+    event = df["event"].to_numpy(int)
+    trt = _treatment_column(df, direction).to_numpy(float)
     if kind == "log":
-        cuts = np.unique(d.loc[d["event"] == 1, "time"].to_numpy(float))
         cols = ["trt", "trt_x_logt"]
-        # one episode per patient and event time before their own time: n x events rows at worst
-        n_episodes = len(d) + int(np.searchsorted(cuts, d["time"].to_numpy(float), side="left").sum())
-        if n_episodes > MAX_EPISODES:
-            too_large = n_episodes
-        else:
-            ep = _split_at(d, cuts)
-            ep["trt_x_logt"] = ep["trt"] * np.log(ep["stop"])
+
+        def v(t):
+            return np.column_stack([np.ones_like(t), np.log(t)])
     elif kind == "piecewise":
         if landmark is None or not landmark > 0:
             raise HorizonError(f"kind='piecewise' needs 0 < landmark < last time; got landmark={landmark}")
-        ep = _split_at(d, np.array([landmark]))
-        late = (ep["start"] >= landmark).astype(float)
-        ep["trt_early"] = ep["trt"] * (1 - late)
-        ep["trt_late"] = ep["trt"] * late
-        ep = ep.drop(columns="trt")
         cols = ["trt_early", "trt_late"]
+
+        def v(t):
+            late = (t > landmark).astype(float)
+            return np.column_stack([1 - late, late])
     else:
         raise ValueError(f"kind must be 'log' or 'piecewise', got {kind!r}")
 
@@ -405,31 +455,23 @@ def time_varying_test(
                              "p": nan})
         return TimeVaryingResult(kind, coef, float("nan"), landmark if kind == "piecewise" else None, float("nan"))
 
-    if too_large:
-        return undefined(f"splitting the follow-up at every event time would give {too_large:,} rows (more than "
-                         f"{MAX_EPISODES:,}), too many to fit this model this way; the piecewise test still applies")
-    if kind == "piecewise" and not landmark < d["time"].max():
+    if kind == "piecewise" and not landmark < time.max():
         return undefined(f"the landmark ({landmark:g} months) is not before the last follow-up "
-                         f"({d['time'].max():g} months)")
+                         f"({time.max():g} months)")
+    dead = event == 1
+    if kind == "log" and (time[dead] <= 0).any():
+        return undefined("an event at time 0 has no log(time)")
     # Every coefficient needs events of both arms where it applies (else it is infinite).
-    arm_of_id = d["trt"].to_numpy()
-    ev = ep[ep["event"] == 1]
-    pieces = ({"the follow-up": ev} if kind == "log" else
-              {f"(0, {landmark:g}]": ev[ev["start"] < landmark], f"({landmark:g}, end]": ev[ev["start"] >= landmark]})
+    pieces = ({"the follow-up": dead} if kind == "log" else
+              {f"(0, {landmark:g}]": dead & (time <= landmark), f"({landmark:g}, end]": dead & (time > landmark)})
     for name, e in pieces.items():
-        if np.unique(arm_of_id[e["id"].to_numpy()]).size < 2:
+        if np.unique(trt[e]).size < 2:
             return undefined(f"an arm has no events in {name}")
-    from lifelines import CoxTimeVaryingFitter  # imported when needed (1 s)
-    from lifelines.exceptions import ConvergenceError
-
-    ctv = CoxTimeVaryingFitter(alpha=alpha)
     try:
-        ctv.fit(ep[["id", "start", "stop", "event", *cols]], id_col="id", start_col="start", stop_col="stop",
-                event_col="event", fit_options=dict(COX_FIT_OPTIONS))
-    except (np.linalg.LinAlgError, ConvergenceError) as exc:
+        b, V, loglik = _time_varying_fit(time, event, trt, v)
+    except np.linalg.LinAlgError as exc:
         return undefined(f"the model cannot be fitted ({type(exc).__name__})")
-    b = ctv.params_[cols].to_numpy(float)
-    V = np.asarray(ctv.variance_matrix_, float)  # rows and columns in the order of ``cols``
+    # b and V: coefficients, covariance (rows and columns in the order of ``cols``)
     se = np.sqrt(np.diag(V))
     coef = pd.DataFrame({"term": cols, "coef": b, "se": se, "hr": np.exp(b), "ci_low": np.exp(b - z * se),
                          "ci_high": np.exp(b + z * se), "p": 2 * stats.norm.sf(np.abs(b / se))})
@@ -439,6 +481,5 @@ def time_varying_test(
         diff = b[1] - b[0]
         se_d = np.sqrt(V[0, 0] + V[1, 1] - 2 * V[0, 1])
         p_int = float(2 * stats.norm.sf(abs(diff / se_d)))
-    return TimeVaryingResult(kind, coef, p_int, landmark if kind == "piecewise" else None,
-                             float(ctv.log_likelihood_))
+    return TimeVaryingResult(kind, coef, p_int, landmark if kind == "piecewise" else None, loglik)
 
