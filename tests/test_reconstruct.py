@@ -394,3 +394,15 @@ def test_cli_refuses_a_non_empty_output_folder(tmp_path, figure_files, capsys):
     assert main(_argv(figure_files, out)) == 1
     assert "the output folder must not exist or be empty" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+
+
+def test_an_absent_endpoint_is_named_when_analysed(tmp_path, figure_files):
+    """A survival-only folder with one endpoint: the other endpoint's analyses stop with a clear message."""
+    from analysis.toolkit.survival import endpoint_frame
+
+    out = tmp_path / "rec"
+    assert main(_argv(figure_files, out, "os")) == 0
+    trial = load_trial(out)
+    assert len(endpoint_frame(trial, "os")) == 686
+    with pytest.raises(ValueError, match=r"no HCC-free survival values \(hcc_months, hcc empty\)"):
+        endpoint_frame(trial, "hcc")

@@ -160,6 +160,10 @@ def endpoint_frame(trial: Trial | pd.DataFrame, endpoint: str = "os", horizon: f
     p = trial.analyzed if isinstance(trial, Trial) else trial
     _require(p, [tcol, ecol], "trial patients")
     _check_arms(p, "trial patients")
+    if len(p) and p[tcol].isna().all() and p[ecol].isna().all():
+        raise ValueError(f"the data have no {ENDPOINTS[endpoint][2]} values ({tcol}, {ecol} empty): a "
+                         "survival-only dataset with one endpoint (e.g. reconstructed from one published "
+                         "figure); the analyses of this endpoint cannot run")
     df = p.copy()
     df["time"] = df[tcol].astype(float)
     df["event"] = df[ecol].astype(int)
