@@ -376,8 +376,8 @@ CODE_CHANGE = '''
 _data_notice_before_change = data_notice
 
 
-def data_notice(trial):
-    return _data_notice_before_change(trial) + "\\n\\nSTALENESS-PROBE-CODE-V2"
+def data_notice(trial, **kwargs):
+    return _data_notice_before_change(trial, **kwargs) + "\\n\\nSTALENESS-PROBE-CODE-V2"
 '''
 
 

@@ -108,5 +108,5 @@ def test_without_labs_the_results_are_not_computable(trial, published):
     for rid, r in res.items():
         if r.provenance == "published":
             assert r.value is not None, rid
-        elif rid != text:
+        elif rid != text and ".conventions." not in rid:  # the page's levels do not depend on the data
             assert r.value is None and r.status == "not computable" and "labs.csv" in r.note, rid

@@ -50,7 +50,7 @@ class Chapter:
         return self.trial.synthetic
 
 
-def data_notice(trial: Trial, *, link: bool = True) -> str:
+def data_notice(trial: Trial, *, link: bool = True, published_page: bool = False) -> str:
     """The notice every chapter shows once, above its first output: which data this page was computed on.
 
     Kept here, in one place, rather than copied into chapters. On the synthetic cohort it is short
@@ -65,6 +65,10 @@ def data_notice(trial: Trial, *, link: bool = True) -> str:
     link : bool, default True
         Link the synthetic-data notice to the Data chapter (``False`` on the Data chapter itself,
         which points to its own sections instead).
+    published_page : bool, default False
+        The page's main results are derived from the published numbers alone (the evidence chapter):
+        the notice says so, and that only the sections needing patient data run on the synthetic
+        cohort.
 
     Returns
     -------
@@ -74,10 +78,18 @@ def data_notice(trial: Trial, *, link: bool = True) -> str:
     if trial.synthetic:
         where = ("The {ref}`Data chapter <data>` explains how it is made and what it reproduces."
                  if link else "The sections below explain how it is made and what it reproduces.")
-        body = (
+        scope = (
+            "Most results on this page are derived from the paper's published numbers alone: they are "
+            "evidence about the trial. The trial's patient-level data are not public, so the sections "
+            "that need them run on a synthetic cohort calibrated to the paper's published aggregates; "
+            "there the numbers illustrate the methods and are not evidence about UC-MSC. "
+            if published_page else
             "The trial's patient-level data are not public: every number computed on this page comes "
             "from a synthetic cohort calibrated to the paper's published aggregates, so it illustrates "
-            "the methods and is not evidence about UC-MSC. Numbers labelled *published* are the paper's; "
+            "the methods and is not evidence about UC-MSC. "
+        )
+        body = (
+            scope + "Numbers labelled *published* are the paper's; "
             f"{MARKERS['by construction'][0]} marks a number the generator forces (by construction), "
             f"{MARKERS['assumed'][0]} one that follows from an assumption of the generator. "
             + where
@@ -94,7 +106,7 @@ def data_notice(trial: Trial, *, link: bool = True) -> str:
     return f":::{{admonition}} Data: {name}\n:class: note\n{body}\n:::"
 
 
-def chapter(show_notice: bool = True, *, data_link: bool = True) -> Chapter:
+def chapter(show_notice: bool = True, *, data_link: bool = True, published_page: bool = False) -> Chapter:
     """Load the trial (``$TRIAL_DATA`` or the synthetic cohort) and the published numbers.
 
     Also applies the book's figure style and, by default, displays the data notice (the page's
@@ -106,6 +118,8 @@ def chapter(show_notice: bool = True, *, data_link: bool = True) -> Chapter:
         Display :func:`data_notice` of the loaded trial.
     data_link : bool, default True
         Let the notice link to the Data chapter (``False`` on the Data chapter itself).
+    published_page : bool, default False
+        The page's main results come from the published numbers alone (see :func:`data_notice`).
 
     Returns
     -------
@@ -140,7 +154,7 @@ def chapter(show_notice: bool = True, *, data_link: bool = True) -> Chapter:
         raise TrialDataError(exc.public) from None
     ch = Chapter(trial=trial, published=load_published())
     if show_notice:
-        display(Markdown(data_notice(trial) if data_link else data_notice(trial, link=False)))
+        display(Markdown(data_notice(trial, link=data_link, published_page=published_page)))
     return ch
 
 

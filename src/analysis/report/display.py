@@ -22,7 +22,7 @@ import pandas as pd
 from .format import MISSING_P, format_p
 from .labels import column_label, is_p_column, value_label
 
-__all__ = ["MISSING", "Table", "table", "format_cell"]
+__all__ = ["MISSING", "Table", "table", "format_cell", "mark_code"]
 
 #: How a missing number is shown (p values: :data:`~analysis.report.format.MISSING_P`).
 MISSING = "\u2013"
@@ -41,6 +41,45 @@ _REDUNDANT = {"id": ("label", "text", "statement")}
 _NUMERIC_TEXT = re.compile(r"^\s*[<>=\u2264\u2265\u2248\u2212+\-]?\s*\d")
 _BREAKS = re.compile(r"([_/](?=\w)|\w\.(?=[a-z]{2,}))")
 _NON_NUMBER = frozenset({"", MISSING, MISSING_P, "not estimable", "NR"})
+
+
+#: Identifiers in text a reader may need to type or look up (schema columns, file names, result ids,
+#: module paths, settings): shown as code, never as prose. snake_case words, dotted ids and module
+#: paths (segments of two or more characters), attributes of a CamelCase class, UPPER_CASE settings,
+#: file names, and the arm code ``ucmsc``.
+_CODE_TOKEN = re.compile(
+    r"(?<![\w.&#;])("
+    r"[A-Za-z][A-Za-z0-9]*\.[A-Za-z_][A-Za-z0-9_]+(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\(\))?"  # dotted
+    r"|[a-z][a-z0-9]*(?:_[a-z0-9]+)+"  # snake_case
+    r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+"  # UPPER_CASE
+    r"|ucmsc"
+    r")(?![\w&#;])"
+)
+_NOT_CODE = frozenset({"e.g", "i.e", "et.al", "vs.", "Fig.", "No."})
+
+
+def mark_code(text: str) -> str:
+    """Wrap the identifiers in (already HTML-escaped) ``text`` in ``<code>``.
+
+    Parameters
+    ----------
+    text : str
+        HTML-escaped text.
+
+    Returns
+    -------
+    str
+        The text with each identifier (see the pattern above) as ``<code>``, with break
+        opportunities (``<wbr>``) after its underscores, slashes and dots.
+    """
+    def wrap(m: re.Match) -> str:
+        tok = m.group(1)
+        segs = tok.rstrip("()").split(".")
+        if tok in _NOT_CODE or (len(segs) == 2 and min(map(len, segs)) < 2):
+            return tok
+        return "<code>" + _BREAKS.sub(r"\1<wbr>", tok) + "</code>"  # break opportunities inside, not mid-word
+
+    return _CODE_TOKEN.sub(wrap, text)
 
 
 def _is_missing(v: Any) -> bool:
@@ -204,8 +243,8 @@ class Table:
                 tag = "th" if j == 0 and self.row_header else "td"
                 scope = ' scope="row"' if tag == "th" else ""
                 text = e(str(v))
-                if c == "text":  # break opportunities inside long codes and file names, never mid-word
-                    text = _BREAKS.sub(r"\1<wbr>", text)
+                if c == "text":  # identifiers as code; break opportunities inside them, never mid-word
+                    text = mark_code(text)
                 else:  # a number with its interval breaks only before the interval
                     text = text.replace(" ", "\u00a0").replace("\u00a0(", " (")
                 cells.append(f'<{tag}{scope} class="{c}">{text}</{tag}>')

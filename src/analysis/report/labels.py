@@ -104,7 +104,7 @@ VALUE_LABELS: dict[str, str] = {
     "hcc, piecewise": "HCC-free survival, piecewise",
     "schoenfeld": "Schoenfeld", "freedman": "Freedman", "lachin_foulkes": "Lachin-Foulkes",
     "asymptotic": "Asymptotic", "logrank": "Log-rank", "landmark": "Landmark", "rmst": "RMST",
-    "vs_baseline": "vs baseline", "vs_control": "vs control", "up": "up", "down": "down", "none": "none",
+    "vs_baseline": "vs baseline", "vs_control": "vs control", "up": "higher", "down": "lower", "none": "no difference",
     "mean": "Mean", "sd": "SD", "median": "Median", "count": "Patients",
     "liver_function": "Liver function", "randomization": "Randomization", "baseline": "Baseline",
     "survival": "Survival", "landmark_chapter": "Landmark", "safety": "Safety", "design": "Design",

@@ -30,6 +30,7 @@ from ..toolkit.warnings import StatisticalWarning
 from ..trial.data import content_digest, load_trial
 from ..trial.published import Published, load_published
 from .chapters import CHAPTERS, chapter_module
+from .display import mark_code
 from .chapters.survival import HR_DIRECTION, HR_LOG_TOLERANCE
 from .results import PROVENANCES, ChapterResults
 
@@ -470,7 +471,7 @@ def format_results_html(entries: list[dict], table_id: str = "results", *, css_c
                + (f'<span class="ci">{pub_ci}</span>' if pub_ci else "")
                + (f'<span class="tol">{escape(tol)}</span>' if tol else ""))
         val = f'<span class="v">{_fmt(e["value"])}</span>' + (f'<span class="ci">{ci}</span>' if ci else "")
-        note = f'<span class="note">{escape(e["note"])}</span>' if e.get("note") else ""
+        note = f'<span class="note">{mark_code(escape(e["note"]))}</span>' if e.get("note") else ""
         chapter = f' data-chapter="{escape(e["chapter"])}"' if e.get("chapter") else ""
         rows.append(
             f'<tr data-id="{escape(e["id"])}" data-status="{escape(st)}" data-provenance="{escape(pv)}"{chapter}>'

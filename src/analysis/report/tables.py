@@ -10,6 +10,7 @@ render, which would break the notebooks' output comparison).
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Mapping
 
 import numpy as np
@@ -372,6 +373,17 @@ def consistency_display(checks: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: What a consistency check compares, in words.
+_QUANTITY_WORDS = {"n": "count", "patients": "patients", "percent": "%", "median": "median", "mean": "mean",
+                   "p": "p", "p < alpha": "p below the level", "hr": "HR", "events": "events"}
+
+
+def _readable_label(label: str) -> str:
+    """A check's label with the arm code and the published keys it may contain in words."""
+    label = re.sub(r"\bucmsc\b", ARM_LABELS["ucmsc"], label)
+    return re.sub(r"\bhcc_incidence\b", "HCC incidence", label)
+
+
 def format_consistency(
     checks: pd.DataFrame,
     *,
@@ -402,8 +414,9 @@ def format_consistency(
         :data:`STATUS_COLORS`.
     """
     df = consistency_display(checks).reset_index(drop=True)
-    # zero-width spaces after dots let long keys (os.landmark13.early) wrap in the stub
-    df["row"] = df["item"].str.replace(".", ".\u200b", regex=False) + " (" + df["quantity"] + ")"
+    # the check's label in words (its id is a code name), with what is compared
+    df["row"] = [f"{_readable_label(lab)} ({_QUANTITY_WORDS.get(q, q)})" for lab, q in zip(df["label"], df["quantity"])]
+    df["reason"] = [_readable_label(str(r)).replace("+-", "\u00b1") for r in df["reason"]]
     # the range over rounding is spelled out in the reason; without reasons it gets its own column
     status = df["status"]
     cols = ["category", "row", "published", "recomputed"] + (["shown", "reason"] if show_reason else ["range", "shown"])

@@ -307,7 +307,7 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
     pub = published
     plan = pub.sample_size
     res = ChapterResults("design", trial.synthetic)
-    add_conventions(res, "ds")
+    add_conventions(res, "ds", alpha=False)
     _published_plan(res, pub)
     designs = {r: paper.paper_design(pub, reading=r) for r in paper.READINGS}
     _plan(res, pub, designs)

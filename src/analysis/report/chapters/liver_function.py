@@ -140,7 +140,7 @@ def _statements(res: ChapterResults, obj: dict) -> None:
     _add(res, "lf.statements.vs_control.agrees_adjusted",
          "Between-arm statements that agree at every week under the baseline-adjusted MMRM",
          count("status_adjusted", "agrees", vc), unit="statements", provenance="assumed",
-         glue={"lf_n_reproduced_adj": "value"}, note=note)
+         note=note)
 
 
 def _tbil(res: ChapterResults, obj: dict, last: float) -> None:

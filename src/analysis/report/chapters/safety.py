@@ -241,7 +241,7 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
         ``seriousness_table`` and ``risk_differences`` (the serious complications, for the figure).
     """
     res = ChapterResults("safety", trial.synthetic)
-    add_conventions(res, "sf")
+    add_conventions(res, "sf", alpha=False)
     _published(res, published)
     _exposed(res, trial, published)
     _fever_count(res, trial, published)
