@@ -383,20 +383,18 @@ def test_vectorised_cox_equals_the_toolkit_engine(fresh_trial, published):
 
 
 @pytest.mark.parametrize(
-    "hr,lo,hi,hr_row_moved",
+    "key,hr_row_moved",
     [
-        # the HR is the geometric midpoint of its CI within rounding: its interval is kept
-        (1.77, 0.91, 3.43, False),
-        # no HR printing 1.89 is the log midpoint of limits printing 1.01 and 3.58 (sqrt(1.005 * 3.575) > 1.895)
-        (1.89, 1.01, 3.58, True),
+        # the HCC HR is the log midpoint of limits that print as its CI: its interval is kept
+        ("hcc.cox", False),
+        # no HR printing as the overall-survival HR is the log midpoint of limits printing as its CI
+        # (the square root of the product of the lowest limits exceeds the HR's upper rounding bound)
+        ("os.cox", True),
     ],
 )
-def test_printed_targets(hr, lo, hi, hr_row_moved):
-    class H:
-        pass
-
-    h = H()
-    h.hr, h.ci_low, h.ci_high = hr, lo, hi
+def test_printed_targets(published, key, hr_row_moved):
+    h = published.hazard_ratios[key]
+    hr, lo, hi = h.hr, h.ci_low, h.ci_high
     t = synthetic.printed_targets(h, margin=0.0)
     np.testing.assert_allclose(t[1:], np.log([[lo - 0.005, lo + 0.005], [hi - 0.005, hi + 0.005]]))
     inside = np.log(hr - 0.005) <= t[0, 0] and t[0, 1] <= np.log(hr + 0.005)

@@ -91,6 +91,10 @@ COLUMN_HEADERS: dict[str, str] = {
     "rejection_fixed": "Below alpha, landmark fixed in advance",
     "below_fixed": "At most the published p, landmark fixed in advance",
     "ks_statistic": "Largest gap to the uniform, landmark fixed in advance",
+    # data chapter: printed digits of the hazard ratios, ensemble of synthetic cohorts
+    "published_ci_low": "Published 95% CI, lower", "published_ci_high": "Published 95% CI, upper",
+    "digits_met": "Printed values reproduced (of 3)", "unit": "Unit", "p2_5": "2.5th percentile",
+    "p97_5": "97.5th percentile", "cohorts": "Cohorts",
 }
 
 #: Value code -> readable name (arms, methods, windows, terms, chapters, ...).

@@ -27,11 +27,12 @@ from ...trial.data import content_digest, data_dictionary
 from ...trial.published import Published
 from ...toolkit.consistency import rounding_interval
 from ...toolkit.meld import BILIRUBIN_UMOL_PER_MG, CREATININE_UMOL_PER_MG, MELD_VARIANTS, meld_mean_range
-from ...trial.synthetic import MELD_VARIANT, derive_event_counts
+from ...toolkit.agreement import decimals_of, printed
+from ...trial.synthetic import MELD_VARIANT, derive_event_counts, printed_targets
 from ..results import ChapterResults, Result
 
 __all__ = ["CHAPTER", "OPTIONAL_TABLES", "OPTIONAL_COLUMNS", "CALIBRATION_COLUMNS", "MELD_SUPPORT", "in_calibration",
-           "tolerance_text", "calibration_table", "meld_formulas", "compute"]
+           "tolerance_text", "calibration_table", "meld_formulas", "wald_p_range", "compute"]
 
 #: This chapter's name (its own results are never rows of its calibration table).
 CHAPTER = "data"
@@ -339,6 +340,177 @@ def _meld(res: ChapterResults, trial: Trial, pub: Published, others: Mapping[str
     res.objects["meld_formulas"] = display
 
 
+def wald_p_range(hr: float, ci_low: float, ci_high: float, level: float = 0.95) -> tuple[float, float]:
+    """The Wald p values a hazard ratio and confidence interval printed with two decimals allow.
+
+    A Wald interval is ``exp(b -+ z se)`` and its p is ``2 Phi(-|b| / se)``. The printed HR and
+    limits confine ``(b, se)`` to a polygon (each printed value v stands for [v - 0.005,
+    v + 0.005)); ``|b| / se`` is extreme at its vertices, found here as the feasible
+    intersections of its six edges.
+
+    Parameters
+    ----------
+    hr, ci_low, ci_high : float
+        The printed hazard ratio and limits (two decimals).
+    level : float, default 0.95
+        Confidence level of the interval.
+
+    Returns
+    -------
+    tuple of float
+        Smallest and largest Wald p; ``(nan, nan)`` when no Wald interval prints as given (the
+        printed HR is not the log-midpoint of any limits that print as given).
+    """
+    from scipy.stats import norm
+
+    z = norm.ppf(0.5 + level / 2)
+    iv = [(np.log(v - 0.005), np.log(v + 0.005)) for v in (hr, ci_low, ci_high)]
+    lines = [(1.0, 0.0, c) for c in iv[0]] + [(1.0, -z, c) for c in iv[1]] + [(1.0, z, c) for c in iv[2]]
+    pts = []
+    for i in range(len(lines)):
+        for j in range(i + 1, len(lines)):
+            a = np.array([lines[i][:2], lines[j][:2]])
+            if abs(np.linalg.det(a)) < 1e-12:
+                continue
+            b, s = np.linalg.solve(a, [lines[i][2], lines[j][2]])
+            eps = 1e-12
+            if s > 0 and all(lo - eps <= b + k * s <= hi + eps for k, (lo, hi) in zip((0.0, -z, z), iv)):
+                pts.append((b, s))
+    if not pts:
+        return float("nan"), float("nan")
+    ratios = [abs(b) / s for b, s in pts]
+    lo_z = 0.0 if iv[0][0] <= 0 <= iv[0][1] else min(ratios)
+    return float(2 * norm.sf(max(ratios))), float(2 * norm.sf(lo_z))
+
+
+def _prints_as(value: float | None, published: float) -> bool:
+    return value is not None and np.isfinite(value) and printed(value, decimals_of(published)) == printed(
+        published, decimals_of(published))
+
+
+def _printed_digits(res: ChapterResults, others: Mapping[str, ChapterResults], pub: Published) -> None:
+    """How many of the six hazard ratios' printed values (HR, limits) the data reproduce, and why not."""
+    results = {r.id: r for name, ch in others.items() if name != CHAPTER for r in ch.values()}
+    from scipy.stats import norm
+
+    counts = derive_event_counts(pub)
+    z = norm.ppf(0.975)
+    rows, total = [], 0
+    for key, h in pub.hazard_ratios.items():
+        r = results.get(f"{key}.hr")
+        vals = (r.value, r.ci_low, r.ci_high) if r is not None else (None, None, None)
+        met = [_prints_as(v, p) for v, p in zip(vals, (h.hr, h.ci_low, h.ci_high))]
+        t = printed_targets(h, margin=0.0)
+        se_lo, se_hi = (t[2, 0] - t[1, 1]) / (2 * z), (t[2, 1] - t[1, 0]) / (2 * z)
+        c = counts.loc[key]
+        why = []
+        if np.log(h.hr - 0.005) > t[0, 0] or t[0, 1] > np.log(h.hr + 0.005):
+            why.append(f"no hazard ratio printing as {h.hr:.2f} is the log-midpoint of limits printing as "
+                       f"{h.ci_low:.2f} and {h.ci_high:.2f} (a Wald interval is symmetric on the log scale)")
+        if not se_lo <= c["se_implied"] <= se_hi:
+            why.append(f"the printed limits need an SE of the log HR in [{se_lo:.4f}, {se_hi:.4f}]; "
+                       f"{int(c['events_control'])} control and {int(c['events_ucmsc'])} UC-MSC events give about "
+                       f"{c['se_implied']:.4f} (1/d1 + 1/d2), and event times move it little")
+        if key == pub.landmark_hr("hcc", "early").key:
+            why.append("with so few events the HR can move only within a narrow range set by the numbers at risk")
+        n_met = int(sum(met))
+        total += n_met
+        res.add(f"data.calibration.digits.{key}", f"{h.label}: printed values (HR, lower and upper limit) the data "
+                "reproduce at two decimals", n_met if r is not None else None, unit="values",
+                provenance="computed", note="; ".join(why) if n_met < 3 and res.synthetic else "")
+        rows.append({"label": h.label, "hr": vals[0], "ci_low": vals[1], "ci_high": vals[2], "published": h.hr,
+                     "published_ci_low": h.ci_low, "published_ci_high": h.ci_high, "digits_met": n_met,
+                     "reason": "; ".join(why) if n_met < 3 else ""})
+    res.objects["printed_digits"] = pd.DataFrame(rows)
+    res.add("data.calibration.digits.met", "Printed values of the six hazard ratios (estimate and limits) the data "
+            "reproduce at two decimals", total, unit="values", glue={"cal_digits_met": "value"})
+    res.add("data.calibration.digits.n", "Printed values of the six hazard ratios (estimate and limits)",
+            3 * len(pub.hazard_ratios), unit="values", provenance="published", glue={"cal_digits_n": "value"})
+
+
+def _p_hypothesis(res: ChapterResults, others: Mapping[str, ChapterResults], pub: Published,
+                  ensemble: pd.DataFrame | None) -> None:
+    """Which test the printed p values can come from, and whether one cohort can give all six."""
+    results = {r.id: r for name, ch in others.items() if name != CHAPTER for r in ch.values()}
+    n_wald_possible = 0
+    for key, h in pub.hazard_ratios.items():
+        lo, hi = wald_p_range(h.hr, h.ci_low, h.ci_high)
+        half = 0.5 * 10.0 ** -decimals_of(h.p)
+        possible = bool(np.isfinite(lo) and lo < h.p + half and hi >= h.p - half)
+        n_wald_possible += possible
+        note = ("derived from the printed HR and CI alone (analysis.report.chapters.data.wald_p_range)"
+                if np.isfinite(lo) else "no Wald interval prints as the published HR and CI")
+        res.add(f"data.p_hypothesis.{key}.wald_min", f"{h.label}: smallest Wald p the printed HR and CI allow",
+                lo if np.isfinite(lo) else None, unit="p", provenance="published", note=note)
+        res.add(f"data.p_hypothesis.{key}.wald_max", f"{h.label}: largest Wald p the printed HR and CI allow",
+                hi if np.isfinite(hi) else None, unit="p", provenance="published", note=note)
+        if ensemble is not None and f"{key}.p_logrank" in ensemble:
+            lr = ensemble[f"{key}.p_logrank"]
+            res.add(f"data.p_hypothesis.{key}.logrank_range", f"{h.label}: log-rank p across the ensemble "
+                    "(median; 2.5th and 97.5th percentiles)", float(lr.median()), ci_low=float(lr.quantile(0.025)),
+                    ci_high=float(lr.quantile(0.975)), unit="p", provenance="assumed", published=h.p,
+                    note="percentiles across the ensemble of calibrated cohorts, not a confidence interval")
+    res.add("data.p_hypothesis.wald_possible.n", "Published p values that a Wald test can give with the printed "
+            "HR and CI", n_wald_possible, unit="p values", provenance="published", glue={"p_wald_possible": "value"},
+            note="derived from the printed HRs and CIs alone")
+    for test, suffix, key_ in (("Cox Wald", "p", "p_wald_met"), ("log-rank", "logrank.p", "p_logrank_met")):
+        met = [_prints_as(results[f"{k}.{suffix}"].value, h.p) for k, h in pub.hazard_ratios.items()
+               if f"{k}.{suffix}" in results]
+        res.add(f"data.p_hypothesis.{suffix.replace('.p', '')}.met" if suffix != "p" else "data.p_hypothesis.wald.met",
+                f"Published p values the data's {test} p reproduces at the printed digits", int(sum(met)),
+                unit="p values", glue={key_: "value"})
+    if ensemble is not None:
+        ok = np.ones(len(ensemble), bool)
+        for k, h in pub.hazard_ratios.items():
+            ok &= np.array([_prints_as(v, h.p) for v in ensemble[f"{k}.p_logrank"]])
+        res.add("data.p_hypothesis.ensemble_all_six", "Cohorts of the ensemble whose log-rank p values print as all "
+                "six published p values", int(ok.sum()), unit="cohorts", provenance="assumed",
+                glue={"p_ens_all_six": "value"})
+
+
+def _severity(res: ChapterResults, trial: Trial) -> None:
+    """The generator's assumed strength of baseline MELD on the hazard of death (from ``dataset.yaml``)."""
+    v = (trial.meta.get("parameters") or {}).get("severity_log_hr") if trial.synthetic else None
+    note = ("a generator parameter (dataset.yaml): MELD is the linear predictor of the Cox model it was derived "
+            "from, scaled so that one point is a log hazard ratio of one tenth (Malinchoc et al. 2000; Kamath et "
+            "al. 2001)" if v is not None else "not a parameter of these data")
+    res.add("data.severity.log_hr", "Assumed log hazard ratio of death per baseline MELD point, within an arm", v,
+            unit="log ratio", provenance="assumed", glue={"sev_log_hr": "value"}, note=note)
+    res.add("data.severity.hr", "Assumed hazard ratio of death per baseline MELD point, within an arm",
+            float(np.exp(v)) if v is not None else None, unit="ratio", provenance="assumed",
+            glue={"sev_hr": "value"}, note=note)
+
+
+def _ensemble(res: ChapterResults, trial: Trial) -> pd.DataFrame | None:
+    """The stored ensemble summary (:mod:`analysis.report.ensemble`): median and 2.5-97.5 percentiles."""
+    from ..ensemble import STATISTICS, summary_path
+
+    path = summary_path()
+    if not trial.synthetic or not path.exists():
+        res.add("data.ensemble.n", "Calibrated synthetic cohorts in the ensemble", None, unit="cohorts",
+                provenance="assumed", glue={"ens_n": "value"},
+                note="the ensemble describes the synthetic generator; not computed on real data"
+                if not trial.synthetic else f"no stored ensemble summary ({path.name})")
+        return None
+    df = pd.read_csv(path)
+    res.add("data.ensemble.n", "Calibrated synthetic cohorts in the ensemble", len(df), unit="cohorts",
+            provenance="assumed", glue={"ens_n": "value"},
+            note="python -m analysis.report.ensemble regenerates the stored summary")
+    rows = []
+    for col, (label, unit, direction) in STATISTICS.items():
+        x = df[col].dropna()
+        med, lo, hi = float(x.median()), float(x.quantile(0.025)), float(x.quantile(0.975))
+        res.add(f"data.ensemble.{col}", f"{label}: median across the ensemble (2.5th-97.5th percentiles)", med,
+                ci_low=lo, ci_high=hi, unit=unit, direction=direction, provenance="assumed",
+                glue={f"ens_{col}": "value", f"ens_{col}_lo": "ci_low", f"ens_{col}_hi": "ci_high"},
+                note="percentiles across independent calibrated cohorts (not a confidence interval): what the "
+                     "published aggregates and the generator's assumptions leave open")
+        rows.append({"label": label + (f" ({direction})" if direction else ""), "unit": unit, "median": med,
+                     "p2_5": lo, "p97_5": hi, "cohorts": len(x)})
+    res.objects["ensemble"] = pd.DataFrame(rows)
+    return df
+
+
 def compute(trial: Trial, published: Published, others: Mapping[str, ChapterResults] | None = None
             ) -> ChapterResults:
     """The data chapter's results and display objects.
@@ -380,4 +552,7 @@ def compute(trial: Trial, published: Published, others: Mapping[str, ChapterResu
     _event_counts(res, published)
     _calibration(res, others)
     _meld(res, trial, published, others)
+    _severity(res, trial)
+    _printed_digits(res, others, published)
+    _p_hypothesis(res, others, published, _ensemble(res, trial))
     return res
