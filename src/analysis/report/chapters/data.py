@@ -383,9 +383,10 @@ def wald_p_range(hr: float, ci_low: float, ci_high: float, level: float = 0.95) 
     return float(2 * norm.sf(max(ratios))), float(2 * norm.sf(lo_z))
 
 
-def _prints_as(value: float | None, published: float) -> bool:
-    return value is not None and np.isfinite(value) and printed(value, decimals_of(published)) == printed(
-        published, decimals_of(published))
+def _prints_as(value: float | None, published: float, decimals: int | None = None) -> bool:
+    """Whether ``value`` prints as ``published`` (at ``decimals``, default the published number's own)."""
+    d = decimals_of(published) if decimals is None else decimals
+    return value is not None and bool(np.isfinite(value)) and printed(value, d) == printed(published, d)
 
 
 def _printed_digits(res: ChapterResults, others: Mapping[str, ChapterResults], pub: Published) -> None:
@@ -399,7 +400,7 @@ def _printed_digits(res: ChapterResults, others: Mapping[str, ChapterResults], p
     for key, h in pub.hazard_ratios.items():
         r = results.get(f"{key}.hr")
         vals = (r.value, r.ci_low, r.ci_high) if r is not None else (None, None, None)
-        met = [_prints_as(v, p) for v, p in zip(vals, (h.hr, h.ci_low, h.ci_high))]
+        met = [_prints_as(v, p, 2) for v, p in zip(vals, (h.hr, h.ci_low, h.ci_high))]  # printed as 0.40, not 0.4
         t = printed_targets(h, margin=0.0)
         se_lo, se_hi = (t[2, 0] - t[1, 1]) / (2 * z), (t[2, 1] - t[1, 0]) / (2 * z)
         c = counts.loc[key]
@@ -414,6 +415,9 @@ def _printed_digits(res: ChapterResults, others: Mapping[str, ChapterResults], p
         if key == pub.landmark_hr("hcc", "early").key:
             why.append("with so few events the HR can move only within a narrow range set by the numbers at risk")
         n_met = int(sum(met))
+        if n_met < 3 and not why:
+            why.append("the event counts allow it; these event times do not reach it (on the synthetic cohort the "
+                       "calibration is a local search)")
         total += n_met
         res.add(f"data.calibration.digits.{key}", f"{h.label}: printed values (HR, lower and upper limit) the data "
                 "reproduce at two decimals", n_met if r is not None else None, unit="values",
