@@ -415,7 +415,9 @@ def _printed_digits(res: ChapterResults, others: Mapping[str, ChapterResults], p
         if key == pub.landmark_hr("hcc", "early").key:
             why.append("with so few events the HR can move only within a narrow range set by the numbers at risk")
         n_met = int(sum(met))
-        if n_met < 3 and not why:
+        if not res.synthetic:  # the data's own events, not the derived counts; only the published HR/CI reason holds
+            why = why[:1] if why and why[0].startswith("no hazard ratio") else []
+        elif n_met < 3 and not why:
             why.append("the event counts allow it; these event times do not reach it (on the synthetic cohort the "
                        "calibration is a local search)")
         total += n_met
@@ -495,6 +497,7 @@ def _ensemble(res: ChapterResults, trial: Trial) -> pd.DataFrame | None:
                 provenance="assumed", glue={"ens_n": "value"},
                 note="the ensemble describes the synthetic generator; not computed on real data"
                 if not trial.synthetic else f"no stored ensemble summary ({path.name})")
+        res.objects["ensemble"] = pd.DataFrame(columns=["label", "unit", "median", "p2_5", "p97_5", "cohorts"])
         return None
     df = pd.read_csv(path)
     res.add("data.ensemble.n", "Calibrated synthetic cohorts in the ensemble", len(df), unit="cohorts",
