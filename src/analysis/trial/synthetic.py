@@ -827,7 +827,7 @@ _Z975 = 1.959963984540054
 _HR_WEIGHT = np.array([3.0, 1.0, 1.0])
 #: Quadratic pull of the loss per endpoint (:func:`_digit_loss`): weaker for HCC, whose early window
 #: (three events per arm) cannot reach its printed HR and would otherwise hold the overall HR away from its own.
-_QUADRATIC = {"os": 0.01, "hcc": 0.001}
+_QUADRATIC = {"os": 0.01, "hcc": 0.005}
 
 
 def _draw_times(rng: np.random.Generator, k: int, lo: int, hi: int) -> np.ndarray:
