@@ -25,7 +25,7 @@ from .provenance import MARK_SUFFIX, MARKERS
 from ..trial.published import Published, load_published
 
 __all__ = ["Chapter", "chapter", "data_notice", "displayed", "glue_formats", "glue_markers", "glue_numbers",
-           "marked_keys", "p_text", "show"]
+           "marked_keys", "not_shown", "p_text", "show"]
 
 
 @dataclass(frozen=True)
@@ -381,6 +381,25 @@ def show(df, *, caption: str | None = None, precision: int = 3, index: bool = Fa
     """
     return table(df, caption=caption, precision=precision, index=index, labels=labels, decimals=decimals,
                  p_digits=p_digits, transpose=transpose)
+
+
+def not_shown(message: str) -> Markdown:
+    """A visible note standing in for a table the page cannot show on these data.
+
+    E.g. a table of an endpoint that a survival-only dataset does not hold; figures use
+    :func:`analysis.report.figures.message_figure` instead.
+
+    Parameters
+    ----------
+    message : str
+        Why the table is not shown (e.g. ``"Not shown: this dataset has no HCC outcome."``).
+
+    Returns
+    -------
+    IPython.display.Markdown
+        A MyST note admonition; a notebook displays it where the table would be.
+    """
+    return Markdown(f":::{{note}}\n{message}\n:::")
 
 
 def p_text(p: float, digits: int = 3) -> str:

@@ -529,7 +529,8 @@ def format_hr_table(table: pd.DataFrame, *, label: str = "label", published: boo
     out = pd.DataFrame(index=table.index)
     out["Model"] = table[label]
     if "events" in table.columns:
-        out["Events"] = table["events"].astype(int)
+        ev = table["events"]  # NaN where not computable (an endpoint the data lack)
+        out["Events"] = ev.astype(int) if ev.notna().all() else ev.astype("Int64")
     out["HR (95% CI)"] = [_fmt_ci(h, lo, hi) for h, lo, hi in zip(table["hr"], table["ci_low"], table["ci_high"])]
     out["p (Cox Wald)"] = table["p"].map(format_p)
     out["p (log-rank)"] = table["p_logrank"].map(format_p)
@@ -539,7 +540,7 @@ def format_hr_table(table: pd.DataFrame, *, label: str = "label", published: boo
             zip(table["hr_published"], table["ci_low_published"], table["ci_high_published"])
         ]
         out["Published p"] = table["p_published"].map(format_p)
-        out["HR ratio (cohort / published)"] = table["hr_ratio"].map(lambda x: f"{x:.2f}")
+        out["HR ratio (cohort / published)"] = table["hr_ratio"].map(lambda x: "\u2013" if pd.isna(x) else f"{x:.2f}")
     if "note" in table.columns and table["note"].astype(bool).any():
         out["Note"] = table["note"]
     return out.reset_index(drop=True)

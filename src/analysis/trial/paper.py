@@ -296,18 +296,31 @@ def landmark_comparison(
         ``p_published``; ``hr_ratio`` = cohort HR / published HR; and ``status``, one of
         :data:`analysis.toolkit.agreement.STATUSES`: :func:`~analysis.toolkit.agreement.agreement`
         of the HR with ``Tolerance("log_ratio", hr_tolerance)``, ``"differs"`` also when either
-        limit does not agree (the rule of the results ledger).
+        limit does not agree (the rule of the results ledger). On data without an endpoint (a
+        survival-only dataset with one endpoint) that endpoint's rows have NaN estimates and status
+        ``"not computable"``.
     """
+    from ..toolkit.schema import Trial
     from ..trial.published import HR_CONVENTION
 
     if direction != HR_CONVENTION:
         raise ValueError(f"direction must be {HR_CONVENTION!r} (the published convention) to compare, got {direction!r}")
     horizon = published.horizon
-    frames = {ep: endpoint_frame(trial, ep, horizon) for ep in ENDPOINTS}
+    patients = trial.analyzed if isinstance(trial, Trial) else trial
+    frames = {ep: endpoint_frame(trial, ep, horizon) for ep, (tcol, _, _) in ENDPOINTS.items()
+              if tcol not in patients.columns or patients.empty or patients[tcol].notna().any()}  # else absent
     pub = published.hr_frame()
     tol = Tolerance("log_ratio", hr_tolerance)
     rows = []
     for key, h in pub.iterrows():
+        if h["endpoint"] not in frames:
+            rows.append({"key": key, "endpoint": h["endpoint"], "label": h["label"], "start": h["start"],
+                         "end": h["end"], "hr": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
+                         "p": float("nan"), "p_logrank": float("nan"), "events": float("nan"),
+                         "hr_published": h["hr"], "ci_low_published": h["ci_low"],
+                         "ci_high_published": h["ci_high"], "p_published": h["p"], "hr_ratio": float("nan"),
+                         "status": "not computable"})
+            continue
         r = cox_hr(frames[h["endpoint"]], start=h["start"], end=h["end"], direction=direction, alpha=alpha)
         status = agreement(r.hr, h["hr"], tol)
         if status == "agrees" and any(agreement(x, h[c], tol) != "agrees"

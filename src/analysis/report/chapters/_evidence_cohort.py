@@ -45,6 +45,7 @@ from ...trial.paper import observed_accrual_months
 from ...trial.published import Published
 from ...trial.synthetic import derive_event_counts
 from ..results import ChapterResults
+from . import _endpoints
 from .survival import HR_DIRECTION
 
 __all__ = ["LANDMARK_SEARCH", "N_SIMULATIONS", "N_IMPUTATIONS", "MI_BREAKS", "DELTA_GRID", "TIPPING_BOUNDS",
@@ -197,18 +198,23 @@ def _excluded_counts(trial: Trial) -> dict[str, int]:
     return {a: int(((p["arm"] == a) & (p["disposition"] != "analyzed")).sum()) for a in ARMS}
 
 
-def _sifi(res: ChapterResults, df: pd.DataFrame, alpha: float) -> None:
+def _sifi(res: ChapterResults, df: pd.DataFrame | None, alpha: float) -> None:
     note = ("on the trial data: reassign the longest-followed patient (event or censored) from UC-MSC to control "
             "until the log-rank p is no longer below alpha (a negative index: from control to UC-MSC until it is)")
     out = {}
     for test in ("logrank", "wald"):
+        if df is None:  # the data lack overall survival
+            out[test] = (sens.SIFIResult(None, None, None, alpha, test, "ucmsc", None), [])
+            continue
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", StatisticalWarning)
             r = sens.survival_inferred_fragility(df, experimental="ucmsc", alpha=alpha, test=test)
         out[test] = (r, [str(w.message) for w in caught])
     r, why = out["logrank"]
-    n_an = len(df)
+    n_an = 0 if df is None else len(df)
     extra = f"; {why[0]}" if why else ""
+    if df is None:
+        note, extra = _endpoints.absent_note("os"), ""
     res.add("evidence.sifi.os.index", "Overall survival: survival-inferred fragility index (log-rank)", r.index,
             unit="patients", provenance="assumed", glue={"evc_sifi": "value"}, note=note + extra)
     res.add("evidence.sifi.os.p_initial", "Overall survival: log-rank p before any reassignment", r.p_initial,
@@ -234,11 +240,15 @@ def _excluded(res: ChapterResults, trial: Trial, pub: Published, frames: dict, e
     tables = []
     none = sum(excluded.values()) == 0
     for ep in _ENDPOINTS:
-        df = frames[ep]
+        df = frames.get(ep)  # None: the data lack this endpoint
         for censor in sens.CENSOR_AT:
-            b = sens.excluded_bounds(df, excluded, experimental="ucmsc", censor_at=censor, horizon=float(pub.horizon),
-                                     direction=DEFAULT_HR_DIRECTION, alpha=alpha)
-            tables.append(b.reset_index().assign(endpoint=ep))
+            if df is None:
+                b = pd.DataFrame({"hr": None, "ci_low": None, "ci_high": None, "p": None},
+                                 index=["best case", "worst case"])
+            else:
+                b = sens.excluded_bounds(df, excluded, experimental="ucmsc", censor_at=censor,
+                                         horizon=float(pub.horizon), direction=DEFAULT_HR_DIRECTION, alpha=alpha)
+                tables.append(b.reset_index().assign(endpoint=ep))
             suffix = "" if censor == "start" else "_horizon"
             how = ("censored at exclusion (time 0+: the same as leaving them out)" if censor == "start"
                    else "followed event-free to the horizon (the extreme bound)")
@@ -248,7 +258,8 @@ def _excluded(res: ChapterResults, trial: Trial, pub: Published, frames: dict, e
                 events_arm = "control" if case == "best case" else "UC-MSC"
                 other = "UC-MSC" if case == "best case" else "control"
                 g = f"evc_{ep}_{cid}{suffix}"
-                n_note = ("no randomized patient is missing from the analysis in these data" if none else
+                n_note = (_endpoints.absent_note(ep) if df is None else
+                          "no randomized patient is missing from the analysis in these data" if none else
                           f"every excluded {events_arm} patient an event before any observed time; excluded {other} "
                           f"patients {how}")
                 res.add(f"evidence.excluded.{ep}.{cid}{suffix}.hr",
@@ -258,7 +269,11 @@ def _excluded(res: ChapterResults, trial: Trial, pub: Published, frames: dict, e
                         note=n_note)
                 res.add(f"evidence.excluded.{ep}.{cid}{suffix}.p", f"{_name(ep)}: {case} for UC-MSC, Cox Wald p"
                         + ("" if censor == "start" else " (censored at the horizon)"), r["p"], unit="p",
-                        provenance="assumed", glue={f"{g}_p": "value"})
+                        provenance="assumed", glue={f"{g}_p": "value"},
+                        note=_endpoints.absent_note(ep) if df is None else "")
+    if not tables:
+        res.objects["excluded_cases"] = None
+        return
     t = pd.concat(tables, ignore_index=True)
     t = t.drop_duplicates(subset=["endpoint", "scenario", "censor_at"])
     t["case"] = [("as_analysed" if sc == "observed" else f"{sc.replace(' ', '_')}_{c}")
@@ -268,7 +283,7 @@ def _excluded(res: ChapterResults, trial: Trial, pub: Published, frames: dict, e
         ["added_control", "added_ucmsc", "hr", "ci_low", "ci_high", "p"]]
 
 
-def _tipping(res: ChapterResults, pub: Published, df: pd.DataFrame, excluded: dict, alpha: float) -> None:
+def _tipping(res: ChapterResults, pub: Published, df: pd.DataFrame | None, excluded: dict, alpha: float) -> None:
     H = float(pub.horizon)
     kw = dict(n_imputations=N_IMPUTATIONS, breaks=MI_BREAKS, horizon=H, direction=DEFAULT_HR_DIRECTION, alpha=alpha)
     note = (f"on the trial data: {N_IMPUTATIONS} imputations per cell from each arm's piecewise-exponential hazard "
@@ -281,7 +296,9 @@ def _tipping(res: ChapterResults, pub: Published, df: pd.DataFrame, excluded: di
                 f"{ARM_LABELS[arm]} patients", TIPPING_BOUNDS[arm], unit="ratio",
                 glue={f"evc_tip_bound_{arm}": "value"}, note="an analysis setting")
     grid, tips, why = None, {a: {"delta": None, "hr_at_tipping": None} for a in ARMS}, ""
-    if sum(excluded.values()) == 0:
+    if df is None:
+        why = _endpoints.absent_note("os")
+    elif sum(excluded.values()) == 0:
         why = "no randomized patient is missing from the analysis in these data"
     else:
         try:
@@ -357,8 +374,10 @@ def add_cohort_results(res: ChapterResults, trial: Trial, published: Published) 
     """
     alpha = float(published.sample_size["alpha"])
     _landmark_selection(res, published)
-    frames = {ep: endpoint_frame(trial, ep, float(published.horizon)) for ep in _ENDPOINTS}
+    present = _endpoints.present(trial)  # a survival-only dataset may hold one endpoint
+    frames = {ep: endpoint_frame(trial, ep, float(published.horizon)) for ep in _ENDPOINTS if ep in present}
+    res.objects["absent"] = _endpoints.absent(trial)
     excluded = _excluded_counts(trial)
-    _sifi(res, frames["os"], alpha)
+    _sifi(res, frames.get("os"), alpha)
     _excluded(res, trial, published, frames, excluded, alpha)
-    _tipping(res, published, frames["os"], excluded, alpha)
+    _tipping(res, published, frames.get("os"), excluded, alpha)

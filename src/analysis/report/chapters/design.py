@@ -25,6 +25,7 @@ from ...toolkit.survival import endpoint_frame
 from ...trial import paper
 from ...trial.published import Published
 from ..results import ChapterResults, computed_once
+from . import _endpoints
 from ._conventions import add_conventions
 from .survival import HR_DIRECTION
 
@@ -184,18 +185,21 @@ def _power(res: ChapterResults, pub: Published, scenarios: list) -> pd.DataFrame
 
 
 def _deaths(res: ChapterResults, trial: Trial, pub: Published, d_a) -> None:
-    os_df = endpoint_frame(trial, "os", horizon=pub.horizon)
     H = pub.horizon
     note = ("the paper does not report deaths; the synthetic cohort derives them from the published confidence "
             "interval widths" if trial.synthetic else "")
+    if "os" in _endpoints.present(trial):
+        os_df = endpoint_frame(trial, "os", horizon=H)
+        deaths = {a: int(os_df.loc[os_df["arm"] == a, "event"].sum()) for a in ARMS}
+    else:  # a survival-only dataset with HCC only
+        deaths, note = {a: None for a in ARMS}, _endpoints.absent_note("os")
     res.add("design.observed_deaths.total", f"Deaths within {H:g} months in the analysed data, both arms",
-            int(os_df["event"].sum()), unit="deaths", provenance="by construction", note=note,
-            glue={"ds_obs_deaths": "value"})
+            None if None in deaths.values() else sum(deaths.values()), unit="deaths",
+            provenance="by construction", note=note, glue={"ds_obs_deaths": "value"})
     keys = {"control": "ds_obs_deaths_c", "ucmsc": "ds_obs_deaths_t"}
     for a in ARMS:
         res.add(f"design.observed_deaths.{a}", f"Deaths within {H:g} months in the analysed data, {ARM_LABELS[a]}",
-                int(os_df.loc[os_df["arm"] == a, "event"].sum()), unit="deaths", provenance="by construction",
-                note=note, glue={keys[a]: "value"})
+                deaths[a], unit="deaths", provenance="by construction", note=note, glue={keys[a]: "value"})
     n_an = pub.consort["analyzed"]
     fixed = ds.events_with_fixed_follow_up(d_a, n_an["control"], n_an["ucmsc"], H)
     fnote = (f"computed from the published plan's hazards and the published analysed patients, each followed "

@@ -23,6 +23,7 @@ from ...toolkit.schema import Trial
 from ...trial.paper import landmark_comparison
 from ...trial.published import Published
 from ..results import ChapterResults, computed_once
+from . import _endpoints
 from ._conventions import add_conventions
 from .survival import HR_DIRECTION, HR_LOG_TOLERANCE
 
@@ -40,7 +41,8 @@ def _name(ep: str) -> str:
     return sv.ENDPOINTS[ep][2]
 
 
-def _published_windows(res: ChapterResults, pub: Published, comparison: pd.DataFrame) -> None:
+def _published_windows(res: ChapterResults, pub: Published, comparison: pd.DataFrame,
+                       present: tuple[str, ...]) -> None:
     """The ledger's ids of the published hazard ratios that are not ``*.cox`` (the landmark windows):
     ``<key>.hr`` and ``<key>.p`` as the paper reports them, and ``<key>.logrank.p``."""
     tol = Tolerance("log_ratio", HR_LOG_TOLERANCE)
@@ -48,6 +50,7 @@ def _published_windows(res: ChapterResults, pub: Published, comparison: pd.DataF
         if key.endswith(".cox"):
             continue
         r = comparison.loc[key]  # cox_hr(endpoint_frame(trial, h.endpoint, horizon), *h.window)
+        why = "" if h.endpoint in present else _endpoints.absent_note(h.endpoint)
         glue_hr, glue_p, glue_lr = {}, {}, {}
         if h.part:  # glue keys lm_<endpoint>_<part>[_lo, _hi, _p, _plr] and lm_pub_<endpoint>_<part>[_p]
             g, gp = f"lm_{h.endpoint}_{h.part}", f"lm_pub_{h.endpoint}_{h.part}"
@@ -60,51 +63,57 @@ def _published_windows(res: ChapterResults, pub: Published, comparison: pd.DataF
                 unit="ratio", direction=HR_DIRECTION, published=h.hr, published_ci_low=h.ci_low,
                 published_ci_high=h.ci_high, tolerance=tol, provenance="by construction", source=h.source,
                 glue=glue_hr,
-                note=f"calibrated to within {HR_LOG_TOLERANCE:g} on the log scale, limits included"
-                if res.synthetic else "")
+                note=why or (f"calibrated to within {HR_LOG_TOLERANCE:g} on the log scale, limits included"
+                             if res.synthetic else ""))
         res.add(f"{key}.p", f"{h.label}: p (Cox Wald)", r["p"], unit="p", published=h.p, source=h.source,
-                glue=glue_p, note="the paper prints one p per hazard ratio without naming the test")
+                glue=glue_p, note=why or "the paper prints one p per hazard ratio without naming the test")
         res.add(f"{key}.logrank.p", f"{h.label}: p (log-rank)", r["p_logrank"], unit="p", glue=glue_lr,
-                note=f"the paper's p is compared under {key}.p")
+                note=why or f"the paper's p is compared under {key}.p")
 
 
 def _grid(res: ChapterResults, frames: dict, H: float, alpha: float, grid: Sequence[float]) -> None:
-    grids = {ep: lm.landmark_grid(frames[ep], grid, horizon=H) for ep in _ENDPOINTS}
-    summaries = {ep: lm.grid_summary(grids[ep], alpha=alpha) for ep in _ENDPOINTS}
-    res.objects["grids"] = grids
-    res.objects["grid_summary"] = pd.DataFrame(summaries).T.rename(index={ep: _name(ep) for ep in _ENDPOINTS})
+    grids = {ep: lm.landmark_grid(frames[ep], grid, horizon=H) for ep in frames}
+    summaries = {ep: lm.grid_summary(grids[ep], alpha=alpha) for ep in frames}
+    res.objects["grids"] = {ep: grids.get(ep) for ep in _ENDPOINTS}  # None: the data lack the endpoint
+    res.objects["grid_summary"] = (pd.DataFrame(summaries).T.rename(index={ep: _name(ep) for ep in frames})
+                                   if frames else None)
     res.add("landmark.grid.first", "First landmark of the sensitivity grid", float(min(grid)), unit="months",
             glue={"lm_grid_first": "value"}, note="an analysis setting (analysis.toolkit.landmark.LANDMARK_GRID)")
     res.add("landmark.grid.last", "Last landmark of the sensitivity grid", float(max(grid)), unit="months",
             glue={"lm_grid_last": "value"}, note="an analysis setting (analysis.toolkit.landmark.LANDMARK_GRID)")
     for ep in _ENDPOINTS:
-        s = summaries[ep]
+        why = "" if ep in frames else _endpoints.absent_note(ep)
+        s = summaries.get(ep, {"hr_min": None, "hr_max": None, "n": None, "n_significant": None})
         g = f"lm_{ep}_grid"
         res.add(f"landmark.grid.{ep}.hr_min", f"{_name(ep)}: smallest late-window hazard ratio over the grid",
-                s["hr_min"], unit="ratio", direction=HR_DIRECTION, glue={f"{g}_hr_min": "value"})
+                s["hr_min"], unit="ratio", direction=HR_DIRECTION, glue={f"{g}_hr_min": "value"}, note=why)
         res.add(f"landmark.grid.{ep}.hr_max", f"{_name(ep)}: largest late-window hazard ratio over the grid",
-                s["hr_max"], unit="ratio", direction=HR_DIRECTION, glue={f"{g}_hr_max": "value"})
+                s["hr_max"], unit="ratio", direction=HR_DIRECTION, glue={f"{g}_hr_max": "value"}, note=why)
         res.add(f"landmark.grid.{ep}.n", f"{_name(ep)}: landmarks of the grid with a late-window estimate",
-                s["n"], unit="landmarks", glue={f"{g}_n": "value"})
+                s["n"], unit="landmarks", glue={f"{g}_n": "value"}, note=why)
         res.add(f"landmark.grid.{ep}.n_significant",
                 f"{_name(ep)}: landmarks whose late-window Wald p is below alpha (unadjusted)",
-                s["n_significant"], unit="landmarks", glue={f"{g}_nsig": "value"})
+                s["n_significant"], unit="landmarks", glue={f"{g}_nsig": "value"}, note=why)
 
 
 def _time_varying(res: ChapterResults, frames: dict, L: dict, H: float) -> None:
     tv = {(ep, kind): lm.time_varying_test(frames[ep], kind=kind, landmark=L[ep] if kind == "piecewise" else None)
-          for ep in _ENDPOINTS for kind in _TV_KINDS}
+          for ep in frames for kind in _TV_KINDS}
     res.objects["tv_coef"] = pd.concat({f"{ep}, {kind}": r.coef for (ep, kind), r in tv.items()},
-                                       names=["model", None]).reset_index(level=0)
+                                       names=["model", None]).reset_index(level=0) if tv else None
     res.objects["tv_tests"] = pd.DataFrame(
         [{"endpoint": ep, "model": kind, "p (constant effect)": r.p_interaction} for (ep, kind), r in tv.items()])
-    res.objects["hr_at_os"] = tv[("os", "log")].hr_at(sorted({*HR_AT_MONTHS, L["os"], H}))
-    for (ep, kind), r in tv.items():
-        what = ("treatment x log(time) interaction" if kind == "log"
-                else f"difference between the hazard ratios before and after {L[ep]:g} months")
-        res.add(f"landmark.tv.{ep}.{kind}.p", f"{_name(ep)}: Wald test of a constant treatment effect, {what}",
-                r.p_interaction, unit="p", glue={f"lm_{ep}_tv_{_TV_KINDS[kind]}_p": "value"},
-                note="post hoc: the landmark was read off the curves" if kind == "piecewise" else "")
+    res.objects["hr_at_os"] = (tv[("os", "log")].hr_at(sorted({*HR_AT_MONTHS, L["os"], H})) if "os" in frames
+                               else None)
+    for ep in _ENDPOINTS:
+        for kind in _TV_KINDS:
+            r = tv.get((ep, kind))
+            what = ("treatment x log(time) interaction" if kind == "log"
+                    else f"difference between the hazard ratios before and after {L[ep]:g} months")
+            res.add(f"landmark.tv.{ep}.{kind}.p", f"{_name(ep)}: Wald test of a constant treatment effect, {what}",
+                    None if r is None else r.p_interaction, unit="p", glue={f"lm_{ep}_tv_{_TV_KINDS[kind]}_p": "value"},
+                    note=_endpoints.absent_note(ep) if r is None
+                    else "post hoc: the landmark was read off the curves" if kind == "piecewise" else "")
 
 
 @computed_once
@@ -130,7 +139,10 @@ def compute(trial: Trial, published: Published, *, grid: Sequence[float] = lm.LA
         ``windows``, ``km_split`` (endpoint -> (early, late) Kaplan-Meier, ``late`` ``None`` if
         nobody is followed beyond L), ``km_split_message`` (endpoint -> why a split curve is not
         drawn, or ``""``), ``comparison``, ``grids``, ``grid_summary``, ``tv_coef``, ``tv_tests``,
-        ``hr_at_os``.
+        ``hr_at_os``, ``absent`` (endpoint the data lack -> the note a page shows instead of its figures)
+        and ``absent_notice``. On a survival-only dataset with one endpoint, the other endpoint's results
+        are ``None`` with a note naming what is missing (its rows of ``comparison`` not computable, its
+        grid and ``hr_at_os`` ``None``).
     """
     if len(grid) == 0:
         raise ValueError("grid: give at least one landmark time (months)")
@@ -150,24 +162,31 @@ def compute(trial: Trial, published: Published, *, grid: Sequence[float] = lm.LA
     res.add("landmark.alpha", "The paper's two-sided significance level", alpha, provenance="published",
             published=alpha, source=pub.sample_size["source"], glue={"lm_alpha": "value"})
 
-    frames = {ep: sv.endpoint_frame(trial, ep, H) for ep in _ENDPOINTS}
+    present = _endpoints.present(trial)
+    res.objects["absent"] = _endpoints.absent(trial)  # absent endpoint -> what the page shows instead
+    res.objects["absent_notice"] = _endpoints.notice(trial)  # "" when both endpoints are present
+    frames = {ep: sv.endpoint_frame(trial, ep, H) for ep in _ENDPOINTS if ep in present}
     res.objects["windows"] = pd.concat(
-        [lm.landmark_windows(frames[ep], L[ep], horizon=H, endpoint=_name(ep)) for ep in _ENDPOINTS],
-        ignore_index=True)
-    res.objects["km_split"] = {ep: lm.landmark_km(frames[ep], L[ep], horizon=H) for ep in _ENDPOINTS}
+        [lm.landmark_windows(frames[ep], L[ep], horizon=H, endpoint=_name(ep)) for ep in frames],
+        ignore_index=True) if frames else None
+    res.objects["km_split"] = {ep: lm.landmark_km(frames[ep], L[ep], horizon=H) if ep in frames else (None, None)
+                               for ep in _ENDPOINTS}
     res.objects["km_split_message"] = {
-        ep: "" if res.objects["km_split"][ep][1] is not None
+        ep: _endpoints.absent_message(ep) if ep not in frames
+        else "" if res.objects["km_split"][ep][1] is not None
         else f"Not drawn: nobody is followed beyond the landmark ({L[ep]:g} months)." for ep in _ENDPOINTS}
 
     comparison = landmark_comparison(trial, pub, hr_tolerance=HR_LOG_TOLERANCE)
     res.objects["comparison"] = comparison
-    _published_windows(res, pub, comparison)
+    _published_windows(res, pub, comparison, present)
     ratio = comparison["hr_ratio"]
+    over = "" if len(frames) == len(_ENDPOINTS) else "; over the hazard ratios computable on these data (" + "; ".join(
+        _endpoints.absent_note(ep) for ep in _ENDPOINTS if ep not in frames) + ")"
     for stat, v in (("min", ratio.min()), ("max", ratio.max())):
         res.add(f"landmark.hr_ratio.{stat}",
                 f"{'Smallest' if stat == 'min' else 'Largest'} ratio of the cohort's to the published hazard "
                 "ratio, over the six", v, unit="ratio", glue={f"lm_ratio_{stat}": "value"},
-                note="cohort HR / published HR, both control relative to UC-MSC")
+                note="cohort HR / published HR, both control relative to UC-MSC" + over)
 
     _grid(res, frames, H, alpha, grid)
     _time_varying(res, frames, L, H)
