@@ -489,14 +489,18 @@ def _severity(res: ChapterResults, trial: Trial) -> None:
 
 def _ensemble(res: ChapterResults, trial: Trial) -> pd.DataFrame | None:
     """The stored ensemble summary (:mod:`analysis.report.ensemble`): median and 2.5-97.5 percentiles."""
-    from ..ensemble import STATISTICS, summary_path
+    from ...trial.paths import ProjectNotFoundError
+    from ..ensemble import SUMMARY_FILE, STATISTICS, summary_path
 
-    path = summary_path()
-    if not trial.synthetic or not path.exists():
+    try:
+        path = summary_path() if trial.synthetic else None
+    except ProjectNotFoundError:  # outside the project (an installed package): no stored summary
+        path = None
+    if path is None or not path.exists():
         res.add("data.ensemble.n", "Calibrated synthetic cohorts in the ensemble", None, unit="cohorts",
                 provenance="assumed", glue={"ens_n": "value"},
                 note="the ensemble describes the synthetic generator; not computed on real data"
-                if not trial.synthetic else f"no stored ensemble summary ({path.name})")
+                if not trial.synthetic else f"no stored ensemble summary ({SUMMARY_FILE.name})")
         res.objects["ensemble"] = pd.DataFrame(columns=["label", "unit", "median", "p2_5", "p97_5", "cohorts"])
         return None
     df = pd.read_csv(path)

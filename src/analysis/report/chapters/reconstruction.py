@@ -82,13 +82,15 @@ def public_trials() -> dict[str, tuple[pd.DataFrame, float]]:
         (lifelines' ``ACTG175.csv``: didanosine, arm 3, as ``ucmsc`` against zidovudine, arm 0).
         Times in months.
     """
-    import lifelines
+    from importlib.resources import files
+
     from lifelines.datasets import load_lymph_node, load_rossi
 
     g = load_lymph_node()
     arm = np.where(g["hormone"] == 2, "ucmsc", "control")
     r = load_rossi()
-    a = pd.read_csv(Path(lifelines.datasets.__file__).parent / "ACTG175.csv")
+    with files("lifelines.datasets").joinpath("ACTG175.csv").open() as fh:  # shipped with lifelines' datasets
+        a = pd.read_csv(fh)
     a = a[a["arms"].isin([0, 3])]
     return {
         "GBSG-2, overall survival": (pd.DataFrame({"arm": arm, "time": g["survtime"] / _MONTH_DAYS,
