@@ -553,7 +553,9 @@ def hcc_incidence(
     -------
     pandas.DataFrame
         Rows ``source`` = ``cohort`` (and ``published``) with the columns of
-        :func:`incidence_test`.
+        :func:`incidence_test`. On data without HCC outcomes (``hcc_months`` empty: a
+        survival-only dataset with overall survival only) the cohort row's events, percentages,
+        difference and p values are NaN.
 
     Notes
     -----
@@ -576,6 +578,9 @@ def hcc_incidence(
     counts = {arm: (int(ev[p["arm"] == arm].sum()), int((p["arm"] == arm).sum())) for arm in ARMS}
     rows = [incidence_test(*counts["control"], *counts["ucmsc"], direction=direction, conf_level=conf_level)
             .assign(source="cohort")]
+    if not trial.has_outcome("hcc_months"):  # no HCC outcome recorded: nothing to count
+        gone = [c for c in rows[0].columns if c not in ("source", "n_control", "n_ucmsc")]
+        rows[0] = rows[0].astype({c: float for c in gone}).assign(**{c: np.nan for c in gone})
     if published is not None:
         c, u = published["control"], published["ucmsc"]
         rows.append(incidence_test(c["events"], c["n"], u["events"], u["n"], direction=direction,
@@ -674,6 +679,10 @@ def safety_statements(trial: Trial, published: Any, *, population: str = "analyz
     for arm in ARMS:
         e = published.hcc_incidence[arm]
         p = trial.analyzed
+        if not trial.has_outcome("hcc_months"):  # a survival-only dataset without HCC outcomes
+            add(f"hcc_{arm}", f"HCC within {hi['horizon_months']} months, {ARM_LABELS[arm]}",
+                f"{e['events']}/{e['n']}", "not recorded", e["events"], nan, pd.NA)
+            continue
         ev = p["hcc"].fillna(0).astype(int).eq(1) & (p["hcc_months"] <= float(hi["horizon_months"]))
         x, n = int(ev[p["arm"] == arm].sum()), int((p["arm"] == arm).sum())
         add(f"hcc_{arm}", f"HCC within {hi['horizon_months']} months, {ARM_LABELS[arm]}",

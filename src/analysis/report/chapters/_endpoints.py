@@ -100,7 +100,7 @@ def notice(trial: Trial) -> str:
     if not gone:
         return ""
     what = " and ".join(f"no {OUTCOMES[ep]} outcome" for ep in gone)
-    names = " and ".join(ENDPOINTS[ep][2].lower() for ep in gone)
+    names = " and ".join({"os": "overall survival", "hcc": "HCC-free survival"}[ep] for ep in gone)
     return (f":::{{note}}\nThis dataset has {what} (a survival-only dataset with one endpoint, e.g. "
             f"reconstructed from one published figure): the tables and figures of {names} are not shown, "
             "and its numbers in the text show as *nan*.\n:::")

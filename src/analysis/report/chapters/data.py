@@ -422,8 +422,10 @@ def _printed_digits(res: ChapterResults, others: Mapping[str, ChapterResults], p
                        "calibration is a local search)")
         total += n_met
         res.add(f"data.calibration.digits.{key}", f"{h.label}: printed values (HR, lower and upper limit) the data "
-                "reproduce at two decimals", n_met if r is not None else None, unit="values",
-                provenance="computed", note="; ".join(why) if n_met < 3 and res.synthetic else "")
+                "reproduce at two decimals", n_met if r is not None and r.value is not None else None,
+                unit="values", provenance="computed",
+                note=("; ".join(why) if n_met < 3 and res.synthetic else "") if r is not None and r.value is not None
+                else f"not computable on these data ({r.note if r is not None and r.note else 'no hazard ratio'})")
         rows.append({"label": h.label, "hr": vals[0], "ci_low": vals[1], "ci_high": vals[2], "published": h.hr,
                      "published_ci_low": h.ci_low, "published_ci_high": h.ci_high, "digits_met": n_met,
                      "reason": "; ".join(why) if n_met < 3 else ""})

@@ -28,6 +28,7 @@ from ...toolkit.schema import ARM_LABELS, Trial
 from ...toolkit.units import DAYS_PER_WEEK
 from ...trial.published import Published
 from ..results import ChapterResults, computed_once
+from . import _endpoints
 from ._conventions import add_conventions
 
 __all__ = ["RD_DIRECTION", "compute"]
@@ -193,20 +194,22 @@ def _hcc(res: ChapterResults, trial: Trial, pub: Published) -> None:
     res.objects["hcc"] = hcc
     h = hcc.set_index("source")
     c, p = h.loc["cohort"], h.loc["published"]
+    why = "" if "hcc" in _endpoints.present(trial) else _endpoints.absent_note("hcc")  # survival-only, OS only
     for arm, key in (("control", "c"), ("ucmsc", "u")):
         _add(res, f"safety.hcc.events.{arm}", f"Patients with HCC by {ph['horizon_months']} months, {ARM_LABELS[arm]}",
-             int(c[f"events_{arm}"]), unit="patients", published=ph[arm]["events"], provenance="by construction",
-             source=ph["source"], glue={f"sf_hcc_{key}": "value", f"sf_hcc_pub_{key}": "published"})
+             None if why else int(c[f"events_{arm}"]), unit="patients", published=ph[arm]["events"],
+             provenance="by construction", source=ph["source"], note=why,
+             glue={f"sf_hcc_{key}": "value", f"sf_hcc_pub_{key}": "published"})
         _add(res, f"safety.hcc.percent.{arm}",
              f"Patients with HCC by {ph['horizon_months']} months, {ARM_LABELS[arm]}, percent",
-             float(c[f"pct_{arm}"]), unit="percent", published=ph[arm]["percent"],
+             float(c[f"pct_{arm}"]), unit="percent", published=ph[arm]["percent"], note=why,
              provenance="by construction", source=ph["source"], glue={f"sf_hcc_pct_{key}": "value"})
     _add(res, "safety.hcc.risk_difference", "HCC by the horizon: risk difference (Newcombe 95% CI)",
          _pct(c["risk_diff"]), ci_low=_pct(c["ci_low"]), ci_high=_pct(c["ci_high"]), unit="percentage points",
-         direction=RD_DIRECTION, provenance="by construction",
+         direction=RD_DIRECTION, provenance="by construction", note=why,
          glue={"sf_hcc_rd": "value", "sf_hcc_lo": "ci_low", "sf_hcc_hi": "ci_high"})
     _add(res, "safety.hcc.fisher.p", "HCC by the horizon: Fisher's exact test, p", float(c["p_fisher"]), unit="p",
-         provenance="by construction", glue={"sf_hcc_p": "value"})
+         provenance="by construction", glue={"sf_hcc_p": "value"}, note=why)
     on_pub = "computed from the paper's published counts; the paper reports no test of them"
     _add(res, "safety.hcc.published_counts.risk_difference",
          "HCC by the horizon, published counts: risk difference (Newcombe 95% CI)", _pct(p["risk_diff"]),
@@ -238,7 +241,9 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
         Results with ids ``safety.*`` and ``ae.*`` (including the ledger's ``ae.fever.ucmsc``);
         objects ``exposed``, ``statements``, ``statements_table``, ``hcc`` and, with adverse events,
         ``reactions``, ``reactions_by_infusion``, ``by_term``, ``by_seriousness``,
-        ``seriousness_table`` and ``risk_differences`` (the serious complications, for the figure).
+        ``seriousness_table`` and ``risk_differences`` (the serious complications, for the figure);
+        ``absent`` (endpoint the data lack -> the note shown instead of its table). Without HCC outcomes
+        (a survival-only dataset with overall survival only) the HCC results are ``None`` with a note.
     """
     res = ChapterResults("safety", trial.synthetic)
     add_conventions(res, "sf", alpha=False)
@@ -248,4 +253,5 @@ def compute(trial: Trial, published: Published) -> ChapterResults:
     st = _statements(res, trial, published)
     _adverse_events(res, trial, published, st)
     _hcc(res, trial, published)
+    res.objects["absent"] = _endpoints.absent(trial)  # endpoint the data lack -> the note shown instead
     return res
