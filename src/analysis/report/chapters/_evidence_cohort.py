@@ -363,7 +363,9 @@ def add_cohort_results(res: ChapterResults, trial: Trial, published: Published) 
         ``evidence.tipping.os.*`` (provenance ``assumed`` on the synthetic cohort, ``computed`` on real
         data), and objects ``landmark_selection``, ``landmark_selection_draws``,
         ``landmark_selection_alpha``, ``sifi_path``, ``excluded_cases``, ``mi_grid``, ``mi_grid_p``,
-        ``mi_grid_hr``, ``mi_table`` (pooled p by the two arms' multipliers, for display).
+        ``mi_grid_hr``, ``mi_table`` (pooled p by the two arms' multipliers, for display), ``absent`` and
+        ``absent_notice`` (a survival-only dataset with one endpoint: the other endpoint's results are
+        ``None`` with a note naming what is missing).
 
     References
     ----------
@@ -377,6 +379,7 @@ def add_cohort_results(res: ChapterResults, trial: Trial, published: Published) 
     present = _endpoints.present(trial)  # a survival-only dataset may hold one endpoint
     frames = {ep: endpoint_frame(trial, ep, float(published.horizon)) for ep in _ENDPOINTS if ep in present}
     res.objects["absent"] = _endpoints.absent(trial)
+    res.objects["absent_notice"] = _endpoints.notice(trial)  # "" when both endpoints are present
     excluded = _excluded_counts(trial)
     _sifi(res, frames.get("os"), alpha)
     _excluded(res, trial, published, frames, excluded, alpha)
