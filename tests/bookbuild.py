@@ -21,6 +21,11 @@ The other datasets are run without an HTML build (``python -m analysis.build.not
     chapters must skip what needs the absent tables, with a visible note, and write nothing
     to stderr. (GBSG-2, also patients-only, serves the unit tests and the staleness probe;
     a chapter run on it added no shape these two lack.)
+``reconstructed``
+    A survival-only dataset with one endpoint, HCC-free survival, as ``python -m analysis
+    reconstruct`` writes it (:func:`make_reconstructed`: the committed cohort's Kaplan-Meier
+    curves clicked and reconstructed): every chapter must run, the overall-survival results not
+    computable with a note, their tables and figures replaced by notes.
 
 These start when the session has been collected (``pytest_collection_finish`` in
 ``conftest.py``), one dataset after another in one background process and one kernel on Unix
@@ -65,6 +70,7 @@ __all__ = [
     "plant_markers",
     "MARKERS",
     "make_private_copy",
+    "make_reconstructed",
     "private_id",
     "start_needed",
     "get_build",
@@ -565,7 +571,57 @@ class _Runs:
         self._log.close()
 
 
+def make_reconstructed(dst: Path, endpoint: str, src: Path | None = None, seed: int = 5) -> Path:
+    """A survival-only folder with one endpoint, written by ``python -m analysis reconstruct``.
+
+    The Kaplan-Meier curves of ``src`` (default: the committed cohort) for ``endpoint`` are clicked as a
+    person would (:func:`analysis.toolkit.reconstruct.simulate_clicks`, seeded), the numbers at risk
+    counted every 12 months, and the command reconstructs patients from them into ``dst``.
+
+    Parameters
+    ----------
+    dst : Path
+        The folder to write (must not exist or be empty).
+    endpoint : {"os", "hcc"}
+        The one endpoint the folder holds.
+    src : Path, optional
+        The data folder whose curves are digitised (default :func:`default_data_dir`).
+    seed : int, default 5
+        Seed of the simulated clicks.
+
+    Returns
+    -------
+    Path
+        ``dst``.
+    """
+    import numpy as np
+
+    from analysis.__main__ import main
+    from analysis.toolkit.reconstruct import at_risk_table, simulate_clicks
+    from analysis.toolkit.survival import endpoint_frame
+
+    f = endpoint_frame(load_trial(src or default_data_dir()), endpoint)
+    rng = np.random.default_rng(seed)
+    files = dst.parent / f"{dst.name}-figure"
+    files.mkdir(parents=True, exist_ok=True)
+    argv = ["reconstruct"]
+    for arm in ("control", "ucmsc"):
+        a = f[f["arm"] == arm]
+        curve, risk = files / f"{arm}_curve.csv", files / f"{arm}_at_risk.csv"
+        simulate_clicks(a["time"], a["event"], rng=rng).to_csv(curve, index=False)
+        at_risk_table(a["time"], np.arange(0.0, float(a["time"].max()), 12.0)).to_csv(risk, index=False)
+        argv += ["--curve", f"{arm}={curve}", "--at-risk", f"{arm}={risk}"]
+    if main([*argv, "--endpoint", endpoint, "--out", str(dst)]) != 0:
+        raise RuntimeError(f"python -m analysis reconstruct failed for {endpoint}")
+    return dst
+
+
 def _dataset(root: Path, name: str) -> Path:
+    if name == "reconstructed":  # HCC-free survival only: the overall-survival guards run
+        data = root / "data" / "reconstructed-hcc"
+        if not data.exists():
+            make_reconstructed(data, "hcc")
+        return data
     if name == "private":
         # The folder name is what the real-data notice shows as the dataset's name.
         data = root / "data" / "private-cohort-copy"
@@ -582,9 +638,9 @@ def _dataset(root: Path, name: str) -> Path:
 
 #: Fixture name (in conftest.py) -> build or run name.
 FIXTURE_BUILDS = {"synthetic_book": "synthetic", "private_book": "private", "actg175_book": "actg175",
-                  "leukemia_book": "leukemia"}
+                  "leukemia_book": "leukemia", "reconstructed_book": "reconstructed"}
 #: The datasets the chapters are run on (one background process, in this order).
-RUN_NAMES = ["private", "actg175", "leukemia"]
+RUN_NAMES = ["private", "actg175", "leukemia", "reconstructed"]
 
 _state: dict = {"root": None, "builds": {}, "runs": None}
 

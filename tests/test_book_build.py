@@ -286,12 +286,12 @@ def _prose_keys(chapter: str) -> set[str]:
     return {k for k, _ in _GLUE_ROLE.findall((ROOT / "book" / f"{chapter}.md").read_text())}
 
 
-@pytest.mark.parametrize("name", ["private_book", "actg175_book", "leukemia_book"])
+@pytest.mark.parametrize("name", ["private_book", "actg175_book", "leukemia_book", "reconstructed_book"])
 def test_every_chapter_runs_and_glues_every_key(name, request):
-    """On data other than the cohort (three shapes: every table; no optional table, unequal arms and
-    a sparse second endpoint without early events; survival only, no second-endpoint event),
-    each chapter runs without error or stderr output, and glues every key its prose uses (a
-    missing key is a warning, so an error, in the book build)."""
+    """On data other than the cohort (four shapes: every table; no optional table, unequal arms and
+    a sparse second endpoint without early events; survival only, no second-endpoint event; one
+    endpoint only, reconstructed from its curves), each chapter runs without error or stderr output,
+    and glues every key its prose uses (a missing key is a warning, so an error, in the book build)."""
     run = request.getfixturevalue(name)
     _assert_ran(run)
     for chapter in CHAPTERS:
@@ -332,6 +332,24 @@ def test_public_trials_skip_missing_tables_with_a_note(name, request):
                      + rb")(?![A-Za-z0-9+/=])")
     hits = bb.find_in_tree(run.out, ids)
     assert not hits, f"patient ids of {trial.meta['name']} in the output: {hits}"
+
+
+def test_one_endpoint_dataset_says_what_it_lacks(reconstructed_book):
+    """HCC-free survival only (``python -m analysis reconstruct``): every page announces the missing
+    overall-survival columns; the pages with overall-survival tables and figures replace them by notes."""
+    from analysis.report.chapters._endpoints import absent_message
+
+    run = reconstructed_book
+    _assert_ran(run)
+    trial = load_trial(run.data)
+    assert trial.meta["reconstructed"] and not trial.has_outcome("os_months") and trial.has_outcome("hcc_months")
+    skipped = next(n for n in trial.notes if "os_months" in n)
+    for chapter in CHAPTERS:
+        assert " ".join(skipped.split()) in " ".join(run.text(chapter).split()), f"{chapter}: no note {skipped!r}"
+    for chapter in ("chapters/survival", "chapters/landmark", "chapters/evidence"):
+        assert "This dataset has no overall-survival" in run.text(chapter), chapter
+    for chapter in ("chapters/survival", "chapters/landmark"):
+        assert absent_message("os") in run.text(chapter), chapter
 
 
 def test_analyses_not_defined_on_the_data_say_so(leukemia_book):

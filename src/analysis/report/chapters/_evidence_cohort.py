@@ -213,17 +213,18 @@ def _sifi(res: ChapterResults, df: pd.DataFrame | None, alpha: float) -> None:
     r, why = out["logrank"]
     n_an = 0 if df is None else len(df)
     extra = f"; {why[0]}" if why else ""
-    if df is None:
-        note, extra = _endpoints.absent_note("os"), ""
+    gone = "" if df is not None else _endpoints.absent_note("os")
+    if gone:
+        note, extra = gone, ""
     res.add("evidence.sifi.os.index", "Overall survival: survival-inferred fragility index (log-rank)", r.index,
             unit="patients", provenance="assumed", glue={"evc_sifi": "value"}, note=note + extra)
     res.add("evidence.sifi.os.p_initial", "Overall survival: log-rank p before any reassignment", r.p_initial,
-            unit="p", provenance="assumed", glue={"evc_sifi_p0": "value"})
+            unit="p", provenance="assumed", glue={"evc_sifi_p0": "value"}, note=gone)
     res.add("evidence.sifi.os.p_final", "Overall survival: log-rank p after the reassignments of the index",
-            r.p_final, unit="p", provenance="assumed", glue={"evc_sifi_p1": "value"})
+            r.p_final, unit="p", provenance="assumed", glue={"evc_sifi_p1": "value"}, note=gone)
     res.add("evidence.sifi.os.quotient", "Overall survival: fragility quotient (index over patients analysed)",
             None if r.index is None else abs(r.index) / n_an, unit="proportion", provenance="assumed",
-            glue={"evc_sifi_q": "value"})
+            glue={"evc_sifi_q": "value"}, note=gone)
     rw, why_w = out["wald"]
     res.add("evidence.sifi.os.wald.index", "Overall survival: survival-inferred fragility index (Cox Wald test)",
             rw.index, unit="patients", provenance="assumed", glue={"evc_sifi_wald": "value"},
