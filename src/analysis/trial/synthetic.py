@@ -828,6 +828,9 @@ _HR_WEIGHT = np.array([3.0, 1.0, 1.0])
 #: Quadratic pull of the loss per endpoint (:func:`_digit_loss`): weaker for HCC, whose early window
 #: (three events per arm) cannot reach its printed HR and would otherwise hold the overall HR away from its own.
 _QUADRATIC = {"os": 0.01, "hcc": 0.005}
+#: Largest |log HR - log published HR| the calibration accepts without a steep penalty: inside the
+#: book's tolerance (:data:`analysis.report.ledger.HR_LOG_TOLERANCE`, 0.1) with a margin.
+_HR_GUARD = 0.095
 
 
 def _draw_times(rng: np.random.Generator, k: int, lo: int, hi: int) -> np.ndarray:
@@ -999,13 +1002,17 @@ def _digit_loss(beta: np.ndarray, se: np.ndarray, targets: list[np.ndarray], qua
     (``d > 0``) plus ``0.3 tanh(d) + quadratic d^2``, which guides the search towards the interval and
     keeps a value that cannot be reached (its SE is fixed by the integer event counts) from
     outweighing the digits that can. The HR's cost is weighted by :data:`_HR_WEIGHT`: a printed
-    HR comes before its limits.
+    HR comes before its limits. A steep penalty keeps every log HR within :data:`_HR_GUARD` of
+    the published one (the early HCC window, which cannot print, would otherwise drift away
+    while the overall HCC HR reaches its digits).
     """
     loss = np.zeros(beta.shape[0])
     for w, t in enumerate(targets):
         y = np.stack([beta[:, w], beta[:, w] - _Z975 * se[:, w], beta[:, w] + _Z975 * se[:, w]], 1)
         d = (np.maximum(t[:, 0] - y, 0) + np.maximum(y - t[:, 1], 0)) / (t[:, 1] - t[:, 0])
         loss += (_HR_WEIGHT * ((d > 0) + 0.3 * np.tanh(d) + quadratic * d ** 2)).sum(1)
+        # every HR within the book's tolerance of the published one (10% on the log scale, with a margin)
+        loss += 1000 * np.maximum(np.abs(beta[:, w] - t[0].mean()) - _HR_GUARD, 0)
     return loss
 
 
