@@ -44,7 +44,7 @@ def test_ledger_p_ids(res, trial, published):
         row = published.table1_row(v)
         assert got.value == bt.row(v)["p"] and got.published == row.p and got.unit == "p", v
         assert got.tolerance.kind == ("upper_bound" if row.p_operator == "<" else "interval"), v
-        assert got.provenance == ("assumed" if v == "meld" else "by construction"), v  # MELD: computed from labs
+        assert got.provenance == "by construction", v  # MELD too: its components are shaped to meet Table 1
         assert got.source == published.raw["table1"]["source"], v
 
 
@@ -77,10 +77,9 @@ def test_values_are_the_toolkit_functions(res, trial, published):
 
 def test_provenance_on_the_synthetic_cohort(res):
     prov = {rid: r.provenance for rid, r in res.items()}
-    # Table 1 moments and counts are forced by the generator; MELD is computed from the generated labs
+    # Table 1 moments and counts are forced by the generator, MELD's through its components
     assert prov["baseline.tbil.mean.ucmsc"] == prov["baseline.sex.count.M.control"] == "by construction"
-    assert prov["baseline.meld.mean.control"] == prov["baseline.meld_gt15.count.gt15.control"] == "assumed"
-    assert res["baseline.meld.mean.control"].note.startswith("MELD is computed")
+    assert prov["baseline.meld.mean.control"] == prov["baseline.meld_gt15.count.gt15.control"] == "by construction"
     # p values that rest on distribution shapes the generator chose
     for rid in (i for i in res if i.endswith(".p_mannwhitney")):
         assert prov[rid] == "assumed" and "shape of the distribution" in res[rid].note, rid

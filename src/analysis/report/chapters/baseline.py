@@ -42,10 +42,12 @@ SMD_DIRECTION = "UC-MSC minus control"
 PUBLISHED_ONLY = "from published numbers only"
 
 _TEST_NAMES = {"mean_sd": "Student t test", "median_range": "Student t test", "counts": "chi-square test"}
-#: Variables the synthetic generator computes rather than forces (MELD, from the generated labs).
-_COMPUTED_IN_GENERATOR = ("meld", "meld_gt15")
-_MELD_NOTE = ("MELD is computed from the generated TBIL, INR and creatinine (UNOS formula), not forced to the "
-              "published values")
+#: Variables the synthetic generator computes rather than forces. None since issue 16: MELD is computed
+#: from the generated TBIL, INR and creatinine by the Kamath formula (the one the published moments admit,
+#: see the Data chapter), whose components the generator shapes until MELD meets Table 1.
+_COMPUTED_IN_GENERATOR: tuple[str, ...] = ()
+_MELD_NOTE = ("MELD is computed from the generated TBIL, INR and creatinine (Kamath formula, as the Data chapter "
+              "argues the paper did); the generator shapes those components until MELD meets Table 1")
 _SHAPE_NOTE = ("rests on the shape of the distribution, which the paper does not report and the synthetic "
                "generator chose")
 
