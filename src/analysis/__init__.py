@@ -34,7 +34,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "report.labels": ('COLUMN_HEADERS', 'VALUE_LABELS', 'COUNT_COLUMNS', 'column_label', 'value_label', 'id_label', 'is_code_like', 'is_p_column'),
     "report.ledger": ('HR_LOG_TOLERANCE', 'LEDGER_VERSION', 'data_identity', 'chapter_results', 'build_ledger', 'ledger_with_results', 'format_results_html', 'format_ledger_html', 'ledger_frame', 'write_ledger'),
     "report.provenance": ('MARKERS', 'MARK_SUFFIX', 'PROVENANCES', 'marker_html'),
-    "report.results": ('PROVENANCES', 'FIELDS', 'MARKERS', 'MARK_SUFFIX', 'Result', 'ChapterResults', 'provenance_of', 'marker_html', 'computed_once'),
+    "report.results": ('FIELDS', 'Result', 'ChapterResults', 'provenance_of', 'computed_once'),
     "report.survival_plots": ('AT_RISK_TIMES', 'plot_km', 'plot_landmark_km', 'plot_forest', 'plot_zph', 'plot_cif', 'plot_landmark_grid', 'plot_reconstruction'),
     "report.tables": ('DEFAULT_DECIMALS', 'published_decimals', 'baseline_display', 'format_baseline', 'side_by_side_display', 'format_side_by_side', 'consistency_display', 'format_consistency', 'format_test_comparison', 'format_hr_table', 'format_km_times', 'format_estimates', 'format_visits', 'format_ae_table', 'format_incidence', 'format_infusion_reactions'),
     "toolkit.agreement": ('STATUSES', 'TOLERANCE_KINDS', 'Tolerance', 'printed_tolerance', 'decimals_of', 'printed', 'agreement'),

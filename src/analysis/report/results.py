@@ -35,8 +35,7 @@ import numpy as np
 from ..toolkit.agreement import STATUSES, Tolerance, agreement
 from .provenance import MARK_SUFFIX, MARKERS, PROVENANCES, marker_html
 
-__all__ = ["PROVENANCES", "FIELDS", "MARKERS", "MARK_SUFFIX", "Result", "ChapterResults", "provenance_of",
-           "marker_html", "computed_once"]
+__all__ = ["FIELDS", "Result", "ChapterResults", "provenance_of", "computed_once"]
 
 #: The fields of a result a glue key can show.
 FIELDS = ("value", "ci_low", "ci_high", "published", "published_ci_low", "published_ci_high")
