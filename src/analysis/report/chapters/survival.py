@@ -14,6 +14,7 @@ import pandas as pd
 from ...toolkit import competing as cr
 from ...toolkit import survival as sv
 from ...toolkit.agreement import Tolerance
+from ...toolkit.conventions import DEFAULT_ALPHA
 from ...toolkit.schema import ARM_LABELS, ARMS, Trial
 from ...trial.published import Published
 from ..results import ChapterResults, computed_once
@@ -84,6 +85,13 @@ def _hazard_ratio(res: ChapterResults, ep: str, models: pd.DataFrame | None, pub
     res.add(f"{ep}.logrank.p", f"{name}: p, log-rank test (0-{H:g} months)", u["p_logrank"], unit="p",
             glue={f"sv_{ep}_plr": "value"},
             note=why or f"the paper's p is compared under {ep}.cox.p")
+    if ep == "os":  # whether both of this data's p values fall below the level: the prose's verb, computed
+        ps = [u["p"], u["p_logrank"]]
+        below = [p is not None and p == p and p < DEFAULT_ALPHA for p in ps]
+        verb = ("are both below" if all(below) else "are both at or above" if not any(below) else
+                "fall on either side of")
+        res.add(f"{ep}.p_vs_alpha", f"{name}: where the Wald and log-rank p fall against the significance level",
+                verb, glue={f"sv_{ep}_p_side": "value"}, note=why or "text for the prose, from os.cox.p and os.logrank.p")
     if ep == "os":  # the printed CI excludes 1 while the printed p is above 0.05: shown where the paper is quoted
         wald = published_checks(pub).set_index(["category", "item"]).loc[("hr p", f"{ep}.cox")]
         res.add(f"{ep}.cox.published_ci.wald_p", f"{name}: two-sided Wald p implied by the paper's printed CI",
