@@ -84,7 +84,7 @@ def test_hr_default_is_the_published_convention():
 # Every module uses the same defaults and the same check
 # ----------------------------------------------------------------------------
 #: Modules whose ``direction`` default is the hazard-ratio one; the others use the difference one.
-HR_MODULES = {"survival", "landmark", "competing", "paper"}
+HR_MODULES = {"survival", "landmark", "competing", "paper", "sensitivity", "evidence"}
 
 
 def _signatures():

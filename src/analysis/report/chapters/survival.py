@@ -88,8 +88,8 @@ def _hazard_ratio(res: ChapterResults, ep: str, models: pd.DataFrame | None, pub
     if ep == "os":  # whether both of this data's p values fall below the level: the prose's verb, computed
         ps = [u["p"], u["p_logrank"]]
         below = [p is not None and p == p and p < DEFAULT_ALPHA for p in ps]
-        verb = ("are both below" if all(below) else "are both at or above" if not any(below) else
-                "fall on either side of")
+        verb = None if any(p is None or p != p for p in ps) else (
+            "are both below" if all(below) else "are both at or above" if not any(below) else "fall on either side of")
         res.add(f"{ep}.p_vs_alpha", f"{name}: where the Wald and log-rank p fall against the significance level",
                 verb, glue={f"sv_{ep}_p_side": "value"}, note=why or "text for the prose, from os.cox.p and os.logrank.p")
     if ep == "os":  # the printed CI excludes 1 while the printed p is above 0.05: shown where the paper is quoted
