@@ -740,7 +740,9 @@ def _cox_1d(time: np.ndarray, event: np.ndarray, x: np.ndarray, tol: float = 1e-
     """
     order = np.argsort(time, kind="mergesort")
     t, e, x = time[order], event[order], x[order]
-    ut, inv = np.unique(t[e == 1], return_inverse=True)
+    td = t[e == 1]  # already sorted: distinct values and their index without sorting again
+    new_time = np.r_[True, td[1:] != td[:-1]] if len(td) else np.zeros(0, bool)
+    ut, inv = td[new_time], np.cumsum(new_time) - 1
     start = np.searchsorted(t, ut, side="left")  # risk set of ut[k]: indices >= start[k]
     d = np.bincount(inv, minlength=len(ut)).astype(float)
     xd = np.bincount(inv, weights=x[e == 1], minlength=len(ut))
