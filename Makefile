@@ -48,7 +48,7 @@ test: $(STAMP)
 ## The inner loop: unit and reference tests only (no book build, no notebook, no browser; the
 ## files that hold only such tests are not even collected).
 check: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not slow and not browser" -q -n 2 --dist loadscope \
+	$(BIN)/python -m pytest tests -m "not slow and not heavy and not browser" -q -n 2 --dist loadscope \
 	  --ignore=tests/test_book_build.py --ignore=tests/test_browser.py --ignore=tests/test_nbval.py
 
 ## Re-pair the chapter .md files with their notebooks and re-execute them (stored outputs for nbval).

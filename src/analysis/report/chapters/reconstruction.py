@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ...toolkit.units import days_to_months, weeks_to_months
 from ...toolkit import survival as sv
 from ...toolkit.agreement import Tolerance
 from ...toolkit.conventions import DEFAULT_HR_DIRECTION
@@ -65,7 +66,6 @@ BOUNDS = {"log_hr": 0.10, "rmst": 0.03, "ds": 0.03, "median": 0.05}
 #: overrides it).
 DIGITISED_DIR = Path("data") / "digitised"
 _DIGITISED_ENV = "TRIAL_DIGITISED"
-_MONTH_DAYS = 365.25 / 12
 _VARIANT_LABELS = {"at risk": "numbers at risk and total events", "total events only": "total events only",
                    "neither": "neither (number of patients only)"}
 
@@ -93,14 +93,14 @@ def public_trials() -> dict[str, tuple[pd.DataFrame, float]]:
         a = pd.read_csv(fh)
     a = a[a["arms"].isin([0, 3])]
     return {
-        "GBSG-2, overall survival": (pd.DataFrame({"arm": arm, "time": g["survtime"] / _MONTH_DAYS,
+        "GBSG-2, overall survival": (pd.DataFrame({"arm": arm, "time": days_to_months(g["survtime"]),
                                                    "event": g["censdead"]}), AT_RISK_EVERY),
-        "GBSG-2, recurrence-free survival": (pd.DataFrame({"arm": arm, "time": g["rectime"] / _MONTH_DAYS,
+        "GBSG-2, recurrence-free survival": (pd.DataFrame({"arm": arm, "time": days_to_months(g["rectime"]),
                                                            "event": g["censrec"]}), AT_RISK_EVERY),
         "Rossi, re-arrest": (pd.DataFrame({"arm": np.where(r["fin"] == 1, "ucmsc", "control"),
-                                           "time": r["week"] * 7 / _MONTH_DAYS, "event": r["arrest"]}), 3.0),
+                                           "time": weeks_to_months(r["week"]), "event": r["arrest"]}), 3.0),
         "ACTG 175, composite endpoint": (pd.DataFrame({"arm": np.where(a["arms"] == 0, "control", "ucmsc"),
-                                                       "time": a["days"] / _MONTH_DAYS, "event": a["cens"]}),
+                                                       "time": days_to_months(a["days"]), "event": a["cens"]}),
                                          AT_RISK_EVERY),
     }
 
