@@ -133,6 +133,17 @@ def test_sifi_matches_the_definition_step_by_step(seed, hr):
     assert (r.p_final < 0.05) != (r.p_initial < 0.05)
 
 
+def test_sifi_size_guard(monkeypatch):
+    """Beyond MAX_SIFI_CELLS step-patient cells the index is not computed: None with a warning."""
+    from analysis.toolkit.warnings import StatisticalWarning
+
+    df = _frame(1, n=40, hr=2.5)
+    monkeypatch.setattr(sens, "MAX_SIFI_CELLS", 10)
+    with pytest.warns(StatisticalWarning, match="not computed"):
+        r = sens.survival_inferred_fragility(df)
+    assert r.index is None and r.p_final is None and 0 < r.p_initial < 1
+
+
 def test_sifi_on_a_hand_checkable_dataset():
     """Six patients: UC-MSC never dies, control dies early; moving UC-MSC's best survivors weakens it."""
     df = pd.DataFrame({"time": [1, 2, 3, 4, 5, 6, 10, 11, 12, 13, 14, 15.0],
