@@ -95,4 +95,6 @@ def test_real_data_has_no_ensemble_or_assumed_strength(published):
     leuk = data.compute(load_trial(ROOT / "tests" / "datasets" / "leukemia"), published)
     assert leuk["data.ensemble.n"].value is None and leuk["data.ensemble.n"].note
     assert leuk["data.severity.log_hr"].value is None
-    assert "data.ensemble.os_rmst_difference" not in leuk
+    r = leuk["data.ensemble.os_rmst_difference"]  # same ids and glue keys as on the cohort, not computable
+    assert r.value is None and r.status == "not computable" and r.note
+    assert leuk["data.p_hypothesis.ensemble_all_six"].value is None

@@ -15,8 +15,13 @@ from typing import Any
 
 from ..toolkit.schema import ARM_LABELS
 
+from ..toolkit.conventions import DEFAULT_CONF_LEVEL
+
 __all__ = ["COLUMN_HEADERS", "VALUE_LABELS", "COUNT_COLUMNS", "column_label", "value_label", "id_label",
            "is_code_like", "is_p_column"]
+
+#: The confidence level the headers name (the toolkit's default, which every table here uses).
+_CL = f"{DEFAULT_CONF_LEVEL:.0%}"
 
 #: Column code -> "Label (unit)". Units only where the code fixes them; a caption states the rest.
 COLUMN_HEADERS: dict[str, str] = {
@@ -26,7 +31,7 @@ COLUMN_HEADERS: dict[str, str] = {
     "published": "Published", "cohort": "Cohort", "data": "Data", "difference": "Difference",
     "status": "Status", "provenance": "Provenance", "note": "Note", "detail": "Detail", "tolerance": "Tolerance",
     "chapter": "Chapter", "category": "Kind of check", "results": "Results", "id": "Result",
-    "estimate": "Estimate", "se": "SE", "ci_low": "95% CI, lower", "ci_high": "95% CI, upper", "ci": "95% CI",
+    "estimate": "Estimate", "se": "SE", "ci_low": f"{_CL} CI, lower", "ci_high": f"{_CL} CI, upper", "ci": f"{_CL} CI",
     "p": "p", "p_logrank": "p (log-rank)", "p_mannwhitney": "p (Mann-Whitney)", "p_fisher": "p (Fisher)",
     "p_chisq": "p (chi-square)", "p_chisq_yates": "p (chi-square, Yates)", "p_min": "p, smallest",
     "p_max": "p, largest", "hr": "HR", "hr_min": "HR, smallest", "hr_max": "HR, largest", "coef": "log HR",
@@ -87,12 +92,12 @@ COLUMN_HEADERS: dict[str, str] = {
     "reason": "Why", "ci_p_consistent": "Printed CI and p agree", "case": "Case",
     # evidence chapter, analyses by simulation or on patient data
     "p_published": "Published p", "p_adjusted": "p, adjusted for choosing the landmark",
-    "mc_ci": "95% Monte Carlo interval", "familywise_error": "Some landmark below alpha, no effect",
+    "mc_ci": f"{_CL} Monte Carlo interval", "familywise_error": "Some landmark below alpha, no effect",
     "rejection_fixed": "Below alpha, landmark fixed in advance",
     "below_fixed": "At most the published p, landmark fixed in advance",
     "ks_statistic": "Largest gap to the uniform, landmark fixed in advance",
     # data chapter: printed digits of the hazard ratios, ensemble of synthetic cohorts
-    "published_ci_low": "Published 95% CI, lower", "published_ci_high": "Published 95% CI, upper",
+    "published_ci_low": f"Published {_CL} CI, lower", "published_ci_high": f"Published {_CL} CI, upper",
     "digits_met": "Printed values reproduced (of 3)", "unit": "Unit", "p2_5": "2.5th percentile",
     "p97_5": "97.5th percentile", "cohorts": "Cohorts",
 }

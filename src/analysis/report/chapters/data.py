@@ -426,8 +426,10 @@ def _printed_digits(res: ChapterResults, others: Mapping[str, ChapterResults], p
                 unit="values", provenance="computed",
                 note=("; ".join(why) if n_met < 3 and res.synthetic else "") if r is not None and r.value is not None
                 else f"not computable on these data ({r.note if r is not None and r.note else 'no hazard ratio'})")
-        rows.append({"label": h.label, "hr": vals[0], "ci_low": vals[1], "ci_high": vals[2], "published": h.hr,
-                     "published_ci_low": h.ci_low, "published_ci_high": h.ci_high, "digits_met": n_met,
+        shown = (f"{vals[0]:.3f} ({vals[1]:.3f} to {vals[2]:.3f})" if all(v is not None and v == v for v in vals)
+                 else "\u2013")  # three decimals: one more than printed, to show how close it comes
+        rows.append({"label": h.label, "these data, HR (CI)": shown,
+                     "published, HR (CI)": f"{h.hr:.2f} ({h.ci_low:.2f} to {h.ci_high:.2f})", "digits_met": n_met,
                      "reason": "; ".join(why) if n_met < 3 else ""})
     res.objects["printed_digits"] = pd.DataFrame(rows)
     res.add("data.calibration.digits.met", "Printed values of the six hazard ratios (estimate and limits) the data "
@@ -467,13 +469,15 @@ def _p_hypothesis(res: ChapterResults, others: Mapping[str, ChapterResults], pub
         res.add(f"data.p_hypothesis.{suffix.replace('.p', '')}.met" if suffix != "p" else "data.p_hypothesis.wald.met",
                 f"Published p values the data's {test} p reproduces at the printed digits", int(sum(met)),
                 unit="p values", glue={key_: "value"})
+    n_all = None
     if ensemble is not None:
         ok = np.ones(len(ensemble), bool)
         for k, h in pub.hazard_ratios.items():
             ok &= np.array([_prints_as(v, h.p) for v in ensemble[f"{k}.p_logrank"]])
-        res.add("data.p_hypothesis.ensemble_all_six", "Cohorts of the ensemble whose log-rank p values print as all "
-                "six published p values", int(ok.sum()), unit="cohorts", provenance="assumed",
-                glue={"p_ens_all_six": "value"})
+        n_all = int(ok.sum())
+    res.add("data.p_hypothesis.ensemble_all_six", "Cohorts of the ensemble whose log-rank p values print as all "
+            "six published p values", n_all, unit="cohorts", provenance="assumed",
+            glue={"p_ens_all_six": "value"}, note="" if ensemble is not None else "no ensemble on these data")
 
 
 def _severity(res: ChapterResults, trial: Trial) -> None:
@@ -503,6 +507,11 @@ def _ensemble(res: ChapterResults, trial: Trial) -> pd.DataFrame | None:
                 provenance="assumed", glue={"ens_n": "value"},
                 note="the ensemble describes the synthetic generator; not computed on real data"
                 if not trial.synthetic else f"no stored ensemble summary ({SUMMARY_FILE.name})")
+        for col, (label, unit, direction) in STATISTICS.items():  # same ids and glue keys, not computable
+            res.add(f"data.ensemble.{col}", f"{label}: median across the ensemble (2.5th-97.5th percentiles)", None,
+                    unit=unit, direction=direction, provenance="assumed",
+                    glue={f"ens_{col}": "value", f"ens_{col}_lo": "ci_low", f"ens_{col}_hi": "ci_high"},
+                    note="no ensemble on these data")
         res.objects["ensemble"] = pd.DataFrame(columns=["label", "unit", "median", "p2_5", "p97_5", "cohorts"])
         return None
     df = pd.read_csv(path)

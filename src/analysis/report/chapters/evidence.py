@@ -244,13 +244,13 @@ def _tipping(res: ChapterResults, pub: Published, excluded: dict[str, int]) -> N
         res.add(f"evidence.excluded.{key}.tipping.ucmsc",
                 f"{h.label}: fewest excluded UC-MSC patients counted as early {what} (none in control) for the "
                 f"95% CI to {side}", t.fewest_treatment, glue={f"ev_{g}_tip_ucmsc": "value"},
-                note=f"{_DERIVED}: event-count approximation; None: no number up to the {excluded['ucmsc']} excluded "
-                     "UC-MSC patients does it", **common)
+                note=f"{_DERIVED}: event-count approximation; not computable when no number up to the "
+                     f"{excluded['ucmsc']} excluded UC-MSC patients does it", **common)
         res.add(f"evidence.excluded.{key}.tipping.control",
                 f"{h.label}: fewest excluded control patients counted as early {what} (none in UC-MSC) for the "
                 f"95% CI to {side}", t.fewest_control, glue={f"ev_{g}_tip_control": "value"},
-                note=f"{_DERIVED}: event-count approximation; None: no number up to the {excluded['control']} excluded "
-                     "control patients does it (they move the estimate away from 1)", **common)
+                note=f"{_DERIVED}: event-count approximation; not computable when no number up to the "
+                     f"{excluded['control']} excluded control patients does it (they move the estimate away from 1)", **common)
         if t.published_excludes_null and not fronts:  # the frontier of a significant result: UC-MSC events that undo it
             fr = t.frontier[t.frontier["arm_varied"] == "treatment"]
             fronts.append(pd.DataFrame({"control_added": fr["fixed"].astype(int),

@@ -163,6 +163,9 @@ def _allocation(res: ChapterResults, pub: Published) -> dict:
     record = allocation.record.summary
     arms = record["field"] == "arms"
     record.loc[arms, "value"] = ", ".join(ARM_LABELS[a] for a in allocation.record.arms)
+    state = record["field"] == "generator_state"  # the full state is in the record file, not for reading
+    record.loc[state, "value"] = (f"{allocation.record.bit_generator} state before the first draw, kept in the "
+                                  "record file (JSON), from which the list is re-derived")
     record["field"] = record["field"].map(lambda f: _RECORD_FIELDS.get(f, f.replace("_", " ")))
     return {"allocation": allocation, "allocation_head": allocation.table.head(10), "record": allocation.record,
             "record_table": record,
