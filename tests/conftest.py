@@ -96,6 +96,5 @@ def _chapter_run(name: str, doc: str):
 
 
 private_book = _chapter_run("private", "A copy of the cohort with distinctive ids and planted values, marked as real data.")
-actg175_book = _chapter_run("actg175", "ACTG 175: two arms, a sparse second endpoint, no dates.")
 leukemia_book = _chapter_run("leukemia", "Freireich's leukemia trial: survival columns only.")
 reconstructed_book = _chapter_run("reconstructed", "HCC-free survival only, reconstructed from the cohort's curves.")

@@ -286,7 +286,7 @@ def _prose_keys(chapter: str) -> set[str]:
     return {k for k, _ in _GLUE_ROLE.findall((ROOT / "book" / f"{chapter}.md").read_text())}
 
 
-@pytest.mark.parametrize("name", ["private_book", "actg175_book", "leukemia_book", "reconstructed_book"])
+@pytest.mark.parametrize("name", ["private_book", "leukemia_book", "reconstructed_book"])
 def test_every_chapter_runs_and_glues_every_key(name, request):
     """On data other than the cohort (four shapes: every table; no optional table, unequal arms and
     a sparse second endpoint without early events; survival only, no second-endpoint event; one
@@ -313,7 +313,7 @@ def test_private_run_shows_no_identifier(private_book):
     assert not paths, f"the data folder's path in the output run on real data: {paths}"
 
 
-@pytest.mark.parametrize("name", ["actg175_book", "leukemia_book"])
+@pytest.mark.parametrize("name", ["leukemia_book"])
 def test_public_trials_skip_missing_tables_with_a_note(name, request):
     """ACTG 175 and leukemia (patients.csv only): each chapter says what it skipped; no ids shown."""
     run = request.getfixturevalue(name)

@@ -244,8 +244,10 @@ def test_chapter_loads_cleanly(tab, synthetic_book, result_ids, chapter, width):
         tab.page.wait_for_function(
             "n => document.querySelectorAll('main .math mjx-container').length >= n", arg=n_math, timeout=TIMEOUT_MS)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    # JPEG: a page is up to 30,000 px tall, and PNG takes twice as long to write.
-    tab.page.screenshot(path=str(ARTIFACTS / f"{Path(chapter).name}-{width}.jpg"), full_page=True, type="jpeg", quality=80)
+    # JPEG: a page is up to 30,000 px tall, and PNG takes twice as long to write. The whole page at the
+    # first width; at phone width (where a page is three times as tall) the first screen only.
+    tab.page.screenshot(path=str(ARTIFACTS / f"{Path(chapter).name}-{width}.jpg"), full_page=width == pc.WIDTHS[0],
+                        type="jpeg", quality=80)
 
     findings = [f"an image that did not load: {i['src']}" for i in images if not (i["complete"] and i["width"] > 0)]
     if tab.page.locator("main mjx-merror").count():

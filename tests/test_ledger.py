@@ -78,12 +78,11 @@ def test_status_rules(trial_dir):
 
 
 @pytest.mark.slow
-def test_same_data_same_bytes(tmp_path, trial):
-    """Two computations from scratch (no result kept between them) write the same bytes."""
+def test_same_data_same_bytes(tmp_path, trial, ledger):
+    """A computation from scratch (no result kept) writes the same bytes as the session's results."""
     from analysis.report import results
 
-    results._COMPUTED.clear()
-    a = write_ledger(trial, tmp_path / "a.json").read_bytes()
+    a = write_ledger(trial, tmp_path / "a.json").read_bytes()  # the session's results (computed once)
     results._COMPUTED.clear()
     b = write_ledger(trial, tmp_path / "b.json").read_bytes()
     assert a == b
