@@ -48,7 +48,8 @@ from scipy import optimize, stats
 from .conventions import validate_alpha
 from .design import PiecewiseExponential, SurvivalDesign, event_probability
 from .schema import ARMS
-from .simulate import _as_2d, _excl_cumsum_at, _sorted_tie_groups, logrank_statistics, simulate_trials
+from .simulate import (_as_2d, _excl_cumsum_at, _sample_piecewise_exponential, _sorted_tie_groups,
+                       logrank_statistics, simulate_trials)
 from .survival import _cox_1d, cox_hr
 from .warnings import StatisticalWarning
 
@@ -809,16 +810,6 @@ def _imputation_draws(excluded: dict[str, int], n_imputations: int, rng: np.rand
     return {a: rng.standard_exponential((n_imputations, excluded[a])) for a in ARMS}
 
 
-def _invert(h: PiecewiseExponential, e: np.ndarray) -> np.ndarray:
-    s, lam = h._arrays()
-    cum = np.concatenate([[0.0], np.cumsum(lam[:-1] * np.diff(s))])
-    j = np.searchsorted(cum, e, side="right") - 1
-    # zero-hazard pieces are skipped by searchsorted except the last, which never ends
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = s[j] + (e - cum[j]) / lam[j]
-    return np.where(lam[j] > 0, t, np.inf)
-
-
 def _pooled_cells(df, exc, fits, draws, cells, horizon, direction, alpha) -> pd.DataFrame:
     time = df["time"].to_numpy(float)
     event = df["event"].to_numpy(int)
@@ -834,7 +825,7 @@ def _pooled_cells(df, exc, fits, draws, cells, horizon, direction, alpha) -> pd.
         deltas = {"control": dc, "ucmsc": du}
         imp_t, imp_e = {}, {}
         for a in ARMS:
-            t = _invert(fits[a], draws[a] / deltas[a])  # hazard delta * lambda: H^{-1}(E / delta)
+            t = _sample_piecewise_exponential(fits[a], draws[a] / deltas[a])  # hazard delta * lambda: H^{-1}(E / delta)
             imp_e[a] = (t <= horizon).astype(int)
             imp_t[a] = np.minimum(t, horizon)
         betas, variances = np.empty(m), np.empty(m)
