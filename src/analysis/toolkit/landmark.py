@@ -30,6 +30,7 @@ from scipy import stats
 from .schema import ARMS
 from .survival import (
     HorizonError,
+    _newton_raphson,
     _check_alpha,
     _check_arms,
     _require,
@@ -355,22 +356,8 @@ def _time_varying_fit(time: np.ndarray, event: np.ndarray, trt: np.ndarray, v, t
         info = (c[:, None, None] * VV[rep]).sum(axis=0) - m.T @ m
         return ll, score0 - m.sum(axis=0), info
 
-    beta = np.zeros(p)
-    ll, u, info = evaluate(beta)
-    for _ in range(max_iter):
-        step = np.linalg.solve(info, u)
-        new = beta + step
-        ll_new, u_new, info_new = evaluate(new)
-        halvings = 0
-        while (not np.isfinite(ll_new) or ll_new < ll - 1e-12 * max(1.0, abs(ll))) and halvings < 60:
-            step = step / 2
-            new = beta + step
-            ll_new, u_new, info_new = evaluate(new)
-            halvings += 1
-        beta, ll, u, info = new, ll_new, u_new, info_new
-        if np.all(np.abs(step) < np.maximum(tol, 1e-8 * np.sqrt(np.abs(np.diag(np.linalg.inv(info)))))):
-            break  # below tol, or below 1e-8 standard errors (rounding on big data, as survival._cox_1d)
-    else:
+    beta, ll, info, converged = _newton_raphson(evaluate, p, tol=tol, max_iter=max_iter)
+    if not converged:
         raise np.linalg.LinAlgError("Newton-Raphson did not converge")
     if not (np.isfinite(beta).all() and np.isfinite(ll)):
         raise np.linalg.LinAlgError("the fit diverged")

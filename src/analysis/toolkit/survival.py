@@ -886,6 +886,19 @@ def _cox_efron(time: np.ndarray, event: np.ndarray, X: np.ndarray, strata: np.nd
             info += (a2 / a0[:, None, None]).sum(axis=0) - m.T @ m
         return ll, u, info
 
+    beta, ll, info, _ = _newton_raphson(evaluate, p, tol=tol, max_iter=max_iter)
+    return beta, np.linalg.inv(info), float(ll)
+
+
+def _newton_raphson(evaluate, p: int, *, tol: float, max_iter: int):
+    """Maximise a concave log partial likelihood by Newton-Raphson with step halving.
+
+    ``evaluate(beta) -> (loglik, score, information)``. Starts at zero; a step that lowers the
+    likelihood (or leaves it undefined) is halved, up to 60 times. Converged when every step is below
+    ``tol`` or below 1e-8 of its standard error (the rounding floor on big data, as in
+    :func:`_cox_1d`). Shared by :func:`_cox_efron` and the time-varying fits of
+    :mod:`analysis.toolkit.landmark`. Returns ``(beta, loglik, information, converged)``.
+    """
     beta = np.zeros(p)
     ll, u, info = evaluate(beta)
     for _ in range(max_iter):
@@ -900,8 +913,8 @@ def _cox_efron(time: np.ndarray, event: np.ndarray, X: np.ndarray, strata: np.nd
             halvings += 1
         beta, ll, u, info = new, ll_new, u_new, info_new
         if np.all(np.abs(step) < np.maximum(tol, 1e-8 * np.sqrt(np.abs(np.diag(np.linalg.inv(info)))))):
-            break  # as in _cox_1d: below tol, or below 1e-8 standard errors (rounding on big data)
-    return beta, np.linalg.inv(info), float(ll)
+            return beta, ll, info, True
+    return beta, ll, info, False
 
 
 
