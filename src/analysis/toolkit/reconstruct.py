@@ -43,14 +43,14 @@ References
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+from .csvfile import CSVFormatError, csv_records
 
 __all__ = [
     "ReconstructionError",
@@ -122,15 +122,9 @@ def _read(path: str | Path, columns: Sequence[str]) -> pd.DataFrame:
         raise ReconstructionError(src, "", "file must be readable", exc.strerror or type(exc).__name__) from None
     except UnicodeDecodeError as exc:
         raise ReconstructionError(src, "", "file must be UTF-8 text", f"byte {exc.start}") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
     header, rows, starts = None, [], []
     try:
-        while True:
-            start = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
+        for start, row in csv_records(text):
             if not row or all(not c.strip() for c in row):
                 continue
             if header is None:
@@ -138,8 +132,8 @@ def _read(path: str | Path, columns: Sequence[str]) -> pd.DataFrame:
                 continue
             rows.append([c.strip() for c in row])
             starts.append(start)
-    except csv.Error as exc:
-        raise ReconstructionError(src, f"line {reader.line_num}", "file must be well-formed CSV", str(exc)) from None
+    except CSVFormatError as exc:
+        raise ReconstructionError(src, f"line {exc.line}", "file must be well-formed CSV", exc.detail) from None
     if header is None:
         raise ReconstructionError(src, "", "file must not be empty")
     if header[: len(columns)] != list(columns) or len(header) != len(columns):

@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-import csv
-import io
 import unicodedata
 
 import numpy as np
@@ -33,6 +31,7 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
+from ..toolkit.csvfile import CSVFormatError, csv_records
 from ..toolkit.schema import (ARMS, BASELINE_CATEGORICAL, BASELINE_CONTINUOUS, DISPOSITIONS,
                               LAB_ANALYTES, SCREENING_OUTCOMES, SEVERITIES, Trial)
 from .paths import data_dir
@@ -210,17 +209,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _fail(path, None, None, "file must be UTF-8 text", f"byte {exc.start}") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     rows: list[list[str]] = []
     starts: list[int] = []
     try:
-        while True:
-            start = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
+        for start, row in csv_records(text):
             if not row or all(not c.strip() for c in row) and len(row) <= 1:
                 continue  # a blank line
             if header is None:
@@ -228,9 +221,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
                 continue
             rows.append(row)
             starts.append(start)
-    except csv.Error as exc:
-        raise _fail(path, None, None, "file must be a well-formed CSV file", lines=f"line {reader.line_num}",
-                    detail=str(exc)) from None
+    except CSVFormatError as exc:
+        raise _fail(path, None, None, "file must be a well-formed CSV file", lines=f"line {exc.line}",
+                    detail=exc.detail) from None
     assert header is not None
     if len(header) == 1:
         for sep in (";", "\t", "|"):
