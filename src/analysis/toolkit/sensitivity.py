@@ -48,8 +48,7 @@ from scipy import optimize, stats
 from .conventions import validate_alpha
 from .design import PiecewiseExponential, SurvivalDesign, event_probability
 from .schema import ARMS
-from .simulate import (_as_2d, _excl_cumsum_at, _sample_piecewise_exponential, _sorted_tie_groups,
-                       logrank_statistics, simulate_trials)
+from .simulate import _as_2d, _logrank_terms, _sample_piecewise_exponential, logrank_statistics, simulate_trials
 from .survival import _cox_1d, cox_hr
 from .warnings import StatisticalWarning
 
@@ -285,21 +284,7 @@ def _late_window_p(time: np.ndarray, event: np.ndarray, group: np.ndarray, landm
     if end is not None:
         event = event & (time <= end)
         time = np.minimum(time, end)
-    t, (e, g), start, last = _sorted_tie_groups(time, event, group)
-    n = t.shape[1]
-    ce, ce_before = _excl_cumsum_at(e.astype(np.int32), start)
-    c1, c1_before = _excl_cumsum_at((e & g).astype(np.int32), start)
-    g32 = g.astype(np.int32)
-    cg_before = np.take_along_axis(np.cumsum(g32, axis=1, dtype=np.int32) - g32, start, axis=1)
-    d = (ce - ce_before).astype(float)
-    d1 = (c1 - c1_before).astype(float)
-    at_risk = (n - start).astype(float)
-    at_risk1 = (g32.sum(axis=1, keepdims=True) - cg_before).astype(float)
-    use = last & (d > 0)
-    frac = np.divide(at_risk1, at_risk, out=np.zeros_like(at_risk), where=use)
-    ome = np.where(use, d1 - d * frac, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        v = np.where(use & (at_risk > 1), d * frac * (1 - frac) * (at_risk - d) / (at_risk - 1), 0.0)
+    t, ome, v, _ = _logrank_terms(time, event, group)
     out = np.empty((t.shape[0], len(landmarks)))
     for j, L in enumerate(landmarks):
         after = t > L

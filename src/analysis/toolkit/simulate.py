@@ -270,9 +270,10 @@ def _excl_cumsum_at(x: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.nd
     return c, before
 
 
-def _logrank_core(time, event, group):
-    """O - E and V for ``group`` (the first group) per row; rows may contain -inf times
-    (excluded patients: never at risk at any event time)."""
+def _logrank_terms(time, event, group):
+    """Each sorted time's contribution to the log-rank statistic, per row: ``(t, o_minus_e, v, d)``,
+    arrays of the shape of ``time`` sorted within rows (zero except at the last patient of a tie group
+    with an event). Rows may contain -inf times (excluded patients: never at risk at any event time)."""
     t, (e, g), start, last = _sorted_tie_groups(time, event, group)
     n = t.shape[1]
     e32 = e.astype(np.int32)
@@ -287,10 +288,16 @@ def _logrank_core(time, event, group):
     at_risk1 = (g32.sum(axis=1, keepdims=True) - cg_before).astype(float)
     use = last & (d > 0)
     frac = np.divide(at_risk1, at_risk, out=np.zeros_like(at_risk), where=use)
-    o_minus_e = np.where(use, d1 - d * frac, 0.0).sum(axis=1)
+    ome = np.where(use, d1 - d * frac, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         v = np.where(use & (at_risk > 1), d * frac * (1 - frac) * (at_risk - d) / (at_risk - 1), 0.0)
-    return o_minus_e, v.sum(axis=1), np.where(use, d, 0.0).sum(axis=1)
+    return t, ome, v, np.where(use, d, 0.0)
+
+
+def _logrank_core(time, event, group):
+    """O - E, V and the events for ``group`` (the first group) per row (:func:`_logrank_terms` summed)."""
+    _, ome, v, d = _logrank_terms(time, event, group)
+    return ome.sum(axis=1), v.sum(axis=1), d.sum(axis=1)
 
 
 def _z_from(o_minus_e: np.ndarray, var: np.ndarray) -> np.ndarray:
