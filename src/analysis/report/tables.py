@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from great_tables import GT, loc, style
 
-from ..toolkit.baseline import BaselineTable
+from ..toolkit.baseline import BaselineTable, level_label
 from ..toolkit.consistency import CHECK_COLUMNS
 from ..toolkit import disclosure
 from ..toolkit.longitudinal import ANALYTE_UNITS
@@ -241,7 +241,7 @@ def side_by_side_display(comparison: pd.DataFrame, published: Any) -> pd.DataFra
             first = True
             for lv in r.levels:
                 lines = grp[(grp["level"] == str(lv)) & (grp["statistic"] == "count")].set_index("arm")
-                row = {"group": r.label, "row": str(lv)}
+                row = {"group": r.label, "row": level_label(r.variable, lv)}
                 for a in ("control", "ucmsc"):
                     for src in ("published", "cohort"):
                         v = lines.loc[a, src]

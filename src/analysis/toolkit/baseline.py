@@ -38,6 +38,7 @@ from .schema import ARMS, BASELINE_CATEGORICAL, BASELINE_CONTINUOUS, Trial
 from .warnings import StatisticalWarning
 
 __all__ = [
+    "level_label",
     "TABLE1_ORDER",
     "TABLE1_LABELS",
     "BaselineTable",
@@ -80,6 +81,27 @@ _LEVELS: dict[str, tuple[tuple[Any, str], ...]] = {
     "child_pugh": (("A", "A"), ("B", "B"), ("C", "C")),
     "ascites": ((1, "Present"), (0, "Absent")),
 }
+
+
+
+def level_label(variable: str, level: Any) -> str:
+    """The display name of a level of a categorical Table 1 row (``("hbeag", 1)`` -> ``"Positive"``).
+
+    Parameters
+    ----------
+    variable : str
+        The schema column (``"sex"``, ``"hbeag"``, ``"child_pugh"``, ``"ascites"``).
+    level : object
+        The level as coded in the data or the published numbers (compared as text).
+
+    Returns
+    -------
+    str
+        The name the baseline table shows; the level itself for an unknown variable or level.
+    """
+    names = {str(code): name for code, name in _LEVELS.get(variable, ())}
+    return names.get(str(level), str(level))
+
 
 _CONTINUOUS_TESTS = ("student", "welch", "mannwhitney")
 
